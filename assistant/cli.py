@@ -1,0 +1,193 @@
+"""``policy-assistant`` command line: thin wrappers over library functions.
+
+Every command builds ``Settings`` once, calls the library, prints for people (rich)
+or ``--json`` for scripts. ``PolicyError`` becomes one line on stderr and exit code 2;
+nothing else is caught, so bugs stay visible. Heavy modules (chromadb, llama-index,
+gradio, embedding engines) are imported inside the commands that need them, so
+``lookup`` / ``calc`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from typing import Optional
+
+import typer
+
+from assistant.errors import PolicyError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="政策通：武汉市数智经济政策条款查询、补贴测算与问答。")
+
+
+def _fail(err: PolicyError) -> None:
+    typer.echo(f"错误：{err.message}", err=True)
+    raise typer.Exit(2)
+
+
+def _echo_json(obj) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _corpus(settings):
+    from assistant.corpus import load_corpus
+
+    return load_corpus(settings.corpus_dir)
+
+
+def clause_dict(corpus, clause) -> dict:
+    doc = corpus.document_of(clause)
+    return {
+        "clause_id": clause.id,
+        "article": clause.article_title,
+        "article_no": clause.article_no,
+        "text": clause.text,
+        "departments": list(clause.departments),
+        "document": doc.full_title,
+        "status": doc.status.value,
+        "status_label": doc.status.label,
+        "citation": corpus.citation_text(clause),
+    }
+
+
+@app.command()
+def lookup(
+    clause_id: Optional[str] = typer.Argument(None, help="条款编号，如 3.4、第三条第四项、第三条、附则.1"),
+    dept: Optional[str] = typer.Option(None, "--dept", help="按责任单位列出条款，如 市人才工作局"),
+    keyword: Optional[str] = typer.Option(None, "--keyword", "-k", help="按关键词查找条款，如 流片"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """查条款：按编号、责任单位或关键词，原文照录。"""
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    try:
+        corpus = _corpus(settings)
+        if sum(x is not None for x in (clause_id, dept, keyword)) != 1:
+            typer.echo("错误：请给出一个条款编号，或 --dept 责任单位，或 --keyword 关键词（三选一）", err=True)
+            raise typer.Exit(2)
+        if clause_id is not None:
+            if not clause_id.strip():
+                from assistant.errors import EmptyQueryError
+
+                raise EmptyQueryError("条款编号")
+            from assistant.corpus import normalize_clause_id
+
+            clauses = [corpus.get(clause_id)] if normalize_clause_id(clause_id) else corpus.article_clauses(clause_id)
+        elif dept is not None:
+            clauses = corpus.by_department(dept)
+            if not clauses:
+                known = "、".join(corpus.departments)
+                typer.echo(f"未找到责任单位“{dept.strip()}”的条款。已知责任单位：{known}", err=True)
+                raise typer.Exit(1)
+        else:
+            clauses = corpus.by_keyword(keyword or "")
+            if not clauses:
+                typer.echo(f"没有条款包含“{keyword.strip()}”", err=True)
+                raise typer.Exit(1)
+    except PolicyError as err:
+        _fail(err)
+        return
+    if as_json:
+        _echo_json([clause_dict(corpus, c) for c in clauses])
+        return
+    for c in clauses:
+        doc = corpus.document_of(c)
+        head = f"[{c.id}] {corpus.article_of(c).label} {c.article_title}"
+        typer.echo(head)
+        typer.echo(c.text)
+        if c.departments:
+            typer.echo(f"责任单位：{'、'.join(c.departments)}")
+        typer.echo(f"出处：{doc.full_title}（{doc.status.label}，施行日期{doc.effective_from or '未写明'}，有效期至{doc.effective_until or '未写明'}）")
+        typer.echo("")
+
+
+@app.command()
+def rules(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
+    """列出从条款原文解析出的全部金额规则。"""
+    from assistant.settings import load_settings
+    from assistant.views import rule_dict
+
+    try:
+        corpus = _corpus(load_settings())
+    except PolicyError as err:
+        _fail(err)
+        return
+    if as_json:
+        _echo_json({"rules": [rule_dict(r) for r in corpus.rules],
+                    "non_computable": [{"clause_id": n.clause_id, "reason": n.reason} for n in corpus.non_computable]})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="金额规则（均由条款原文解析）", show_lines=False)
+    for col in ("规则", "条款", "类型", "名称", "基数", "比例", "门槛", "上限", "固定金额", "期限"):
+        table.add_column(col)
+    for r in corpus.rules:
+        d = rule_dict(r)
+        table.add_row(r.id, r.clause_id, d["kind_label"], r.name, r.base or "", r.rate.text if r.rate else "",
+                      (r.threshold.measure + r.threshold.text) if r.threshold else "",
+                      r.cap.text if r.cap else "", d["fixed_text"], r.period)
+    Console(width=None if sys.stdout.isatty() else 220).print(table)
+    for n in corpus.non_computable:
+        typer.echo(f"不可计算：[{n.clause_id}] {n.reason}")
+
+
+@app.command()
+def calc(
+    clause: Optional[str] = typer.Option(None, "--clause", "-c", help="条款编号，如 1.3"),
+    rule_id: Optional[str] = typer.Option(None, "--rule", "-r", help="规则编号，如 1.3-2（一个条款有多条规则时）"),
+    base: Optional[str] = typer.Option(None, "--base", "-b", help="计算基数，如 300万元、三百万、1.2亿元"),
+    measure: Optional[str] = typer.Option(None, "--measure", help="门槛金额（与基数不同时，如年度专业服务业务收入）"),
+    level: Optional[str] = typer.Option(None, "--level", help="级别（国家级/省级），用于分级奖励"),
+    count: int = typer.Option(1, "--count", help="获奖数量（固定金额奖励）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """补贴测算：按条款规则计算金额并给出算式。"""
+    from assistant.amounts import format_yuan, parse_amount
+    from assistant.calculator import calculate
+    from assistant.settings import load_settings
+    from assistant.views import pick_rule
+
+    try:
+        corpus = _corpus(load_settings())
+        base_v: Decimal | None = parse_amount(base) if base is not None else None
+        measure_v = parse_amount(measure) if measure is not None else None
+        rule = pick_rule(corpus, clause=clause, rule_id=rule_id, has_base=base_v is not None)
+        if count < 1:
+            from assistant.errors import AmountError
+
+            raise AmountError(str(count), "数量必须为正整数")
+        result = calculate(rule, base_v, measure=measure_v, level=level, count=count)
+    except PolicyError as err:
+        _fail(err)
+        return
+    c = corpus.get(rule.clause_id)
+    if as_json:
+        out = result.to_dict()
+        out.update({"rule_name": rule.name, "clause_text": c.text, "departments": list(c.departments), "notes": list(rule.notes)})
+        _echo_json(out)
+        return
+    typer.echo(f"{rule.name}  [{rule.clause_id}]")
+    typer.echo(f"算式：{result.formula}")
+    label = "最高可得" if result.is_upper_bound else "金额"
+    typer.echo(f"{label}：{format_yuan(result.amount_yuan)}（{result.amount_yuan}元）" + ("" if result.eligible else "，不符合条件"))
+    typer.echo(f"条款原文：{c.text}")
+    if c.departments:
+        typer.echo(f"责任单位：{'、'.join(c.departments)}")
+    for n in rule.notes:
+        typer.echo(f"说明：{n}")
+
+
+def main() -> None:
+    try:
+        app()
+    except PolicyError as err:  # a command that forgot to catch: still no traceback
+        typer.echo(f"错误：{err.message}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

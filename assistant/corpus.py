@@ -1,0 +1,162 @@
+"""The loaded policy corpus: documents, the clause table, rules, and hotline look-ups.
+
+Owns: loading every file under ``corpus_dir`` (all or nothing), lookup by clause id
+(``3.4``, ``第三条第四项``, ``第三条``), by department, by keyword, and the rule table.
+Does not know about embeddings or the index (see ``retrieval``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from assistant.errors import EmptyQueryError, ParseError, UnknownClauseError
+from assistant.numerals import int_to_chinese
+from assistant.parser import SUPPORTED_SUFFIXES, parse_file
+from assistant.rules import build_rule_table, non_computable
+from assistant.types import Article, Clause, Document, FINAL_SECTION, NonComputable, Rule
+
+_CN = "零〇一二两三四五六七八九十百"
+_ID = re.compile(r"^\s*(\d+|附则)\s*[.．。]\s*(\d+)\s*$")
+_CN_ID = re.compile(rf"^\s*第([{_CN}\d]+)条(?:第([{_CN}\d]+)(?:项|款|句|条))?\s*$")
+_ARTICLE_ONLY = re.compile(r"^\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    documents: tuple[Document, ...]
+    rules: tuple[Rule, ...] = field(default=())
+    non_computable: tuple[NonComputable, ...] = field(default=())
+
+    @classmethod
+    def from_documents(cls, docs: list[Document] | tuple[Document, ...]) -> "Corpus":
+        clauses = [c for d in docs for c in d.clauses]
+        return cls(tuple(docs), tuple(build_rule_table(clauses)), tuple(non_computable(clauses)))
+
+    # ----------------------------------------------------------- views
+
+    @cached_property
+    def clauses(self) -> tuple[Clause, ...]:
+        return tuple(c for d in self.documents for c in d.clauses)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Clause]:
+        return {c.id: c for c in self.clauses}
+
+    @cached_property
+    def departments(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for c in self.clauses:
+            for d in c.departments:
+                seen.setdefault(d, None)
+        return tuple(seen)
+
+    def document_of(self, clause: Clause) -> Document:
+        return next(d for d in self.documents if d.id == clause.doc_id)
+
+    def article_of(self, clause: Clause) -> Article:
+        doc = self.document_of(clause)
+        return next(a for a in doc.articles if clause.id in a.clause_ids)
+
+    def rules_for(self, clause_id: str) -> list[Rule]:
+        return [r for r in self.rules if r.clause_id == clause_id]
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    # ----------------------------------------------------------- look-ups
+
+    def get(self, ref: str) -> Clause:
+        """A clause by ``3.4``, ``3．4``, ``第三条第四项`` or ``附则.1``."""
+        cid = normalize_clause_id(ref)
+        if cid is None or cid not in self._by_id:
+            raise UnknownClauseError(ref.strip() if ref else "")
+        return self._by_id[cid]
+
+    def has(self, clause_id: str) -> bool:
+        return clause_id in self._by_id
+
+    def article_clauses(self, ref: str) -> list[Clause]:
+        """All clauses of an article: ``3``, ``第三条``, ``附则``."""
+        ref = (ref or "").strip()
+        m = _CN_ID.match(ref)
+        if ref == FINAL_SECTION:
+            prefix = f"{FINAL_SECTION}."
+        elif m and not m.group(2):
+            prefix = f"{_to_int(m.group(1))}."
+        elif _ARTICLE_ONLY.match(ref):
+            prefix = f"{int(ref)}."
+        else:
+            raise UnknownClauseError(ref)
+        found = [c for c in self.clauses if c.id.startswith(prefix)]
+        if not found:
+            raise UnknownClauseError(ref)
+        return found
+
+    def by_department(self, dept: str) -> list[Clause]:
+        dept = (dept or "").strip()
+        if not dept:
+            raise EmptyQueryError("责任单位")
+        exact = [c for c in self.clauses if dept in c.departments]
+        if exact:
+            return exact
+        return [c for c in self.clauses if any(dept in d for d in c.departments)]
+
+    def by_keyword(self, keyword: str) -> list[Clause]:
+        kw = (keyword or "").strip()
+        if not kw:
+            raise EmptyQueryError("关键词")
+        words = kw.split()
+        return [c for c in self.clauses if all(w in c.text or w in c.article_title for w in words)]
+
+    def citation_text(self, clause: Clause) -> str:
+        """Ready-to-read citation for hotline staff."""
+        doc = self.document_of(clause)
+        if clause.article_no is None:
+            where = f"{FINAL_SECTION}第{clause.item_no}项"
+        else:
+            where = f"第{int_to_chinese(clause.article_no)}条第{clause.item_no}项"
+        depts = f"（责任单位：{'、'.join(clause.departments)}）" if clause.departments else ""
+        return f"{doc.full_title}{where}：{clause.text}{depts}"
+
+
+def normalize_clause_id(ref: str) -> str | None:
+    """``"3.4"``/``"3．4"``/``"第三条第四项"`` → ``"3.4"``; None if it is not an id."""
+    if not ref:
+        return None
+    s = ref.strip().strip("[]【】")
+    m = _ID.match(s)
+    if m:
+        return f"{m.group(1)}.{int(m.group(2))}"
+    m = _CN_ID.match(s)
+    if m and m.group(2):
+        a, i = _to_int(m.group(1)), _to_int(m.group(2))
+        if a is not None and i is not None:
+            return f"{a}.{i}"
+    m = re.match(r"^附则第?([一二三四五六七八九十\d]+)项?$", s)
+    if m:
+        i = _to_int(m.group(1))
+        return f"{FINAL_SECTION}.{i}" if i else None
+    return None
+
+
+def _to_int(s: str) -> int | None:
+    from assistant.numerals import chinese_to_int
+
+    try:
+        return chinese_to_int(s)
+    except ValueError:
+        return None
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Parse every policy file in ``corpus_dir``; any failure aborts the whole load."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise ParseError(str(corpus_dir), None, "政策目录不存在")
+    files = sorted(p for p in corpus_dir.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "~$")) and p.name.lower() != "readme.md")
+    if not files:
+        raise ParseError(str(corpus_dir), None, "目录中没有政策文件（.txt/.md/.docx）")
+    return Corpus.from_documents([parse_file(p) for p in files])

@@ -1,0 +1,100 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_lookup_prints_clause_verbatim_with_departments_and_status(corpus):
+    r = run("lookup", "3.4")
+    assert r.exit_code == 0
+    assert corpus.get("3.4").text in r.output
+    assert "市数据局" in r.output and "征求意见稿" in r.output and "2026年X月X日" in r.output
+
+
+def test_lookup_accepts_chinese_clause_reference():
+    r = run("lookup", "第三条第四项", "--json")
+    assert json.loads(r.output)[0]["clause_id"] == "3.4"
+
+
+def test_lookup_whole_article():
+    r = run("lookup", "第五条", "--json")
+    assert [c["clause_id"] for c in json.loads(r.output)] == ["5.1", "5.2", "5.3", "5.4"]
+
+
+def test_lookup_by_department():
+    r = run("lookup", "--dept", "市人才工作局", "--json")
+    assert r.exit_code == 0
+    assert [c["clause_id"] for c in json.loads(r.output)] == ["5.4", "9.1", "9.2"]
+
+
+def test_lookup_by_keyword():
+    r = run("lookup", "--keyword", "流片", "--json")
+    data = json.loads(r.output)
+    assert [c["clause_id"] for c in data] == ["7.3"]
+    assert data[0]["citation"].startswith("《武汉市加快推进数智经济高质量发展若干政策措施（征求意见稿）》第七条第3项：")
+
+
+@pytest.mark.parametrize("args,words", [
+    (["lookup", "99.1"], "未找到条款"),
+    (["lookup", "--keyword", "  "], "关键词不能为空"),
+    (["lookup", " "], "不能为空"),
+    (["calc", "--clause", "1.3", "--base", "abc"], "金额无法识别"),
+    (["calc", "--clause", "1.3", "--base", "-50万元"], "负数"),
+    (["calc", "--clause", "9.3", "--base", "10万元"], "没有可计算的金额规则"),
+    (["calc", "--rule", "1.3-9"], "没有可计算的金额规则"),
+    (["calc", "--clause", "4.1", "--base", "10万"], "安排比例"),
+])
+def test_bad_input_gives_one_line_and_exit_2(args, words):
+    r = run(*args)
+    assert r.exit_code == 2
+    assert words in r.output
+    assert "Traceback" not in r.output
+
+
+def test_lookup_unknown_department_lists_known_ones():
+    r = run("lookup", "--dept", "市教育厅")
+    assert r.exit_code == 1 and "市数据局" in r.output
+
+
+def test_calc_prints_amount_and_trace():
+    r = run("calc", "--clause", "1.3", "--base", "300万元")
+    assert r.exit_code == 0
+    assert "300万元 × 5% = 15万元（未超过上限200万元）" in r.output and "150000元" in r.output
+
+
+def test_calc_json():
+    r = run("calc", "--clause", "3.4", "--base", "八十万", "--json")
+    d = json.loads(r.output)
+    assert (d["amount_yuan"], d["capped"], d["clause_id"]) == (200000, True, "3.4")
+    assert d["notes"]
+
+
+def test_calc_tiered_and_fixed():
+    assert json.loads(run("calc", "--clause", "8.2", "--level", "省级", "--json").output)["amount_yuan"] == 1_000_000
+    assert json.loads(run("calc", "--clause", "4.3", "--json").output)["amount_yuan"] == 60_000_000
+
+
+def test_rules_json_lists_all_rules_and_non_computable():
+    d = json.loads(run("rules", "--json").output)
+    assert len(d["rules"]) == 22 and d["non_computable"][0]["clause_id"] == "4.1"
+
+
+def test_rules_table_for_people():
+    r = run("rules")
+    assert r.exit_code == 0 and "1.3-2" in r.output
+
+
+def test_console_script_has_no_traceback_on_error():
+    p = subprocess.run([sys.executable, "-m", "assistant.cli", "lookup", "88.8"], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr.strip().startswith("错误：") and "Traceback" not in p.stderr
