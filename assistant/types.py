@@ -177,3 +177,67 @@ class Calculation:
             "reason": self.reason,
             "is_upper_bound": self.is_upper_bound,
         }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved clause with its fused score and where it came from."""
+
+    clause: Clause
+    score: float
+    sources: tuple[str, ...] = ()  # "exact", "dense", "bm25"
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    dense_sim: float | None = None  # cosine similarity from the vector store
+    bm25_score: float | None = None  # raw BM25 score on the expanded query
+
+
+@dataclass(frozen=True)
+class Citation:
+    clause_id: str
+    article: str
+    text: str
+    departments: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"clause_id": self.clause_id, "article": self.article, "text": self.text, "departments": list(self.departments)}
+
+
+@dataclass(frozen=True)
+class Condition:
+    clause_id: str
+    text: str
+    status: str  # "met" | "not_met" | "unknown"
+
+    def to_dict(self) -> dict:
+        return {"clause_id": self.clause_id, "condition": self.text, "status": self.status}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    calculations: tuple[Calculation, ...] = ()
+    total_yuan: int | None = None
+    conditions: tuple[Condition, ...] = ()
+    notes: tuple[str, ...] = ()
+    degraded: bool = False
+    conversation_id: str | None = None
+    asks: tuple[str, ...] = ()  # follow-up questions to the user (missing facts)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "calculations": [c.to_dict() for c in self.calculations],
+            "total_yuan": self.total_yuan,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "notes": list(self.notes),
+            "asks": list(self.asks),
+            "degraded": self.degraded,
+            "conversation_id": self.conversation_id,
+        }

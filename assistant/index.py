@@ -1,0 +1,190 @@
+"""Build, fingerprint, persist and open the retrieval index (one node per clause).
+
+Owns: the node text (article title as context + verbatim clause), the fingerprint
+(embedder + version, corpus content hashes, node settings, dictionary/glossary hash),
+atomic builds (build into ``builds/<id>.tmp``, then swap the ``active`` symlink, so a
+killed build leaves the previous index serving), and the checks that refuse a stale or
+corrupt index and rebuild it. Does not rank anything (see ``retrieval``).
+
+Layout::
+
+    index/
+      active -> builds/<build id>        symlink, swapped atomically
+      builds/<build id>/manifest.json    fingerprint, counts, build time
+      builds/<build id>/bm25.json        tokens for BM25
+      builds/<build id>/chroma/          embedded Chroma (absent in server mode)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from assistant.corpus import Corpus
+from assistant.errors import IndexStateError
+from assistant.keyword import KeywordIndex
+from assistant.text import data_hash
+from assistant.types import Clause
+
+NODE_SETTINGS = {"unit": "clause", "context": "article_title", "version": 1}
+ACTIVE = "active"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def node_text(clause: Clause) -> str:
+    """What is embedded and BM25-indexed for a clause: its article title gives context."""
+    return f"{clause.article_title}：{clause.text}"
+
+
+def node_metadata(corpus: Corpus, clause: Clause) -> dict:
+    doc = corpus.document_of(clause)
+    return {"clause_id": clause.id, "article": clause.article_title, "article_no": clause.article_no or 0,
+            "departments": "、".join(clause.departments), "document": doc.title, "status": doc.status.value}
+
+
+def fingerprint(corpus: Corpus, embedder) -> dict:
+    return {
+        "embedder": embedder.name,
+        "embedder_version": embedder.version,
+        "dim": embedder.dim,
+        "corpus": sorted([d.id, d.content_hash] for d in corpus.documents),
+        "node_settings": NODE_SETTINGS,
+        "text_data": data_hash(),
+    }
+
+
+def fingerprint_id(fp: dict) -> str:
+    return hashlib.sha256(json.dumps(fp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+@dataclass
+class BuiltIndex:
+    directory: Path
+    manifest: dict
+    keyword: KeywordIndex
+    store: object  # VectorStore
+    client: object
+
+
+def _collection_name(fp_id: str) -> str:
+    return f"clauses_{fp_id}"
+
+
+def build_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | None = None,
+                progress: Progress | None = None, batch_size: int = 64) -> BuiltIndex:
+    """Build a fresh index and make it active. Atomic: on any failure the old one stays."""
+    from assistant.vectorstore import ChromaStore, open_client
+
+    started = time.perf_counter()
+    fp = fingerprint(corpus, embedder)
+    fp_id = fingerprint_id(fp)
+    builds = Path(index_dir) / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    build_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{fp_id[:8]}-{os.getpid()}"
+    tmp = builds / f"{build_id}.tmp"
+    final = builds / build_id
+    try:
+        clauses = list(corpus.clauses)
+        texts = [node_text(c) for c in clauses]
+        ids = [c.id for c in clauses]
+        report = progress or (lambda *_: None)
+        report("分词（BM25）", 0, len(clauses))
+        keyword = KeywordIndex.build(ids, texts)
+        keyword.save(tmp)
+        report("分词（BM25）", len(clauses), len(clauses))
+
+        client = open_client(path=None if chroma_url else tmp / "chroma", url=chroma_url)
+        store = ChromaStore(client, _collection_name(fp_id), create=True)
+        metas = [node_metadata(corpus, c) for c in clauses]
+        for start in range(0, len(texts), batch_size):
+            chunk = slice(start, start + batch_size)
+            vectors = embedder.embed_passages(texts[chunk])
+            store.add(ids[chunk], vectors, metas[chunk], texts[chunk])
+            report("向量化", min(start + batch_size, len(texts)), len(texts))
+        if store.count() != len(ids):
+            raise IndexStateError(str(tmp), f"向量库条数 {store.count()} 与条款数 {len(ids)} 不一致")
+        manifest = {
+            "fingerprint": fp, "fingerprint_id": fp_id, "nodes": len(ids), "collection": _collection_name(fp_id),
+            "chroma_url": chroma_url, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "build_seconds": round(time.perf_counter() - started, 3),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        del store, client  # release sqlite handles before the rename
+        os.rename(tmp, final)
+        _activate(Path(index_dir), final)
+        _prune(builds, keep=final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return open_built(Path(index_dir), expected_fp_id=fp_id)
+
+
+def _activate(index_dir: Path, target: Path) -> None:
+    link_tmp = index_dir / f".{ACTIVE}.{os.getpid()}"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    link_tmp.symlink_to(os.path.relpath(target, index_dir))
+    os.replace(link_tmp, index_dir / ACTIVE)  # atomic on POSIX
+
+
+def _prune(builds: Path, keep: Path) -> None:
+    for p in builds.iterdir():
+        if p != keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def active_manifest(index_dir: Path) -> dict | None:
+    link = Path(index_dir) / ACTIVE
+    try:
+        return json.loads((link / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def open_built(index_dir: Path, expected_fp_id: str) -> BuiltIndex:
+    """Open the active index, or raise ``IndexStateError`` saying why it cannot be used."""
+    from assistant.vectorstore import ChromaStore, open_client
+
+    link = Path(index_dir) / ACTIVE
+    if not link.exists():
+        raise IndexStateError(str(index_dir), "索引尚未建立")
+    directory = link.resolve()
+    manifest = active_manifest(index_dir)
+    if manifest is None:
+        raise IndexStateError(str(directory), "manifest.json 缺失或损坏")
+    if manifest.get("fingerprint_id") != expected_fp_id:
+        raise IndexStateError(str(directory), "索引由其他向量模型、语料或设置生成（指纹不一致）")
+    try:
+        keyword = KeywordIndex.load(directory)
+        url = manifest.get("chroma_url")
+        client = open_client(path=None if url else directory / "chroma", url=url)
+        store = ChromaStore(client, manifest["collection"])
+        n = store.count()
+    except IndexStateError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - chroma/sqlite/json raise many types on corrupt files
+        raise IndexStateError(str(directory), f"索引文件损坏（{type(exc).__name__}: {str(exc)[:120]}）") from exc
+    if n != manifest["nodes"] or len(keyword.ids) != manifest["nodes"]:
+        raise IndexStateError(str(directory), f"索引条数不一致（向量 {n}，关键词 {len(keyword.ids)}，应为 {manifest['nodes']}）")
+    return BuiltIndex(directory, manifest, keyword, store, client)
+
+
+def ensure_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | None = None,
+                 progress: Progress | None = None, notify: Callable[[str], None] | None = None) -> BuiltIndex:
+    """Open the index if it matches the corpus and embedder; otherwise (re)build it, saying why."""
+    fp_id = fingerprint_id(fingerprint(corpus, embedder))
+    try:
+        built = open_built(index_dir, fp_id)
+        if (built.manifest.get("chroma_url") or None) != (chroma_url or None):
+            raise IndexStateError(str(index_dir), "向量库位置已更改")
+        return built
+    except IndexStateError as err:
+        if notify:
+            notify(f"{err.reason}，正在重建索引…")
+    return build_index(index_dir, corpus, embedder, chroma_url=chroma_url, progress=progress)

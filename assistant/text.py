@@ -1,0 +1,113 @@
+"""Chinese text for retrieval: jieba tokenising with the domain dictionary, and glossary expansion.
+
+Owns: ``tokenize`` (jieba ``cut_for_search`` + the user dictionary in ``data/userdict.txt``,
+lower-cased ASCII, punctuation and stop words dropped) and ``Glossary`` (colloquial words,
+English abbreviations and common typos → the policy's own terms, from ``data/glossary.tsv``).
+Does not score or index anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_STOP = set("的 了 吗 呢 吧 啊 呀 么 嘛 是 有 在 和 与 及 或 等 对 给 把 被 就 都 也 还 又 我 你 他 她 它 我们 你们 他们 公司 这个 那个 什么 怎么 怎样 如何 多少 能 能否 可以 可不可以 请问 一下 一些 哪些 哪个 没有 有没有 啥 咋 想 要 需要 如果 那 这 那么 去年 今年".split())
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+_lock = threading.Lock()
+_jieba = None
+
+
+def _data_text(name: str) -> str:
+    return resources.files("assistant").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def data_hash() -> str:
+    """Hash of the dictionary and glossary: part of the index fingerprint."""
+    h = hashlib.sha256()
+    for name in ("userdict.txt", "glossary.tsv"):
+        h.update(_data_text(name).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def _tokenizer():
+    """jieba's tokenizer with our user dictionary, created once (thread-safe)."""
+    global _jieba
+    if _jieba is None:
+        with _lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                for line in _data_text("userdict.txt").splitlines():
+                    parts = line.split()
+                    if parts:
+                        tok.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+                tok.initialize()
+                _jieba = tok
+    return _jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens for BM25.
+
+    >>> tokenize("租用云上GPU有补贴吗")
+    ['租用', '云上', 'gpu', '补贴']
+    """
+    out = []
+    for t in _tokenizer().cut_for_search(text or ""):
+        t = t.strip().lower()
+        if not t or _PUNCT.match(t) or t in _STOP:
+            continue
+        out.append(t)
+    return out
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    variants: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+class Glossary:
+    """Maps what people say to what the policy says."""
+
+    def __init__(self, entries: list[GlossaryEntry]):
+        self.entries = entries
+
+    @classmethod
+    def from_text(cls, text: str) -> "Glossary":
+        entries = []
+        for line in text.splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            left, _, right = line.partition("\t")
+            variants = tuple(v.strip() for v in left.split("|") if v.strip())
+            terms = tuple(right.split())
+            if variants and terms:
+                entries.append(GlossaryEntry(variants, terms))
+        return cls(entries)
+
+    def matches(self, query: str) -> list[str]:
+        """Policy terms for every colloquial variant found in ``query`` (ASCII case-insensitive)."""
+        q = (query or "").lower()
+        found: list[str] = []
+        for e in self.entries:
+            if any(v.lower() in q for v in e.variants):
+                found.extend(t for t in e.terms if t not in found)
+        return found
+
+    def expand(self, query: str) -> str:
+        """The query with the policy's terms appended (unchanged if nothing matches)."""
+        extra = [t for t in self.matches(query) if t not in query]
+        return f"{query} {' '.join(extra)}" if extra else query
+
+
+@lru_cache(maxsize=1)
+def default_glossary() -> Glossary:
+    return Glossary.from_text(_data_text("glossary.tsv"))
