@@ -198,7 +198,7 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
         calcs = calculate_claims(claims)
     conditions = _threshold_status(conditions, calcs, corpus)
 
-    only_meta = (u.has("department") or u.has("dates") or u.has("conflicts")) and not (u.has("amount") or u.has("eligibility") or u.has("lookup"))
+    only_meta = (u.has("department") or u.has("dates")) and not (u.has("amount") or u.has("eligibility") or u.has("lookup"))
     if not only_meta or not shown:
         for cid in measures[:3]:
             lines.extend(_measure_lines(cid, corpus, calcs, conditions, u))
@@ -232,7 +232,13 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
 
     cited = _citations(shown, corpus)
     answer = Answer(q, "\n".join(lines), False, cited, tuple(calcs), total, tuple(conditions), tuple(notes), asks=tuple(asks))
-    return verify(answer, corpus, retrieved={h.clause.id for h in hits} | set(chosen))
+    # final provisions quoted for dates/conflicts are looked up, not retrieved: they count as sourced
+    looked_up = {cid for cid in shown if corpus.get(cid).article_no is None}
+    verified = verify(answer, corpus, retrieved={h.clause.id for h in hits} | set(chosen) | looked_up)
+    if not verified.answer.strip() and cited:
+        quoted = "\n".join(f"{c.text} [{c.clause_id}]" for c in cited)
+        verified = verify(_replace(answer, answer=quoted), corpus, retrieved={c.clause_id for c in cited})
+    return verified
 
 
 def _overlapping(ids: list[str], corpus: Corpus) -> bool:

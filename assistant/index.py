@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -86,7 +87,7 @@ def build_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | 
     fp_id = fingerprint_id(fp)
     builds = Path(index_dir) / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{fp_id[:8]}-{os.getpid()}"
+    build_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{fp_id[:8]}-{uuid.uuid4().hex[:6]}"
     tmp = builds / f"{build_id}.tmp"
     final = builds / build_id
     try:

