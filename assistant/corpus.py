@@ -53,8 +53,12 @@ class Corpus:
                 seen.setdefault(d, None)
         return tuple(seen)
 
+    @cached_property
+    def _docs(self) -> dict[str, Document]:
+        return {d.id: d for d in self.documents}
+
     def document_of(self, clause: Clause) -> Document:
-        return next(d for d in self.documents if d.id == clause.doc_id)
+        return self._docs[clause.doc_id]
 
     def article_of(self, clause: Clause) -> Article:
         doc = self.document_of(clause)
@@ -70,6 +74,8 @@ class Corpus:
 
     def get(self, ref: str) -> Clause:
         """A clause by ``3.4``, ``3．4``, ``第三条第四项`` or ``附则.1``."""
+        if ref and ref.strip() in self._by_id:
+            return self._by_id[ref.strip()]
         cid = normalize_clause_id(ref)
         if cid is None or cid not in self._by_id:
             raise UnknownClauseError(ref.strip() if ref else "")

@@ -51,7 +51,8 @@ class _Line:
     text: str
 
 
-def parse_file(path: str | Path, *, doc_id: str | None = None, status: DocStatus | None = None) -> Document:
+def parse_file(path: str | Path, *, doc_id: str | None = None, status: DocStatus | None = None,
+               id_prefix: str = "") -> Document:
     """Parse one policy file. ``status`` overrides what the text says (e.g. superseded)."""
     p = Path(path)
     name = p.name
@@ -68,14 +69,15 @@ def parse_file(path: str | Path, *, doc_id: str | None = None, status: DocStatus
     else:
         lines = _text_lines(data, name)
     return parse_lines(lines, name=name, doc_id=doc_id or p.stem, status=status,
-                       content_hash=hashlib.sha256(data).hexdigest(), source_path=str(p))
+                       content_hash=hashlib.sha256(data).hexdigest(), source_path=str(p), id_prefix=id_prefix)
 
 
-def parse_text(text: str, *, name: str = "<text>", doc_id: str = "doc", status: DocStatus | None = None) -> Document:
+def parse_text(text: str, *, name: str = "<text>", doc_id: str = "doc", status: DocStatus | None = None,
+               id_prefix: str = "") -> Document:
     """Parse policy text given as a string (tests, uploads)."""
     lines = _text_lines(text.encode("utf-8"), name)
     return parse_lines(lines, name=name, doc_id=doc_id, status=status,
-                       content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), source_path=name)
+                       content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), source_path=name, id_prefix=id_prefix)
 
 
 # ---------------------------------------------------------------- reading
@@ -128,7 +130,8 @@ class _ArticleDraft:
 
 
 def parse_lines(raw_lines: list[_Line], *, name: str, doc_id: str, status: DocStatus | None,
-                content_hash: str, source_path: str) -> Document:
+                content_hash: str, source_path: str, id_prefix: str = "") -> Document:
+    """``id_prefix`` namespaces clause ids of a second and later document (``"doc2:3.4"``)."""
     lines = [_Line(ln.no, _clean(ln, name)) for ln in raw_lines]
     nonblank = [ln for ln in lines if ln.text]
     if not nonblank:
@@ -186,7 +189,7 @@ def parse_lines(raw_lines: list[_Line], *, name: str, doc_id: str, status: DocSt
         items = _items(art, name)
         ids = []
         for item_no, (text, depts) in enumerate(items, start=1):
-            cid = f"{art.number}.{item_no}"
+            cid = f"{id_prefix}{art.number}.{item_no}"
             ids.append(cid)
             clauses.append(Clause(cid, doc_id, art.number, art.title, item_no, text, depts))
         built_articles.append(Article(art.number, art.title, tuple(ids)))
@@ -195,7 +198,7 @@ def parse_lines(raw_lines: list[_Line], *, name: str, doc_id: str, status: DocSt
         segs = _split_sentences(body, name, final[0].no)
         ids = []
         for k, (kind, text) in enumerate([s for s in segs if s[0] == "sentence"], start=1):
-            cid = f"{FINAL_SECTION}.{k}"
+            cid = f"{id_prefix}{FINAL_SECTION}.{k}"
             ids.append(cid)
             clauses.append(Clause(cid, doc_id, None, FINAL_SECTION, k, text, ()))
         built_articles.append(Article(None, FINAL_SECTION, tuple(ids)))
