@@ -22,6 +22,7 @@ _UNIT_SUFFIX = re.compile(r"(元整?|块钱|块|圆)$")
 _AMOUNT_IN_TEXT = re.compile(
     rf"(?<![\d.])-?(?:\d[\d,，]*(?:\.\d+)?|[{NUMERAL_CHARS}]+)"
     rf"(?:[{NUMERAL_CHARS}\d.]*)(?:万元|亿元|元|万|亿|块钱|块)"
+    rf"(?:[\d一二两三四五六七八九]+[千百](?:元|块)?)?"  # 15万5千
 )
 
 

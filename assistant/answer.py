@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ def ask(question: str, engine: Engine, conversation: Conversation | None = None)
     conv = conversation or Conversation()
     with conv.lock:
         u = understand(q)
+        if conv.turns and not u.follow_up and len(q) <= 15 and not _specific_terms(q, engine):
+            u = replace(u, follow_up=True)  # "归哪个部门？" right after a question about a measure
         facts = u.facts.merged_over(conv.facts) if conv.turns else u.facts
         hits, degraded = _retrieve(q, u, engine, conv)
         answer = _answer(q, u, facts, hits, engine, conv)
@@ -139,21 +142,56 @@ def unknown_terms(q: str, engine: Engine) -> list[str]:
             and not any(t in c or c in t for c in covered)]
 
 
+def _scope_words() -> dict[str, tuple[str, ...]]:
+    from assistant.text import _data_text
+
+    out: dict[str, tuple[str, ...]] = {}
+    for line in _data_text("scope.tsv").splitlines():
+        if line.strip() and not line.startswith("#"):
+            kind, _, words = line.partition("\t")
+            out[kind] = tuple(words.split())
+    return out
+
+
+_SCOPE = None
+
+
+def off_topic(q: str, corpus: Corpus) -> str | None:
+    """A topic or place this corpus does not cover, if the question names one."""
+    global _SCOPE
+    if _SCOPE is None:
+        _SCOPE = _scope_words()
+    titles = " ".join(d.title for d in corpus.documents)
+    for w in _SCOPE.get("off_topic", ()):
+        if w in q:
+            return w
+    for w in _SCOPE.get("places", ()):
+        if w in q and w not in titles:
+            return w
+    return None
+
+
+def mentioned_departments(q: str, corpus: Corpus) -> list[str]:
+    return [d for d in corpus.departments if d in q]
+
+
 def in_scope(q: str, u: Understanding, hits: list[Hit], engine: Engine, conv: Conversation) -> bool:
     if not hits:
         return False
     if "exact" in hits[0].sources:
         return True
-    specific = _specific_terms(q, engine)
-    unknown = unknown_terms(q, engine)
-    if conv.turns and conv.topic and (u.follow_up or u.facts.amounts or u.intents) and not unknown:
+    if off_topic(q, engine.corpus):
+        return False
+    if mentioned_departments(q, engine.corpus) or u.has("dates") or u.has("conflicts"):
         return True
-    if u.has("dates") or u.has("conflicts"):
-        if not unknown or specific:
-            return True
+    if conv.turns and conv.topic and (u.follow_up or u.facts.amounts or u.facts.subjects or u.facts.count):
+        return True
+    specific = _specific_terms(q, engine)
     if not specific:
         return False
-    return len(unknown) <= len(specific)
+    if u.injection:
+        return True  # the persona/instruction words are noise; the measure named is what we answer about
+    return len(unknown_terms(q, engine)) <= len(specific) + 1
 
 
 # ---------------------------------------------------------------- choose, calculate, compose
@@ -252,28 +290,44 @@ def _front(ids: list[str], cid: str) -> list[str]:
 
 
 def _choose_clauses(u: Understanding, facts: Facts, hits: list[Hit], corpus: Corpus, conv: Conversation) -> list[str]:
-    """Clauses the answer rests on, most relevant first: those the user's amounts need,
-    else the best hit plus any hit scoring close to it (two measures named in one question)."""
-    scores = {h.clause.id: h.score for h in hits}
+    """Clauses the answer rests on, most relevant first (at most 3 measures):
+    explicit ids; the clause each named amount base needs (best-fitting subject, then rank);
+    the conversation's topic on a follow-up; then hits that score close to the best one."""
     ranked = [h.clause.id for h in hits]
     exact = [h.clause.id for h in hits if "exact" in h.sources]
-    if conv.turns and conv.topic and (u.follow_up or not exact and not _bases_needed(u, facts)) and not exact:
-        if u.follow_up or u.has("department"):
-            ranked = list(conv.topic[:1]) + [c for c in ranked if c != conv.topic[0]]
-            scores[conv.topic[0]] = max(scores.values(), default=1.0) + 1.0
+    depts = [d for d in corpus.departments if d in u.question]
+    if depts and not exact:
+        in_dept = [c for c in ranked if any(d in corpus.get(c).departments for d in depts)]
+        if conv.turns and (u.follow_up or u.question.startswith("其中")):
+            return in_dept[:1] or ranked[:1]
+        if not _bases_needed(u, facts) and len(u.question) <= 30:
+            return [c.id for c in corpus.by_department(depts[0])][:MAX_CITATIONS]
+    topic = list(conv.topic[:1]) if conv.turns and conv.topic and not exact and u.follow_up else []
     chosen: list[str] = list(exact)
+
+    def rank(cid: str) -> int:
+        if cid in topic or cid in conv.topic and u.follow_up:
+            return -1
+        return ranked.index(cid) if cid in ranked else 99
+
     for base in _bases_needed(u, facts):
         candidates = [r for r in corpus.rules if r.base_key == base]
-        candidates.sort(key=lambda r: (_subject_penalty(r, facts), ranked.index(r.clause_id) if r.clause_id in ranked else 99))
+        candidates.sort(key=lambda r: (_subject_penalty(r, facts), rank(r.clause_id)))
         if candidates and candidates[0].clause_id not in chosen:
             chosen.append(candidates[0].clause_id)
-    if chosen:
+    for cid in topic:
+        if cid not in chosen:
+            chosen.append(cid)
+    if u.follow_up and topic:
         return chosen
-    measures = [c for c in ranked if corpus.get(c).article_no is not None]
-    if not measures:
-        return ranked[:1]
     close = closeness(hits)
-    return [measures[0]] + [c for c in measures[1:3] if close.get(c, 0.0) >= CLOSE_SCORE]
+    measures = [c for c in ranked if corpus.get(c).article_no is not None]
+    for i, cid in enumerate(measures[:3]):
+        if cid in chosen or len(chosen) >= 3:
+            continue
+        if (i == 0 and not chosen) or close.get(cid, 0.0) >= CLOSE_SCORE:
+            chosen.append(cid)
+    return chosen or ranked[:1]
 
 
 def closeness(hits: list[Hit]) -> dict[str, float]:
@@ -294,7 +348,12 @@ def closeness(hits: list[Hit]) -> dict[str, float]:
 
 
 def _bases_needed(u: Understanding, facts: Facts) -> list[str]:
-    return [a.base_key for a in facts.amounts if a.base_key] if u.facts.amounts or u.follow_up or u.has("amount") else []
+    out: list[str] = []
+    if u.facts.amounts or u.follow_up or u.has("amount"):
+        out = [a.base_key for a in facts.amounts if a.base_key]
+    if u.follow_up or u.has("conflicts"):
+        out += [b for b in u.bases_mentioned if b not in out]
+    return list(dict.fromkeys(out))
 
 
 def _subject_penalty(rule: Rule, facts: Facts) -> int:
@@ -308,18 +367,17 @@ def _subject_penalty(rule: Rule, facts: Facts) -> int:
 
 
 def _claims(u: Understanding, facts: Facts, measures: list[str], corpus: Corpus):
+    """Calculations the user's facts allow, questions for missing facts, and the conditions checklist.
+    Each stated amount feeds exactly one rule: the best-fitting one among the chosen clauses."""
     claims: list[Claim] = []
     asks: list[str] = []
     conditions: list[Condition] = []
-    if not (u.has("amount") or u.has("eligibility") or facts.amounts):
+    if not (u.has("amount") or u.has("eligibility") or facts.amounts or facts.count):
         return claims, asks, conditions
     top = measures[:3]
     rules = [r for cid in top for r in corpus.rules_for(cid)]
-    rate_rules = [r for r in rules if r.kind is RuleKind.RATE]
-    unassigned = [a for a in facts.amounts if not a.base_key]
-    used_amounts: set[int] = set()
+    blocked: set[str] = set()
     for r in rules:
-        cond_ok = True
         v = facts.subject(r.subject)
         if r.subject in ASK_SUBJECTS:
             status = "met" if v else ("not_met" if v is False else "unknown")
@@ -328,36 +386,66 @@ def _claims(u: Understanding, facts: Facts, measures: list[str], corpus: Corpus)
                 ask_text = phrases.ASK_SME if r.subject == "中小企业" else phrases.ASK_FACT.format(subject=r.subject)
                 if ask_text not in asks:
                     asks.append(ask_text)
-                cond_ok = False
-            elif v is False:
-                cond_ok = False
-        if r.threshold:
+            if not v:
+                blocked.add(r.id)
+    rate_rules = [r for r in rules if r.kind is RuleKind.RATE]
+    named = [a for a in facts.amounts if a.base_key]
+    unnamed = [a for a in facts.amounts if not a.base_key]
+    fed: set[str] = set()
+    for a in named:
+        fits = [r for r in rate_rules if r.base_key == a.base_key]
+        if not fits:
+            continue
+        fits.sort(key=lambda r: (_subject_penalty(r, facts), top.index(r.clause_id)))
+        fed.add(fits[0].id)
+        if fits[0].id not in blocked:
+            claims.append(Claim(fits[0], a.yuan))
+    if unnamed and not named and len({r.clause_id for r in rate_rules}) >= 1:
+        r = sorted(rate_rules, key=lambda r: (_subject_penalty(r, facts), top.index(r.clause_id)))[0]
+        fed.add(r.id)
+        if r.id not in blocked:
+            claims.extend(Claim(r, a.yuan) for a in unnamed)
+    for r in rate_rules:
+        if r.threshold and (r.id in fed or r.clause_id == top[0]):
             conditions.append(Condition(r.clause_id, f"{r.threshold.measure}{r.threshold.text}", "unknown"))
-        if r.kind is RuleKind.RATE:
-            amounts = [a for i, a in enumerate(facts.amounts) if a.base_key == r.base_key and i not in used_amounts]
-            if not amounts and unassigned and len(rate_rules) == 1 and not any(a.base_key for a in facts.amounts):
-                amounts = unassigned
-            if not amounts:
-                if u.has("amount") and r.base and r.clause_id == top[0] and not facts.amounts:
-                    text = phrases.ASK_AMOUNT.format(base=r.base)
-                    if text not in asks:
-                        asks.append(text)
-                continue
-            for a in amounts:
-                used_amounts.add(facts.amounts.index(a))
-            if not cond_ok:
-                continue
-            for a in amounts:
-                claims.append(Claim(r, a.yuan))
-        elif r.kind is RuleKind.FIXED and cond_ok and r.clause_id == top[0]:
-            claims.append(Claim(r))
-        elif r.kind is RuleKind.TIERED and r.clause_id == top[0]:
+        if r.id not in fed and r.clause_id == top[0] and not facts.amounts and u.has("amount") and r.base:
+            text = phrases.ASK_AMOUNT.format(base=r.base)
+            if text not in asks:
+                asks.append(text)
+    for r in rules:
+        if r.id in blocked or r.kind in (RuleKind.RATE, RuleKind.CAP_ONLY):
+            continue
+        if not (r.clause_id == top[0] and not facts.amounts) and not _mentions_rule(u.question, r, corpus):
+            continue
+        if r.kind is RuleKind.FIXED:
+            claims.append(Claim(r, count=facts.count or 1))
+        elif r.kind is RuleKind.TIERED:
             if facts.level in dict(r.tiers):
                 claims.append(Claim(r, level=facts.level))
             else:
                 asks.append(f"请问获评的是{'还是'.join(dict(r.tiers))}？")
-    # threshold statuses now that amounts are known
     return claims, asks, conditions
+
+
+def _mentions_rule(question: str, rule: Rule, corpus: Corpus) -> bool:
+    """The question names something only this rule's clause talks about (智能工厂, 开源软件, 产业集群 …)."""
+    df = _corpus_df(corpus)
+    words = set(tokenize(" ".join(rule.conditions) + rule.subject + rule.segment))
+    return any(len(w) >= 2 and df.get(w, 99) <= 2 and w in question for w in words)
+
+
+_DF_CACHE: dict[int, dict[str, int]] = {}
+
+
+def _corpus_df(corpus: Corpus) -> dict[str, int]:
+    key = id(corpus)
+    if key not in _DF_CACHE:
+        df: dict[str, int] = {}
+        for c in corpus.clauses:
+            for t in set(tokenize(c.text)):
+                df[t] = df.get(t, 0) + 1
+        _DF_CACHE[key] = df
+    return _DF_CACHE[key]
 
 
 def _threshold_status(conditions: list[Condition], calcs: list[Calculation], corpus: Corpus) -> list[Condition]:

@@ -330,6 +330,28 @@ def _ask_batch(settings, source: str) -> None:
             typer.echo(json.dumps({"line": no, "error": err.message}, ensure_ascii=False))
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
+    port: int = typer.Option(7860, "--port", help="端口"),
+) -> None:
+    """启动网页版（问答、条款查询、补贴测算、资格自测）和 REST API（/docs）。"""
+    import uvicorn
+
+    from assistant.settings import load_settings
+    from assistant.web import create_app
+
+    try:
+        settings = load_settings()
+        typer.echo("正在加载政策与检索索引（首次启动会自动建立索引）…", err=True)
+        web = create_app(settings)
+    except PolicyError as err:
+        _fail(err)
+        return
+    typer.echo(f"政策通已启动：http://{host}:{port}/  （API 文档：http://{host}:{port}/docs）", err=True)
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,85 @@
+"""What the web layer shares: the engine, conversations, feedback. Built once at start-up.
+
+Owns the conversation store (bounded, least-recently-used) and plain-dict views of
+clauses, hits and calculations for the REST API and the UI. The answer path itself
+stays in ``answer``; this module only wires it to requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistant.answer import Conversation, Engine, ask
+from assistant.corpus import Corpus
+from assistant.feedback import FeedbackStore
+from assistant.settings import Settings
+from assistant.types import Answer, Clause
+
+MAX_CONVERSATIONS = 2000
+
+
+class ConversationStore:
+    def __init__(self, limit: int = MAX_CONVERSATIONS) -> None:
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+        self.limit = limit
+
+    def get(self, conversation_id: str | None) -> Conversation:
+        with self._lock:
+            if conversation_id and conversation_id in self._items:
+                self._items.move_to_end(conversation_id)
+                return self._items[conversation_id]
+            conv = Conversation(id=conversation_id) if conversation_id else Conversation()
+            self._items[conv.id] = conv
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+            return conv
+
+    def drop(self, conversation_id: str) -> None:
+        with self._lock:
+            self._items.pop(conversation_id, None)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    engine: Engine
+    conversations: ConversationStore
+    feedback: FeedbackStore
+    index_info: dict
+
+    @property
+    def corpus(self) -> Corpus:
+        return self.engine.corpus
+
+    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
+        return ask(question, self.engine, self.conversations.get(conversation_id))
+
+    def clause_view(self, clause: Clause) -> dict:
+        corpus = self.corpus
+        doc = corpus.document_of(clause)
+        article = corpus.article_of(clause)
+        return {
+            "clause_id": clause.id, "article": clause.article_title, "article_label": article.label,
+            "text": clause.text, "departments": list(clause.departments),
+            "document": doc.full_title, "status": doc.status.value, "status_label": doc.status.label,
+            "citation": corpus.citation_text(clause),
+            "article_clauses": [{"clause_id": c, "text": corpus.get(c).text} for c in article.clause_ids],
+            "rules": [r.id for r in corpus.rules_for(clause.id)],
+        }
+
+
+def build_service(settings: Settings, *, quiet: bool = False) -> Service:
+    from assistant.bootstrap import open_llm, open_retriever
+
+    retriever, built = open_retriever(settings, quiet=quiet)
+    engine = Engine(retriever.corpus, retriever, llm=open_llm(settings))
+    store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    return Service(settings, engine, ConversationStore(), store, dict(built.manifest))
+
+
+def yuan(value: Decimal | int | None) -> int | None:
+    return None if value is None else int(value)

@@ -1,0 +1,27 @@
+"""The web app: FastAPI (REST + OpenAPI docs) with the Gradio UI mounted at ``/``.
+
+``create_app(settings)`` is what ``policy-assistant serve`` and ``app.py`` run.
+Offline switches (no analytics, no hub, no CDN fonts) are set here, before gradio loads.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def create_app(settings, service=None):
+    import gradio as gr
+
+    from assistant.api import create_api
+    from assistant.service import build_service
+    from assistant.webui import CSS, build_ui, theme
+
+    service = service or build_service(settings)
+    api = create_api(service)
+    demo = build_ui(service)
+    return gr.mount_gradio_app(api, demo, path="/", theme=theme(), css=CSS, footer_links=["api"], ssr_mode=False,
+                               show_error=False)

@@ -1,0 +1,38 @@
+"""CI guards on the hand-written gold sets (the product's default pipeline, no LLM)."""
+
+import pytest
+
+from eval.run_answers import evaluate, load_cases
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def answer_metrics(default_engine):
+    return evaluate(default_engine, load_cases())
+
+
+def test_answer_gold_set_is_large_enough():
+    cases = load_cases()
+    cats = [c["category"] for c in cases]
+    assert len(cases) >= 100
+    assert cats.count("out_of_scope") >= 15 and cats.count("injection") >= 10 and cats.count("conversation") >= 15
+
+
+def test_amounts_are_exact_on_the_gold_set(answer_metrics):
+    metrics, failures = answer_metrics
+    assert metrics["amount_exact"] == 1.0, [f for f in failures if "amount_exact" in f["failed"]]
+
+
+def test_refusals_are_exact_on_the_gold_set(answer_metrics):
+    metrics, failures = answer_metrics
+    assert metrics["refusal"] == 1.0, [f for f in failures if "refusal" in f["failed"]]
+
+
+def test_citation_hit_at_3(answer_metrics):
+    metrics, failures = answer_metrics
+    assert metrics["citation_hit@3"] >= 0.95, [f for f in failures if "citation_hit@3" in f["failed"]]
+
+
+def test_no_number_outside_sources(answer_metrics):
+    assert answer_metrics[0]["no_unsourced_numbers"] == 1.0
