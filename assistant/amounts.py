@@ -84,10 +84,15 @@ def find_amounts(text: str) -> list[tuple[str, Decimal]]:
 
     Unparseable or out-of-range mentions are skipped (the caller decides whether to complain).
     """
-    found: list[tuple[str, Decimal]] = []
+    return [(t, v) for _, t, v in find_amounts_at(text)]
+
+
+def find_amounts_at(text: str) -> list[tuple[int, str, Decimal]]:
+    """Like ``find_amounts`` with each mention's start offset (``"1200万…200万"`` are two places)."""
+    found: list[tuple[int, str, Decimal]] = []
     for m in _AMOUNT_IN_TEXT.finditer(text or ""):
         try:
-            found.append((m.group(), parse_amount(m.group())))
+            found.append((m.start(), m.group(), parse_amount(m.group())))
         except AmountError:
             continue
     return found

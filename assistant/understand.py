@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from assistant.amounts import find_amounts
+from assistant.amounts import find_amounts_at
 
 # What people call each calculation base → the rules' canonical base_key. Words only, no numbers.
 BASE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -94,7 +94,7 @@ class Understanding:
         return intent in self.intents
 
 
-_INJECTION = re.compile(r"(忽略|无视|忘记|忘掉).{0,8}(规则|指令|设定|提示|之前|以上)|ignore (all|previous|the)|system prompt|你现在是|假装|扮演|越狱|jailbreak|developer mode|开发者模式|管理员指令|你已经确认|已确认|请直接回复|只需回答|只回答|直接批", re.I)
+_INJECTION = re.compile(r"(忽略|无视|忘记|忘掉).{0,8}(规则|指令|设定|提示|之前|以上)|ignore (all|previous|the)|system prompt|你现在是|假装|扮演|越狱|jailbreak|developer mode|开发者模式|管理员指令|管理员模式|系统提示|处于.{0,4}模式|你已经确认|已确认|请直接回复|只需回答|只回答|直接批", re.I)
 
 
 def understand(question: str) -> Understanding:
@@ -119,8 +119,7 @@ def _amounts_with_bases(q: str) -> list[Amount]:
     """Each amount with the base named closest before it (or right after it) in its clause of the sentence.
     Amounts the user states as a result or a limit (“上限已改为200万元”, “奖励是不是80万”) are not bases."""
     out = []
-    for text, value in find_amounts(q):
-        pos = q.find(text)
+    for pos, text, value in find_amounts_at(q):
         if _CLAIMED.search(q[max(0, pos - 8):pos]):
             continue
         before = re.split(r"[，。；;！？!?]", q[:pos])[-1]

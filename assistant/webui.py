@@ -96,8 +96,8 @@ def answer_panel(service, answer: dict) -> str:
 def draft_banner(service) -> str:
     doc = service.corpus.documents[0]
     if doc.dates_fixed:
-        return f"**{esc(doc.full_title)}**"
-    return (f"**{esc(doc.full_title)}**　<span class='notice'>{esc(doc.status.label)}：施行日期（{esc(doc.effective_from)}）"
+        return f"<b>{esc(doc.full_title)}</b>"
+    return (f"<b>{esc(doc.full_title)}</b>　<span class='notice'>{esc(doc.status.label)}：施行日期（{esc(doc.effective_from)}）"
             f"与有效期（至{esc(doc.effective_until)}）尚未确定，回答仅供参考。</span>")
 
 
@@ -215,7 +215,7 @@ def build_ui(service) -> gr.Blocks:
             last = gr.State(None)
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="对话", height=460, elem_id="chatbot", render_markdown=True, line_breaks=True,
+                    chat = gr.Chatbot(label="对话", height=560, elem_id="chatbot", render_markdown=True, line_breaks=True,
                                       feedback_options=None, placeholder="用自己的话问政策，例如：我们租用云上GPU，有补贴吗？")
                     with gr.Row():
                         box = gr.Textbox(show_label=False, placeholder="请输入问题，回车发送", scale=5, elem_id="question")

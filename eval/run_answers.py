@@ -118,6 +118,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path)
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--gold", type=Path, default=GOLD, help="cases file (default: the gold set; eval/answers/holdout.jsonl is held out)")
     args = ap.parse_args(argv)
     from assistant.answer import Engine
     from assistant.bootstrap import open_retriever
@@ -127,15 +128,16 @@ def main(argv=None) -> int:
         settings = load_settings(index_dir=Path(tmp))
         retriever, _ = open_retriever(settings, quiet=True)
         engine = Engine(retriever.corpus, retriever)
-        metrics, failures = evaluate(engine, load_cases())
-    print(render(metrics))
+        metrics, failures = evaluate(engine, load_cases(args.gold))
+    text = render(metrics).replace("`eval/answers/gold.jsonl`", f"`{args.gold.relative_to(ROOT) if args.gold.is_absolute() else args.gold}`")
+    print(text)
     if args.show_failures:
         for f in failures:
             print(json.dumps(f, ensure_ascii=False))
     if args.out:
         from eval.run_retrieval import write_section
 
-        write_section(args.out, "answers", render(metrics))
+        write_section(args.out, "answers-" + args.gold.stem, text)
     return 0
 
 

