@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test install install-test eval clean
+.PHONY: run test install install-test system-deps eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +22,28 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e '.[llm,test,st]'
 	touch $@
 
+# Browser tests drive Debian's chromium (never a downloaded browser); CJK fonts make screenshots legible.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		echo "安装系统依赖：chromium、fonts-noto-cjk（浏览器端到端测试用）"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
 run: $(VENV)/.installed
-	$(BIN)/policy-assistant lookup 3.4
-	@echo "—— 以上为示例。更多用法：$(BIN)/policy-assistant --help"
+	$(BIN)/policy-assistant serve --host $${HOST:-127.0.0.1} --port $${PORT:-7860}
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m pytest
+
+eval: $(VENV)/.installed-test
+	$(BIN)/python eval/run_retrieval.py --out docs/benchmarks.md --chart docs/retrieval.png
+	$(BIN)/python eval/run_answers.py --out docs/benchmarks.md
+	$(BIN)/python eval/run_answers.py --gold eval/answers/holdout.jsonl --out docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) index/chroma index/*.tmp* .pytest_cache

@@ -64,7 +64,8 @@ class Engine:
 
 def ask(question: str, engine: Engine, conversation: Conversation | None = None) -> Answer:
     """Answer one question (one turn of ``conversation`` if given)."""
-    q = clean_question(question)
+    original = clean_question(question)
+    q = strip_markup(original) or original
     conv = conversation or Conversation()
     with conv.lock:
         u = understand(q)
@@ -80,12 +81,20 @@ def ask(question: str, engine: Engine, conversation: Conversation | None = None)
         conv.last_question = q
         if not answer.refused and answer.citations:
             conv.topic = tuple(c.clause_id for c in answer.citations[:2])
-    answer = _replace(answer, conversation_id=conv.id)
+    answer = _replace(answer, question=original, conversation_id=conv.id)
     if engine.llm is not None and not answer.refused:
         from assistant.llm import rephrase
 
         answer = rephrase(engine.llm, answer)
     return answer
+
+
+_MARKUP = re.compile(r"<[^>]{0,200}>|\]\((?:javascript|https?|data|vbscript):[^)]*\)|(?:javascript|vbscript|data):\S*|https?://\S+", re.I)
+
+
+def strip_markup(q: str) -> str:
+    """The question without HTML tags, link targets and URLs: they carry no policy meaning."""
+    return re.sub(r"\s+", " ", _MARKUP.sub(" ", q).replace("[", " ").replace("]", " ")).strip()
 
 
 def clean_question(question: str) -> str:
