@@ -58,6 +58,25 @@ class Service:
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
         return ask(question, self.engine, self.conversations.get(conversation_id))
 
+    def ask_stream(self, question: str, conversation_id: str | None = None):
+        """Yield growing answer text; the last item is the final, verified ``Answer``.
+        With an LLM configured its rewrite streams in; without one the composed answer is sent line by line."""
+        from dataclasses import replace
+
+        engine = self.engine
+        plain_engine = replace(engine, llm=None)
+        answer = ask(question, plain_engine, self.conversations.get(conversation_id))
+        if engine.llm is not None and not answer.refused:
+            from assistant.llm import stream_rephrase
+
+            yield from stream_rephrase(engine.llm, answer)
+            return
+        shown = ""
+        for line in answer.answer.split("\n"):
+            shown += line + "\n"
+            yield shown.strip()
+        yield answer
+
     def clause_view(self, clause: Clause) -> dict:
         corpus = self.corpus
         doc = corpus.document_of(clause)

@@ -236,20 +236,19 @@ def build_ui(service) -> gr.Blocks:
                     yield history, cid, None, "<div class='notice'>请输入问题。</div>", ""
                     return
                 history.append({"role": "user", "content": md_escape(q)})
-                try:
-                    answer = service.ask(q, cid)
-                except PolicyError as err:
-                    history.append({"role": "assistant", "content": md_escape(err.message)})
-                    yield history, cid, None, "", ""
-                    return
-                d = answer.to_dict()
                 history.append({"role": "assistant", "content": ""})
-                shown = ""
-                for line in d["answer"].split("\n"):
-                    shown += line + "\n"
-                    history[-1] = {"role": "assistant", "content": md_escape(shown.strip())}
-                    yield history, answer.conversation_id, d, "<div class='notice'>正在生成…</div>", ""
-                yield history, answer.conversation_id, d, answer_panel(service, d), ""
+                try:
+                    for item in service.ask_stream(q, cid):
+                        if isinstance(item, str):
+                            history[-1] = {"role": "assistant", "content": md_escape(item)}
+                            yield history, cid, None, "<div class='notice'>正在生成…</div>", ""
+                        else:
+                            d = item.to_dict()
+                            history[-1] = {"role": "assistant", "content": md_escape(d["answer"])}
+                            yield history, item.conversation_id, d, answer_panel(service, d), ""
+                except PolicyError as err:
+                    history[-1] = {"role": "assistant", "content": md_escape(err.message)}
+                    yield history, cid, None, "", ""
 
             send.click(respond, [box, chat, conv_id], [chat, conv_id, last, panel, box])
             box.submit(respond, [box, chat, conv_id], [chat, conv_id, last, panel, box])
