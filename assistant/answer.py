@@ -28,7 +28,7 @@ from assistant.corpus import Corpus
 from assistant.errors import EmptyQueryError, PolicyError
 from assistant.text import tokenize
 from assistant.types import Answer, Calculation, Citation, Condition, FINAL_SECTION, Hit, Rule, RuleKind
-from assistant.understand import Facts, Understanding, understand
+from assistant.understand import SUBJECT_WORDS, Facts, Understanding, understand
 
 MAX_QUESTION_CHARS = 2000
 CLOSE_SCORE = 0.75  # a second hit this close to the best one (see ``closeness``) is shown too
@@ -36,7 +36,9 @@ MAX_CITATIONS = 5
 ASK_SUBJECTS = {"中小企业"}  # size class is never implied by the question's other facts
 GENERIC_WORDS = set("""补贴 补助 奖励 支持 资金 政策 企业 公司 申请 武汉 武汉市 多少 怎么 如何 可以 能 有 钱 元 万元 万
 请问 一下 条件 标准 规定 措施 相关 哪些 什么 享受 获得 领取 给予 优惠 扶持 项目 我们 我 想 要 需要 办理 问 问题 今年 明年 去年 年度 每年
-能否 是否 补 奖 拿 花 花了 费用 多 少 元钱 块 块钱 情况 方面 一些 那些 这些 的话 有关 关于 对于 部门 单位 时间 具体 全部 所有""".split())
+能否 是否 补 奖 拿 花 花了 费用 多 少 元钱 块 块钱 情况 方面 一些 那些 这些 的话 有关 关于 对于 部门 单位 时间 具体 全部 所有
+我司 本司 贵司 属于 一共 总共 合计 加起来 能补 能拿 可以拿 大概 左右 大约 差不多 听说 是不是 对不对 告诉 帮我 麻烦""".split())
+_NUMERIC = re.compile(r"^[\d.,%％零〇一二两三四五六七八九十百千万亿元块]+$")
 
 
 @dataclass
@@ -69,7 +71,7 @@ def ask(question: str, engine: Engine, conversation: Conversation | None = None)
     conv = conversation or Conversation()
     with conv.lock:
         u = understand(q)
-        if conv.turns and not u.follow_up and len(q) <= 15 and not _specific_terms(q, engine):
+        if conv.turns and not u.follow_up and len(q) <= 20 and not _specific_terms(q, engine):
             u = replace(u, follow_up=True)  # "归哪个部门？" right after a question about a measure
         facts = u.facts.merged_over(conv.facts) if conv.turns else u.facts
         hits, degraded = _retrieve(q, u, engine, conv)
@@ -127,8 +129,13 @@ def _specific_terms(q: str, engine: Engine) -> list[str]:
     vocab_df = _doc_freq(kw)
     n = max(1, len(kw.ids))
     glossary_terms = engine.retriever.glossary.matches(q)
-    out = [t for t in tokenize(q) if t not in GENERIC_WORDS and len(t) >= 2 and 0 < vocab_df.get(t, 0) <= n * 0.3]
+    out = [t for t in tokenize(q) if t not in GENERIC_WORDS and not any(t in w for w in _FACT_WORDS)
+           and len(t) >= 2 and 0 < vocab_df.get(t, 0) <= n * 0.3]
     return out + [t for t in glossary_terms if t not in ("责任单位", "施行", "有效期", "就高不重复")]
+
+
+# Words that state who the asker is (中小企业 …) are facts for the current topic, not a new topic.
+_FACT_WORDS = {w for s in ASK_SUBJECTS for w in SUBJECT_WORDS[s]}
 
 
 def _doc_freq(kw) -> dict[str, int]:
@@ -148,7 +155,7 @@ def unknown_terms(q: str, engine: Engine) -> list[str]:
     glossary = engine.retriever.glossary
     covered = {v.lower() for e in glossary.entries for v in e.variants}
     return [t for t in tokenize(q) if t not in GENERIC_WORDS and len(t) >= 2 and t not in vocab_df
-            and not any(t in c or c in t for c in covered)]
+            and not _NUMERIC.match(t) and not any(t in c or c in t for c in covered)]
 
 
 def _scope_words() -> dict[str, tuple[str, ...]]:

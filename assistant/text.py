@@ -93,18 +93,21 @@ class Glossary:
                 entries.append(GlossaryEntry(variants, terms))
         return cls(entries)
 
-    def matches(self, query: str) -> list[str]:
-        """Policy terms for every colloquial variant found in ``query`` (ASCII case-insensitive)."""
+    def matches(self, query: str, known: str = "") -> list[str]:
+        """Policy terms for every colloquial variant found in ``query`` (ASCII case-insensitive).
+        Variants that occur in ``known`` (the policy text itself) need no translation and are skipped:
+        expanding words the policy already uses only dilutes the query."""
         q = (query or "").lower()
+        known = known.lower()
         found: list[str] = []
         for e in self.entries:
-            if any(v.lower() in q for v in e.variants):
+            if any(v.lower() in q and v.lower() not in known for v in e.variants):
                 found.extend(t for t in e.terms if t not in found)
         return found
 
-    def expand(self, query: str) -> str:
+    def expand(self, query: str, known: str = "") -> str:
         """The query with the policy's terms appended (unchanged if nothing matches)."""
-        extra = [t for t in self.matches(query) if t not in query]
+        extra = [t for t in self.matches(query, known) if t not in query]
         return f"{query} {' '.join(extra)}" if extra else query
 
 
