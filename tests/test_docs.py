@@ -1,0 +1,48 @@
+"""The README tells the truth: its commands exist and its settings table matches Settings."""
+
+import re
+import subprocess
+import sys
+
+from assistant.cli import app
+from assistant.settings import Settings
+from tests.helpers import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_two_setup_commands_exist_in_makefile_and_ci_runs_the_test_one():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "make run" in README and "make test" in README
+    assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_settings_table_lists_every_setting_with_its_default():
+    rows = dict(re.findall(r"^\| `(POLICY_[A-Z_]+)` \| ([^|]+) \|", README, re.M))
+    fields = {f"POLICY_{name.upper()}": field for name, field in Settings.model_fields.items()}
+    assert set(rows) == set(fields)
+    assert rows["POLICY_EMBEDDER"].strip() == f"`{Settings.model_fields['embedder'].default}`"
+
+
+def test_every_cli_command_in_readme_exists():
+    commands = {c.name or c.callback.__name__ for c in app.registered_commands}
+    for cmd in ["ask", "lookup", "calc", "rules", "search", "build-index", "serve"]:
+        assert cmd in commands and f"{cmd} " in README
+
+
+def test_readme_calc_example_is_real_output():
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "calc", "--clause", "1.3", "--base", "300万元"],
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    assert "算式：300万元 × 5% = 15万元（未超过上限200万元）" in out
+    assert "300万元 × 5% = 15万元（未超过上限200万元）" in README
+
+
+def test_readme_counts_match_the_parsed_corpus(corpus):
+    assert f"解析出 {len(corpus.clauses)} 个条款" in README
+    assert f"{len(corpus.rules)} 条金额规则" in README
+
+
+def test_screenshots_referenced_in_readme_exist():
+    for path in re.findall(r"\((docs/[^)]+\.png)\)", README):
+        assert (ROOT / path).exists(), path
