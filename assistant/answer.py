@@ -113,10 +113,12 @@ def clean_question(question: str) -> str:
 
 
 def _retrieve(q: str, u: Understanding, engine: Engine, conv: Conversation) -> tuple[list[Hit], bool]:
+    """Hits from documents in force only: superseded or expired policies stay browsable, never answer."""
     query = q
     if conv.turns and conv.last_question and (u.follow_up or not _has_own_topic(q, engine)):
         query = f"{conv.last_question} {q}"
-    return engine.retriever.search_ex(query, 10)
+    hits, degraded = engine.retriever.search_ex(query, 15)
+    return [h for h in hits if engine.corpus.is_active(h.clause.doc_id)][:10], degraded
 
 
 def _has_own_topic(q: str, engine: Engine) -> bool:

@@ -12,7 +12,7 @@ import logging
 from decimal import Decimal
 from typing import Literal, Optional
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
@@ -22,6 +22,7 @@ from assistant.errors import AmountError, EmptyQueryError, PolicyError, UnknownC
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
+MAX_UPLOAD_BYTES = 6 * 1024 * 1024
 
 
 class AskRequest(BaseModel):
@@ -56,9 +57,10 @@ class FeedbackRequest(BaseModel):
 class BodyLimit(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next):
         if request.url.path.startswith("/api/"):
+            limit = MAX_UPLOAD_BYTES if request.url.path.startswith("/api/admin/") else MAX_BODY_BYTES
             length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-                return JSONResponse({"error": f"请求体过大（上限 {MAX_BODY_BYTES // 1024} KB）"}, status_code=413)
+            if length and length.isdigit() and int(length) > limit:
+                return JSONResponse({"error": f"请求体过大（上限 {limit // 1024} KB）"}, status_code=413)
         return await call_next(request)
 
 
@@ -162,6 +164,44 @@ def create_api(service) -> FastAPI:
     @app.get("/api/feedback/export", summary="导出反馈（JSONL）", response_class=PlainTextResponse)
     def api_feedback_export() -> str:
         return service.feedback.export_jsonl()
+
+    @app.post("/api/admin/policies", summary="（管理）添加或更新政策文件；需 POLICY_ADMIN_TOKEN")
+    def api_add_policy(file: UploadFile = File(...), doc_id: Optional[str] = Form(None), status: Optional[str] = Form(None),
+                       title: Optional[str] = Form(None), effective_from: Optional[str] = Form(None),
+                       effective_until: Optional[str] = Form(None), authorization: Optional[str] = Header(None),
+                       x_admin_token: Optional[str] = Header(None)) -> JSONResponse:
+        import hmac
+        import tempfile
+        from pathlib import Path
+
+        from assistant.parser import MAX_FILE_BYTES
+        from assistant.policies import add_policy
+
+        expected = service.settings.admin_token
+        if not expected:
+            return JSONResponse({"error": "管理接口未启用：请设置 POLICY_ADMIN_TOKEN"}, status_code=403)
+        given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
+        if not given or not hmac.compare_digest(given, expected):
+            return JSONResponse({"error": "管理令牌无效"}, status_code=401)
+        data = file.file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return JSONResponse({"error": f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）"}, status_code=413)
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "upload"
+            src.write_bytes(data)
+            result = add_policy(service.settings.corpus_dir, src, filename=file.filename or "upload.txt", doc_id=doc_id,
+                                status=status, title=title, effective_from=effective_from, effective_until=effective_until)
+        info = service.reload() if result.action != "unchanged" else service.index_info
+        return JSONResponse({"action": result.action, "doc_id": result.doc_id, "file": result.file, "clauses": result.clauses,
+                             "prefix": result.prefix, "message": result.message(),
+                             "index": {"nodes": info.get("nodes"), "embedded": info.get("embedded"), "reused": info.get("reused")}})
+
+    @app.get("/api/documents", summary="已收录的政策文件及状态")
+    def api_documents() -> dict:
+        corpus = service.corpus
+        return {"documents": [{"id": d.id, "title": d.full_title, "status": d.status.value, "status_label": d.status.label,
+                               "effective_from": d.effective_from, "effective_until": d.effective_until,
+                               "active": corpus.is_active(d.id), "clauses": len(d.clauses)} for d in corpus.documents]}
 
     @app.get("/api/health", summary="健康检查")
     def api_health() -> dict:

@@ -331,6 +331,35 @@ def _ask_batch(settings, source: str) -> None:
 
 
 @app.command()
+def add(
+    file: str = typer.Argument(..., help="政策文件（.txt/.md/.docx）"),
+    doc_id: Optional[str] = typer.Option(None, "--id", help="文件编号（条款编号前缀），如 talent"),
+    status: Optional[str] = typer.Option(None, "--status", help="draft（征求意见稿）/ in_force（现行有效）/ superseded（已废止）"),
+    title: Optional[str] = typer.Option(None, "--title", help="标题（默认取文件开头）"),
+    effective_from: Optional[str] = typer.Option(None, "--from", help="施行日期，如 2026年1月1日"),
+    effective_until: Optional[str] = typer.Option(None, "--until", help="有效期至，如 2028年12月31日"),
+) -> None:
+    """添加或更新一份政策文件：校验、写入 corpus/，并更新检索索引（只重新向量化变化的条款）。"""
+    from pathlib import Path
+
+    from assistant.bootstrap import open_retriever
+    from assistant.policies import add_policy
+    from assistant.settings import load_settings
+
+    try:
+        settings = load_settings()
+        result = add_policy(settings.corpus_dir, Path(file), doc_id=doc_id, status=status, title=title,
+                            effective_from=effective_from, effective_until=effective_until)
+        typer.echo(result.message())
+        if result.action != "unchanged":
+            _, built = open_retriever(settings)
+            m = built.manifest
+            typer.echo(f"索引已更新：共 {m['nodes']} 个条款，重新向量化 {m.get('embedded', m['nodes'])} 个，复用 {m.get('reused', 0)} 个")
+    except PolicyError as err:
+        _fail(err)
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
     port: int = typer.Option(7860, "--port", help="端口"),

@@ -16,7 +16,7 @@ from assistant.errors import EmptyQueryError, ParseError, UnknownClauseError
 from assistant.numerals import int_to_chinese
 from assistant.parser import SUPPORTED_SUFFIXES, parse_file
 from assistant.rules import build_rule_table, non_computable
-from assistant.types import Article, Clause, Document, FINAL_SECTION, NonComputable, Rule
+from assistant.types import Article, Clause, DocStatus, Document, FINAL_SECTION, NonComputable, Rule
 
 _CN = "零〇一二两三四五六七八九十百"
 _ID = re.compile(r"^\s*(\d+|附则)\s*[.．。]\s*(\d+)\s*$")
@@ -63,6 +63,11 @@ class Corpus:
     def article_of(self, clause: Clause) -> Article:
         doc = self.document_of(clause)
         return next(a for a in doc.articles if clause.id in a.clause_ids)
+
+    def is_active(self, doc_id: str, today=None) -> bool:
+        """In force for answers: not superseded, and not past a fixed expiry date."""
+        doc = self._docs[doc_id]
+        return doc.status is not DocStatus.SUPERSEDED and not doc.expired(today)
 
     def rules_for(self, clause_id: str) -> list[Rule]:
         return [r for r in self.rules if r.clause_id == clause_id]
@@ -129,10 +134,15 @@ class Corpus:
 
 
 def normalize_clause_id(ref: str) -> str | None:
-    """``"3.4"``/``"3．4"``/``"第三条第四项"`` → ``"3.4"``; None if it is not an id."""
+    """``"3.4"``/``"3．4"``/``"第三条第四项"`` → ``"3.4"``; ``"talent:第二条第一项"`` → ``"talent:2.1"``;
+    None if it is not an id."""
     if not ref:
         return None
     s = ref.strip().strip("[]【】")
+    m = re.match(r"^([a-z0-9][a-z0-9-]*):(.+)$", s)
+    if m:
+        local = normalize_clause_id(m.group(2))
+        return f"{m.group(1)}:{local}" if local else None
     m = _ID.match(s)
     if m:
         return f"{m.group(1)}.{int(m.group(2))}"
@@ -157,12 +167,59 @@ def _to_int(s: str) -> int | None:
         return None
 
 
+MANIFEST = "policies.json"
+
+
 def load_corpus(corpus_dir: Path) -> Corpus:
-    """Parse every policy file in ``corpus_dir``; any failure aborts the whole load."""
+    """Parse every policy file in ``corpus_dir``; any failure aborts the whole load.
+
+    ``policies.json`` (written by ``policy-assistant add``) fixes each document's id, clause-id
+    prefix, status and dates. Without it the files are taken in name order: the first keeps
+    plain ids (``3.4``), later ones are namespaced by their id (``talent:3.4``).
+    """
+    from dataclasses import replace
+
+    from assistant.types import DocStatus
+
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise ParseError(str(corpus_dir), None, "政策目录不存在")
-    files = sorted(p for p in corpus_dir.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "~$")) and p.name.lower() != "readme.md")
-    if not files:
+    entries = read_manifest(corpus_dir)
+    listed = {e["file"] for e in entries}
+    files = sorted(p for p in corpus_dir.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "~$"))
+                   and p.name.lower() != "readme.md" and p.name not in listed)
+    for p in files:
+        entries.append({"file": p.name, "id": slug(p.stem), "prefix": "" if not entries else f"{slug(p.stem)}:"})
+    if not entries:
         raise ParseError(str(corpus_dir), None, "目录中没有政策文件（.txt/.md/.docx）")
-    return Corpus.from_documents([parse_file(p) for p in files])
+    docs = []
+    for e in entries:
+        path = corpus_dir / e["file"]
+        if not path.is_file():
+            raise ParseError(e["file"], None, f"{MANIFEST} 列出的文件不存在")
+        status = DocStatus(e["status"]) if e.get("status") else None
+        doc = parse_file(path, doc_id=e["id"], status=status, id_prefix=e.get("prefix", ""))
+        overrides = {k: e[k] for k in ("title", "effective_from", "effective_until") if e.get(k)}
+        docs.append(replace(doc, **overrides) if overrides else doc)
+    return Corpus.from_documents(docs)
+
+
+def read_manifest(corpus_dir: Path) -> list[dict]:
+    import json
+
+    path = Path(corpus_dir) / MANIFEST
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return list(data["documents"])
+    except (ValueError, KeyError, TypeError):
+        raise ParseError(MANIFEST, None, "清单文件损坏，请检查 JSON 格式") from None
+
+
+def slug(stem: str) -> str:
+    """A short id for a document from its file name (ASCII letters/digits/dash, else a hash)."""
+    import hashlib
+
+    s = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")[:64].strip("-")
+    return s or "doc-" + hashlib.sha1(stem.encode()).hexdigest()[:6]

@@ -46,7 +46,13 @@ def node_text(clause: Clause) -> str:
 def node_metadata(corpus: Corpus, clause: Clause) -> dict:
     doc = corpus.document_of(clause)
     return {"clause_id": clause.id, "article": clause.article_title, "article_no": clause.article_no or 0,
-            "departments": "、".join(clause.departments), "document": doc.title, "status": doc.status.value}
+            "departments": "、".join(clause.departments), "document": doc.title, "status": doc.status.value,
+            "text_hash": text_hash(node_text(clause))}
+
+
+def text_hash(text: str) -> str:
+    """Decides whether a node must be re-embedded."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def fingerprint(corpus: Corpus, embedder) -> dict:
@@ -100,20 +106,28 @@ def build_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | 
         keyword.save(tmp)
         report("分词（BM25）", len(clauses), len(clauses))
 
+        metas = [node_metadata(corpus, c) for c in clauses]
+        reusable = _previous_vectors(Path(index_dir), embedder, fp_id)
         client = open_client(path=None if chroma_url else tmp / "chroma", url=chroma_url)
         store = ChromaStore(client, _collection_name(fp_id), create=True)
-        metas = [node_metadata(corpus, c) for c in clauses]
-        for start in range(0, len(texts), batch_size):
-            chunk = slice(start, start + batch_size)
-            vectors = embedder.embed_passages(texts[chunk])
-            store.add(ids[chunk], vectors, metas[chunk], texts[chunk])
-            report("向量化", min(start + batch_size, len(texts)), len(texts))
+        todo = [i for i, m in enumerate(metas) if (ids[i], m["text_hash"]) not in reusable]
+        done_ids = [i for i in range(len(ids)) if i not in set(todo)]
+        for start in range(0, len(done_ids), 1000):
+            part = done_ids[start:start + 1000]
+            store.add([ids[i] for i in part], [reusable[(ids[i], metas[i]["text_hash"])] for i in part],
+                      [metas[i] for i in part], [texts[i] for i in part])
+        for start in range(0, len(todo), batch_size):
+            part = todo[start:start + batch_size]
+            vectors = embedder.embed_passages([texts[i] for i in part])
+            store.add([ids[i] for i in part], vectors, [metas[i] for i in part], [texts[i] for i in part])
+            report("向量化", min(start + batch_size, len(todo)), len(todo))
         if store.count() != len(ids):
             raise IndexStateError(str(tmp), f"向量库条数 {store.count()} 与条款数 {len(ids)} 不一致")
         manifest = {
             "fingerprint": fp, "fingerprint_id": fp_id, "nodes": len(ids), "collection": _collection_name(fp_id),
             "chroma_url": chroma_url, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "build_seconds": round(time.perf_counter() - started, 3),
+            "embedded": len(todo), "reused": len(done_ids),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         del store, client  # release sqlite handles before the rename
@@ -124,6 +138,27 @@ def build_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return open_built(Path(index_dir), expected_fp_id=fp_id)
+
+
+def _previous_vectors(index_dir: Path, embedder, fp_id: str) -> dict[tuple[str, str], list[float]]:
+    """Vectors of the active index keyed by (clause id, text hash), if it was built by the same
+    embedder: a changed corpus then re-embeds only the clauses whose text changed."""
+    manifest = active_manifest(index_dir)
+    if not manifest or manifest.get("fingerprint_id") == fp_id:
+        return {}
+    fp = manifest.get("fingerprint", {})
+    if (fp.get("embedder"), fp.get("embedder_version"), fp.get("dim")) != (embedder.name, embedder.version, embedder.dim):
+        return {}
+    try:
+        old = open_built(index_dir, manifest["fingerprint_id"])
+        got = old.store.collection.get(include=["embeddings", "metadatas"])
+    except Exception:  # noqa: BLE001 - an unreadable old index just means: embed everything
+        return {}
+    out = {}
+    for cid, vec, meta in zip(got["ids"], got["embeddings"], got["metadatas"]):
+        if meta and meta.get("text_hash"):
+            out[(cid, meta["text_hash"])] = list(vec)
+    return out
 
 
 def _activate(index_dir: Path, target: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assistant.answer import Conversation, Engine, ask
@@ -50,10 +50,22 @@ class Service:
     conversations: ConversationStore
     feedback: FeedbackStore
     index_info: dict
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def corpus(self) -> Corpus:
         return self.engine.corpus
+
+    def reload(self) -> dict:
+        """Re-read the corpus and refresh the index (only changed clauses are re-embedded), then
+        swap the engine in one assignment: requests in flight finish on the old one."""
+        from assistant.bootstrap import open_retriever
+
+        with self._reload_lock:
+            retriever, built = open_retriever(self.settings, embedder=self.engine.retriever.embedder, quiet=True)
+            self.engine = Engine(retriever.corpus, retriever, llm=self.engine.llm)
+            self.index_info = dict(built.manifest)
+        return self.index_info
 
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
         return ask(question, self.engine, self.conversations.get(conversation_id))

@@ -73,6 +73,17 @@ class Document:
     def full_title(self) -> str:
         return f"《{self.title}（{self.status_text}）》" if self.status_text else f"《{self.title}》"
 
+    def expired(self, today=None) -> bool:
+        """True if a fixed ``effective_until`` date lies before ``today``."""
+        import datetime as dt
+        import re
+
+        m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", self.effective_until or "")
+        if not m:
+            return False
+        today = today or dt.date.today()
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) < today
+
     @property
     def dates_fixed(self) -> bool:
         """True only if both dates are written out without placeholders such as ``X``."""

@@ -69,7 +69,10 @@ def clause_card(service, clause_id: str, open_article: bool = True) -> str:
         t = esc(corpus.get(cid).text)
         sentences.append(f"<mark>{t}</mark>" if cid == c.id else t)
     dept = f"<div class='dept'>责任单位：{esc('、'.join(c.departments))}</div>" if c.departments else ""
-    return (f"<div class='card' data-clause='{esc(c.id)}'><h4>[{esc(c.id)}] {esc(article.label)} {esc(c.article_title)}</h4>"
+    doc = corpus.document_of(c)
+    badge = "" if corpus.is_active(c.doc_id) else f" <span class='degraded'>{esc(doc.status.label if doc.status.value == 'superseded' else '已过期')}，仅供查阅</span>"
+    source = f"<div class='dept'>出处：{esc(doc.full_title)}</div>" if len(corpus.documents) > 1 else ""
+    return (f"<div class='card' data-clause='{esc(c.id)}'><h4>[{esc(c.id)}] {esc(article.label)} {esc(c.article_title)}{badge}</h4>{source}"
             f"<div>{esc(c.text)}</div>{dept}"
             f"<details{' open' if open_article else ''}><summary>所在条全文</summary>{''.join(sentences)}</details></div>")
 

@@ -1,0 +1,156 @@
+"""Adding and updating policy documents safely (``policy-assistant add``, the admin API).
+
+Owns: validating an uploaded file (type, size, name that cannot escape the corpus folder,
+parses completely), the ``corpus/policies.json`` manifest (id, clause-id prefix, status,
+dates per document), and atomic writes: a failed add leaves corpus and manifest as they
+were. Re-adding identical content is a no-op; a changed file keeps its id and prefix.
+The index is refreshed by the caller (``ensure_index`` re-embeds only changed clauses).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.corpus import MANIFEST, Corpus, read_manifest, slug
+from assistant.errors import ParseError
+from assistant.parser import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, parse_file
+from assistant.types import DocStatus
+
+_DATE = re.compile(r"^\d{4}年[\dXx]{1,2}月[\dXx]{1,2}日$")
+_SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+@dataclass(frozen=True)
+class AddResult:
+    doc_id: str
+    file: str
+    action: str  # "added" | "updated" | "unchanged"
+    clauses: int
+    prefix: str
+
+    def message(self) -> str:
+        verb = {"added": "已添加", "updated": "已更新", "unchanged": "内容未变化，未做改动"}[self.action]
+        return f"{verb}：{self.file}（文件编号 {self.doc_id}，{self.clauses} 个条款，条款编号前缀“{self.prefix or '无'}”）"
+
+
+def safe_name(name: str) -> str:
+    """A file name that stays inside the corpus folder: no directories, no dot-files."""
+    base = Path(str(name).replace("\\", "/")).name
+    stem, suffix = os.path.splitext(base)
+    stem = _SAFE_NAME.sub("-", stem).strip(".-") or "policy"
+    suffix = suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ParseError(base or "?", None, f"不支持的文件类型“{suffix or '无扩展名'}”，支持 {'、'.join(SUPPORTED_SUFFIXES)}")
+    return f"{stem[:80]}{suffix}"
+
+
+def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, doc_id: str | None = None,
+               status: str | None = None, title: str | None = None, effective_from: str | None = None,
+               effective_until: str | None = None) -> AddResult:
+    corpus_dir = Path(corpus_dir)
+    source = Path(source)
+    name = safe_name(filename or source.name)
+    if not source.is_file():
+        raise ParseError(name, None, "文件不存在")
+    size = source.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ParseError(name, None, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）")
+    if status is not None and status not in {s.value for s in DocStatus}:
+        raise ParseError(name, None, f"状态应为 {'/'.join(s.value for s in DocStatus)}")
+    for label, value in (("施行日期", effective_from), ("有效期", effective_until)):
+        if value is not None and not _DATE.match(value):
+            raise ParseError(name, None, f"{label}应写作“2026年1月1日”（未定可写 X）")
+    data = source.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    target = corpus_dir / name
+    if target.resolve().parent != corpus_dir.resolve():
+        raise ParseError(name, None, "文件名不合法")
+
+    entries = _entries_with_existing(corpus_dir)
+    existing = next((e for e in entries if e["file"] == name), None)
+    if existing is None:
+        for e in entries:
+            if hashlib.sha256((corpus_dir / e["file"]).read_bytes()).hexdigest() == digest:
+                return AddResult(e["id"], e["file"], "unchanged", _count(corpus_dir / e["file"], e), e.get("prefix", ""))
+        new_id = slug(doc_id or Path(name).stem)
+        taken = {e["id"] for e in entries}
+        base, n = new_id, 2
+        while new_id in taken:
+            new_id, n = f"{base}-{n}", n + 1
+        entry = {"file": name, "id": new_id, "prefix": "" if not entries else f"{new_id}:"}
+        action = "added"
+    else:
+        entry = dict(existing)
+        action = "updated"
+        if (corpus_dir / name).exists() and hashlib.sha256((corpus_dir / name).read_bytes()).hexdigest() == digest \
+                and all(v is None for v in (status, title, effective_from, effective_until)):
+            return AddResult(entry["id"], name, "unchanged", _count(corpus_dir / name, entry), entry.get("prefix", ""))
+    for key, value in (("status", status), ("title", title), ("effective_from", effective_from), ("effective_until", effective_until)):
+        if value is not None:
+            entry[key] = value
+
+    # Validate the new file and the whole resulting corpus in a scratch copy before touching anything.
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch_dir = Path(scratch)
+        for e in entries:
+            if e["file"] != name:
+                shutil.copy2(corpus_dir / e["file"], scratch_dir / e["file"])
+        shutil.copyfile(source, scratch_dir / name)
+        new_entries = [entry if e["file"] == name else e for e in entries] if existing else entries + [entry]
+        _write_manifest(scratch_dir, new_entries)
+        from assistant.corpus import load_corpus
+
+        corpus = load_corpus(scratch_dir)
+        _check_ids(corpus)
+        n_clauses = sum(len(d.clauses) for d in corpus.documents if d.id == entry["id"])
+
+    tmp_file = corpus_dir / f".{name}.uploading"
+    shutil.copyfile(source, tmp_file)
+    os.replace(tmp_file, target)
+    _write_manifest(corpus_dir, new_entries)
+    return AddResult(entry["id"], name, action, n_clauses, entry.get("prefix", ""))
+
+
+def _entries_with_existing(corpus_dir: Path) -> list[dict]:
+    """The manifest, extended with files already in the folder (so the first policy keeps plain ids)."""
+    from assistant.corpus import load_corpus
+
+    entries = read_manifest(corpus_dir)
+    listed = {e["file"] for e in entries}
+    if any(p.suffix.lower() in SUPPORTED_SUFFIXES and p.name not in listed and not p.name.startswith(".")
+           and p.name.lower() != "readme.md" for p in corpus_dir.iterdir()):
+        corpus = load_corpus(corpus_dir)
+        by_id = {e["id"]: e for e in entries}
+        entries = [by_id.get(d.id) or {"file": Path(d.source_path).name, "id": d.id,
+                                       "prefix": _prefix_of(d)} for d in corpus.documents]
+    return entries
+
+
+def _prefix_of(doc) -> str:
+    first = doc.clauses[0].id if doc.clauses else ""
+    return first.split(":", 1)[0] + ":" if ":" in first else ""
+
+
+def _count(path: Path, entry: dict) -> int:
+    return len(parse_file(path, doc_id=entry["id"], id_prefix=entry.get("prefix", "")).clauses)
+
+
+def _check_ids(corpus: Corpus) -> None:
+    seen: dict[str, str] = {}
+    for c in corpus.clauses:
+        if c.id in seen:
+            raise ParseError(c.doc_id, None, f"条款编号 {c.id} 与文件 {seen[c.id]} 重复")
+        seen[c.id] = c.doc_id
+
+
+def _write_manifest(corpus_dir: Path, entries: list[dict]) -> None:
+    tmp = corpus_dir / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, corpus_dir / MANIFEST)
