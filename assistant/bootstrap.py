@@ -13,10 +13,10 @@ from assistant.corpus import Corpus, load_corpus
 from assistant.settings import Settings
 
 
-def make_settings_embedder(settings: Settings):
+def make_settings_embedder(settings: Settings, background: bool = False):
     from assistant.embedders import make_embedder
 
-    return make_embedder(settings.embedder, settings.embedder_model_path)
+    return make_embedder(settings.embedder, settings.embedder_model_path, background=background)
 
 
 def console_progress() -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
@@ -55,8 +55,14 @@ def open_retriever(settings: Settings, *, corpus: Corpus | None = None, embedder
     from assistant.index import build_index, ensure_index
     from assistant.retrieval import HybridRetriever
 
+    import threading
+
+    from assistant.text import warm_up
+
+    # Model weights, the jieba dictionary and the index load in parallel: a cold `ask` stays fast.
+    threading.Thread(target=warm_up, name="jieba-warm-up", daemon=True).start()
+    embedder = embedder or make_settings_embedder(settings, background=True)
     corpus = corpus or load_corpus(settings.corpus_dir)
-    embedder = embedder or make_settings_embedder(settings)
     report, close = console_progress() if not quiet else ((lambda *_: None), (lambda: None))
     notify = (lambda m: print(f"[索引] {m}", file=sys.stderr)) if not quiet else None
     try:

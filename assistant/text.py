@@ -29,7 +29,7 @@ def _data_text(name: str) -> str:
 def data_hash() -> str:
     """Hash of the dictionary and glossary: part of the index fingerprint."""
     h = hashlib.sha256()
-    for name in ("userdict.txt", "glossary.tsv"):
+    for name in ("userdict.txt", "glossary.tsv", "jieba_dict.txt"):
         h.update(_data_text(name).encode("utf-8"))
     return h.hexdigest()[:16]
 
@@ -43,7 +43,9 @@ def _tokenizer():
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
+                # A cut-down dictionary (see scripts/make_jieba_dict.py): loads in ~0.2 s instead of ~1.5 s.
+                dictionary = resources.files("assistant").joinpath("data", "jieba_dict.txt")
+                tok = jieba.Tokenizer(dictionary=str(dictionary))
                 for line in _data_text("userdict.txt").splitlines():
                     parts = line.split()
                     if parts:
@@ -51,6 +53,11 @@ def _tokenizer():
                 tok.initialize()
                 _jieba = tok
     return _jieba
+
+
+def warm_up() -> None:
+    """Load the jieba dictionary now (it takes about a second) instead of on the first question."""
+    _tokenizer()
 
 
 def tokenize(text: str) -> list[str]:

@@ -50,6 +50,10 @@ def hybrid_pipelines(corpus, embedder_name: str, workdir: Path, *, include_parts
     if include_parts:
         bm25 = HybridRetriever(corpus, embedder, built.store, built.keyword, use_dense=False, glossary=_no_glossary())
         out["BM25 only (jieba)"] = (lambda q, r=bm25: [h.clause.id for h in r.search(q, 10)], build_s)
+        bm25g = HybridRetriever(corpus, embedder, built.store, built.keyword, use_dense=False)
+        out["ablation: BM25 + glossary"] = (lambda q, r=bm25g: [h.clause.id for h in r.search(q, 10)], build_s)
+        nog = HybridRetriever(corpus, embedder, built.store, built.keyword, glossary=_no_glossary())
+        out[f"ablation: hybrid ({embedder_name}) without glossary"] = (lambda q, r=nog: [h.clause.id for h in r.search(q, 10)], build_s)
     return out
 
 
@@ -88,7 +92,8 @@ def main(argv=None) -> int:
         first = args.backends.split(",")[0]
         pipes[f"llama-index default ({first})"] = llama_default_pipeline(corpus, first)
         order = ["BM25 only (jieba)"] + [p for p in pipes if p.startswith("dense")] + \
-                [p for p in pipes if p.startswith("llama")] + [p for p in pipes if p.startswith("hybrid")]
+                [p for p in pipes if p.startswith("llama")] + [p for p in pipes if p.startswith("hybrid")] + \
+                [p for p in pipes if p.startswith("ablation")]
         for name in order:
             search, build_s = pipes[name]
             runs, lat = run_pipeline(name, search, queries)
