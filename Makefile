@@ -45,5 +45,10 @@ eval: $(VENV)/.installed-test
 	$(BIN)/python eval/run_answers.py --out docs/benchmarks.md
 	$(BIN)/python eval/run_answers.py --gold eval/answers/holdout.jsonl --out docs/benchmarks.md
 
+# Slower benchmarks: 120 synthetic policies (5040 nodes) and a bounded loopback load test.
+bench: $(VENV)/.installed-test
+	$(BIN)/python eval/scale.py --policies 120 --out docs/benchmarks.md
+	$(BIN)/python eval/load.py --levels 1,8,32 --requests 400 --out docs/benchmarks.md
+
 clean:
 	rm -rf $(VENV) index/chroma index/*.tmp* .pytest_cache

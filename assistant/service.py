@@ -51,6 +51,7 @@ class Service:
     feedback: FeedbackStore
     index_info: dict
     _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _repairing: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def corpus(self) -> Corpus:
@@ -68,7 +69,27 @@ class Service:
         return self.index_info
 
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
-        return ask(question, self.engine, self.conversations.get(conversation_id))
+        answer = ask(question, self.engine, self.conversations.get(conversation_id))
+        if answer.degraded:
+            self._repair_in_background()
+        return answer
+
+    def _repair_in_background(self) -> None:
+        """Embedded index unreadable (corrupt files): rebuild it in the background while answers
+        continue from keywords. A Chroma server that is down is not ours to rebuild: we wait for it."""
+        if self.settings.chroma_url or self._repairing.is_set():
+            return
+        self._repairing.set()
+
+        def run():
+            try:
+                self.reload()
+            except Exception:  # noqa: BLE001 - the next degraded answer will try again
+                pass
+            finally:
+                self._repairing.clear()
+
+        threading.Thread(target=run, name="index-repair", daemon=True).start()
 
     def ask_stream(self, question: str, conversation_id: str | None = None):
         """Yield growing answer text; the last item is the final, verified ``Answer``.
