@@ -515,7 +515,17 @@ def _citations(chosen: list[str], corpus: Corpus) -> tuple[Citation, ...]:
 
 
 def _refusal(q: str, hits: list[Hit], engine: Engine) -> Answer:
-    return Answer(q, phrases.REFUSAL, True, (), (), None, (), ())
+    """The fixed sentence, no amounts, no citations; when the question did name this policy's
+    own terms (e.g. another city's 算力券), the nearest measures by name as a pointer."""
+    notes: tuple[str, ...] = ()
+    if hits and _specific_terms(q, engine):
+        names = []
+        for i, h in enumerate(hits[:2]):
+            if h.clause.article_no is not None and (i == 0 or engine.corpus.rules_for(h.clause.id)):
+                names.append(f"{_measure_name(engine.corpus, h.clause.id)} [{h.clause.id}]")
+        if names:
+            notes = (phrases.REFUSAL_NEAREST + "；".join(names) + "（本市政策，仅供参考）",)
+    return Answer(q, phrases.REFUSAL, True, (), (), None, (), notes)
 
 
 # ---------------------------------------------------------------- verify

@@ -359,6 +359,20 @@ def add(
         _fail(err)
 
 
+@app.command("feedback-export")
+def feedback_export() -> None:
+    """导出网页上的点赞/点踩记录（JSONL，每行一条），便于把答错的问题整理成新的评测用例。"""
+    from assistant.feedback import FeedbackStore
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    path = settings.data_dir / "feedback.sqlite3"
+    if not path.exists():
+        typer.echo("还没有反馈记录", err=True)
+        return
+    typer.echo(FeedbackStore(path).export_jsonl(), nl=False)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),

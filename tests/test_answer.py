@@ -153,3 +153,10 @@ def test_cli_ask_jsonl_batch_with_conversations_and_bad_lines(cli_env, tmp_path)
     assert "市经信局" in rows[2]["answer"] and rows[2]["conversation_id"] == "a"
     assert rows[3]["refused"] is True
     assert "question" in rows[4]["error"]
+
+
+def test_refusal_for_another_city_points_to_the_nearest_measure_without_amounts(default_engine):
+    a = ask("深圳的算力券政策补贴比例是多少？", default_engine)
+    assert a.refused and a.answer == phrases.REFUSAL and a.calculations == () and a.citations == ()
+    assert a.notes and a.notes[0].startswith(phrases.REFUSAL_NEAREST) and "[3.4]" in a.notes[0]
+    assert "%" not in a.notes[0] and "万元" not in a.notes[0]

@@ -113,3 +113,13 @@ def test_cold_ask_starts_fast(tmp_path):
     elapsed = time.perf_counter() - t
     assert p.returncode == 0 and json.loads(p.stdout)["citations"][0]["clause_id"] == "6.3"
     assert elapsed < 8.0  # generous in CI; the measured figure is in docs/benchmarks.md
+
+
+def test_feedback_export_cli(tmp_path, monkeypatch):
+    from assistant.feedback import FeedbackStore
+
+    monkeypatch.setenv("POLICY_DATA_DIR", str(tmp_path))
+    assert run("feedback-export").exit_code == 0
+    FeedbackStore(tmp_path / "feedback.sqlite3").add(question="模型券归哪个部门", answer={"answer": "x"}, rating=-1)
+    r = run("feedback-export")
+    assert json.loads(r.output.splitlines()[0])["rating"] == -1

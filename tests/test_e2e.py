@@ -61,10 +61,16 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(server + "/", wait_until="load")
     page.wait_for_selector("#question textarea", timeout=60_000)
     yield page
     page.close()
+    from urllib.parse import urlparse
+
+    outside = [u for u in requested if urlparse(u).scheme in ("http", "https", "ws", "wss") and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+    assert outside == [], f"the page fetched from outside this machine: {outside[:5]}"
 
 
 def shot(page, name):
