@@ -128,7 +128,7 @@ def _has_own_topic(q: str, engine: Engine) -> bool:
 def _specific_terms(q: str, engine: Engine) -> list[str]:
     """Words of the question that name something this policy talks about."""
     kw = engine.retriever.keyword
-    vocab_df = _doc_freq(kw)
+    vocab_df = kw.doc_freq
     n = max(1, len(kw.ids))
     glossary_terms = engine.retriever.glossary.matches(q)
     out = [t for t in tokenize(q) if t not in GENERIC_WORDS and not any(t in w for w in _FACT_WORDS)
@@ -140,20 +140,9 @@ def _specific_terms(q: str, engine: Engine) -> list[str]:
 _FACT_WORDS = {w for s in ASK_SUBJECTS for w in SUBJECT_WORDS[s]}
 
 
-def _doc_freq(kw) -> dict[str, int]:
-    cached = getattr(kw, "_df_cache", None)
-    if cached is None:
-        cached = {}
-        for toks in kw.tokens:
-            for t in set(toks):
-                cached[t] = cached.get(t, 0) + 1
-        kw._df_cache = cached
-    return cached
-
-
 def unknown_terms(q: str, engine: Engine) -> list[str]:
     """Content words the policy never uses and the glossary does not know."""
-    vocab_df = _doc_freq(engine.retriever.keyword)
+    vocab_df = engine.retriever.keyword.doc_freq
     glossary = engine.retriever.glossary
     covered = {v.lower() for e in glossary.entries for v in e.variants}
     return [t for t in tokenize(q) if t not in GENERIC_WORDS and len(t) >= 2 and t not in vocab_df
@@ -249,7 +238,7 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
             lines.append(f"{_measure_name(corpus, c.id)}的责任单位：{depts} [{c.id}]")
             shown.append(cid)
 
-    claims, asks, conditions = _claims(u, facts, measures, corpus)
+    claims, asks, conditions = _claims(u, facts, measures, corpus, engine.retriever.keyword.doc_freq)
     if claims:
         calcs = calculate_claims(claims)
     conditions = _threshold_status(conditions, calcs, corpus)
@@ -384,7 +373,7 @@ def _subject_penalty(rule: Rule, facts: Facts) -> int:
     return 1 if any(val for s, val in facts.subjects if s != rule.subject) else 0
 
 
-def _claims(u: Understanding, facts: Facts, measures: list[str], corpus: Corpus):
+def _claims(u: Understanding, facts: Facts, measures: list[str], corpus: Corpus, df: dict[str, int]):
     """Calculations the user's facts allow, questions for missing facts, and the conditions checklist.
     Each stated amount feeds exactly one rule: the best-fitting one among the chosen clauses."""
     claims: list[Claim] = []
@@ -433,7 +422,7 @@ def _claims(u: Understanding, facts: Facts, measures: list[str], corpus: Corpus)
     for r in rules:
         if r.id in blocked or r.kind in (RuleKind.RATE, RuleKind.CAP_ONLY):
             continue
-        if not (r.clause_id == top[0] and not facts.amounts) and not _mentions_rule(u.question, r, corpus):
+        if not (r.clause_id == top[0] and not facts.amounts) and not _mentions_rule(u.question, r, df):
             continue
         if r.kind is RuleKind.FIXED:
             claims.append(Claim(r, count=facts.count or 1))
@@ -445,25 +434,10 @@ def _claims(u: Understanding, facts: Facts, measures: list[str], corpus: Corpus)
     return claims, asks, conditions
 
 
-def _mentions_rule(question: str, rule: Rule, corpus: Corpus) -> bool:
+def _mentions_rule(question: str, rule: Rule, df: dict[str, int]) -> bool:
     """The question names something only this rule's clause talks about (智能工厂, 开源软件, 产业集群 …)."""
-    df = _corpus_df(corpus)
     words = set(tokenize(" ".join(rule.conditions) + rule.subject + rule.segment))
     return any(len(w) >= 2 and df.get(w, 99) <= 2 and w in question for w in words)
-
-
-_DF_CACHE: dict[int, dict[str, int]] = {}
-
-
-def _corpus_df(corpus: Corpus) -> dict[str, int]:
-    key = id(corpus)
-    if key not in _DF_CACHE:
-        df: dict[str, int] = {}
-        for c in corpus.clauses:
-            for t in set(tokenize(c.text)):
-                df[t] = df.get(t, 0) + 1
-        _DF_CACHE[key] = df
-    return _DF_CACHE[key]
 
 
 def _threshold_status(conditions: list[Condition], calcs: list[Calculation], corpus: Corpus) -> list[Condition]:

@@ -8,6 +8,7 @@ Chinese, so we drive bm25s directly with our own tokens.
 from __future__ import annotations
 
 import json
+from functools import cached_property
 from pathlib import Path
 
 from assistant.text import tokenize
@@ -25,6 +26,15 @@ class KeywordIndex:
         self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
         self._bm25.index(_to_bm25s(tokens), show_progress=False)
         self._vocab = self._bm25.vocab_dict
+
+    @cached_property
+    def doc_freq(self) -> dict[str, int]:
+        """In how many nodes each token occurs (answer scope checks use it)."""
+        df: dict[str, int] = {}
+        for toks in self.tokens:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        return df
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
