@@ -46,3 +46,16 @@ def test_readme_counts_match_the_parsed_corpus(corpus):
 def test_screenshots_referenced_in_readme_exist():
     for path in re.findall(r"\((docs/[^)]+\.png)\)", README):
         assert (ROOT / path).exists(), path
+
+
+def test_readme_ask_example_is_real_output(monkeypatch, default_engine):
+    from typer.testing import CliRunner
+
+    import assistant.cli as cli
+
+    monkeypatch.setattr(cli, "_engine", lambda settings, quiet=False: default_engine)
+    q = "我们是中小企业，去年算力服务费80万元，另外调用大模型API花了40万元，能拿多少补贴？"
+    out = CliRunner().invoke(app, ["ask", q]).output
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) > 10
+    assert [line for line in lines if line not in README] == []
