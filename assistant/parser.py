@@ -28,7 +28,7 @@ from assistant.errors import ParseError
 from assistant.numerals import chinese_to_int
 from assistant.types import FINAL_SECTION, Article, Clause, DocStatus, Document
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 _CN_NUM = "零〇一二两三四五六七八九十百"
@@ -66,6 +66,8 @@ def parse_file(path: str | Path, *, doc_id: str | None = None, status: DocStatus
     data = p.read_bytes()
     if p.suffix.lower() == ".docx":
         lines = _docx_lines(data, name)
+    elif p.suffix.lower() == ".pdf":
+        lines = _pdf_lines(data, name)
     else:
         lines = _text_lines(data, name)
     return parse_lines(lines, name=name, doc_id=doc_id or p.stem, status=status,
@@ -92,6 +94,41 @@ def _text_lines(data: bytes, name: str) -> list[_Line]:
         line = data[: exc.start].count(b"\n") + 1
         raise ParseError(name, line, "不是有效的 UTF-8 文本，请将文件另存为 UTF-8 编码") from None
     return [_Line(i, raw) for i, raw in enumerate(text.splitlines(), start=1)]
+
+
+_PAGE_NUMBER = re.compile(r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*/\s*\d{1,4})?[\s\-—–－·]*$")
+_STARTS_UNIT = re.compile(rf"^(?:[{_CN_NUM}]+、|第[{_CN_NUM}\d]+条|[（(][{_CN_NUM}\d]+[）)]|附\s*则$|[（(](?:征求意见稿|试行|暂行)[）)])")
+
+
+def _pdf_lines(data: bytes, name: str) -> list[_Line]:
+    """Text of a PDF (pypdf), page numbers dropped, and physical lines re-joined into paragraphs:
+    PDFs wrap sentences at the page edge, so a line continues the previous one unless it starts
+    a heading/item or the previous one ended a sentence. Line numbers refer to extracted lines."""
+    import io
+
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:  # pragma: no cover - pypdf is a core dependency
+        raise ParseError(name, None, "未安装 pypdf，无法读取 PDF") from None
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        raw = [line for page in reader.pages for line in (page.extract_text() or "").splitlines()]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise ParseError(name, None, f"不是有效的 PDF 文件（{type(exc).__name__}）") from None
+    if not any(line.strip() for line in raw):
+        raise ParseError(name, None, "PDF 中没有可提取的文字（可能是扫描件，请提供文字版或 .docx）")
+    out: list[_Line] = []
+    for no, line in enumerate(raw, start=1):
+        text = line.strip()
+        if not text or _PAGE_NUMBER.match(text):
+            continue
+        prev = out[-1].text if out else ""
+        if out and not _STARTS_UNIT.match(text) and not prev.endswith(("。", "：", ":", "）", ")")):
+            out[-1] = _Line(out[-1].no, prev + text)
+        else:
+            out.append(_Line(no, text))
+    return out
 
 
 def _docx_lines(data: bytes, name: str) -> list[_Line]:

@@ -147,3 +147,43 @@ def test_unusable_files_are_refused(tmp_path, name, content):
     p.write_bytes(content)
     with pytest.raises(ParseError):
         parse_file(p)
+
+
+def _pdf(path, lines):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # built into reportlab: no font file needed
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 11)
+    y = 800
+    for line in lines:
+        if line == "<page>":
+            c.showPage()
+            c.setFont("STSong-Light", 11)
+            y = 800
+            continue
+        c.drawString(40, y, line)
+        y -= 18
+    c.save()
+
+
+def test_pdf_is_parsed_with_wrapped_lines_and_page_numbers(tmp_path):
+    p = tmp_path / "talent.pdf"
+    _pdf(p, ["某市人才补贴办法", "第一条 为吸引人才，制定", "本办法。", "- 1 -", "<page>",
+             "第二条 对博士给予每月3000元生活补贴。（责任单位：市人社局）", "第三条 本办法自2025年3月1日起施行。", "2"])
+    d = parse_file(p)
+    assert d.title == "某市人才补贴办法"
+    assert [c.id for c in d.clauses] == ["1.1", "2.1", "3.1"]
+    assert d.clauses[0].text == "为吸引人才，制定本办法。"
+    assert d.clauses[1].departments == ("市人社局",)
+
+
+def test_pdf_without_text_is_refused(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    p = tmp_path / "scan.pdf"
+    canvas.Canvas(str(p)).save()
+    with pytest.raises(ParseError, match="扫描件"):
+        parse_file(p)
