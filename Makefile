@@ -38,6 +38,7 @@ run: $(VENV)/.installed
 	$(BIN)/policy-assistant serve --host $${HOST:-127.0.0.1} --port $${PORT:-7860}
 
 test: $(VENV)/.installed-test system-deps
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 eval: $(VENV)/.installed-test

@@ -19,13 +19,12 @@ from dataclasses import replace
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from assistant import phrases
 from assistant.amounts import format_yuan
 from assistant.calculator import Claim, calculate_claims, total_yuan
 from assistant.corpus import Corpus
-from assistant.errors import EmptyQueryError, PolicyError
+from assistant.errors import EmptyQueryError
 from assistant.text import tokenize
 from assistant.types import Answer, Calculation, Citation, Condition, FINAL_SECTION, Hit, Rule, RuleKind
 from assistant.understand import SUBJECT_WORDS, Facts, Understanding, understand

@@ -131,7 +131,7 @@ def _worse(status: str, v: bool | None) -> str:
 
 def report_markdown(results: list[MeasureResult], corpus: Corpus, profile: Profile) -> str:
     doc = corpus.documents[0]
-    lines = [f"# 政策资格自测报告", "", f"依据：{doc.full_title}（{doc.status.label}）", ""]
+    lines = ["# 政策资格自测报告", "", f"依据：{doc.full_title}（{doc.status.label}）", ""]
     if profile.amounts:
         lines.append("## 填报信息")
         for k, v in profile.amounts.items():

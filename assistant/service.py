@@ -99,6 +99,8 @@ class Service:
         engine = self.engine
         plain_engine = replace(engine, llm=None)
         answer = ask(question, plain_engine, self.conversations.get(conversation_id))
+        if answer.degraded:
+            self._repair_in_background()
         if engine.llm is not None and not answer.refused:
             from assistant.llm import stream_rephrase
 

@@ -1,9 +1,7 @@
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 

@@ -1,4 +1,3 @@
-import json
 import shutil
 
 import pytest
@@ -135,7 +134,6 @@ def test_bad_status_and_dates_are_refused(env):
 
 @pytest.fixture
 def admin_client(env):
-    from dataclasses import replace
 
     from assistant.api import create_api
     from assistant.service import build_service
