@@ -114,3 +114,27 @@ def test_health(client):
 
 def test_openapi_docs(client):
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
+
+
+def test_one_slow_request_does_not_block_others(default_engine, tmp_path):
+    import threading
+    import time
+
+    data = tmp_path / "data"
+    service = Service(load_settings(data_dir=data), default_engine, ConversationStore(), FeedbackStore(data / "fb.sqlite3"), {})
+    real_ask = service.ask
+
+    def slow_ask(question, conversation_id=None):
+        if question == "慢":
+            time.sleep(3)
+        return real_ask("模型券归哪个部门", conversation_id)
+
+    service.ask = slow_ask
+    client = TestClient(create_api(service))
+    slow = threading.Thread(target=lambda: client.post("/api/ask", json={"question": "慢"}))
+    slow.start()
+    time.sleep(0.3)
+    t = time.perf_counter()
+    r = client.post("/api/ask", json={"question": "快"})
+    assert r.status_code == 200 and time.perf_counter() - t < 2.0
+    slow.join()
