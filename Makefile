@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test install install-test system-deps eval bench clean
+.PHONY: run test install install-test system-deps eval bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ eval: $(VENV)/.installed-test
 	$(BIN)/python eval/run_retrieval.py --out docs/benchmarks.md --chart docs/retrieval.png
 	$(BIN)/python eval/run_answers.py --out docs/benchmarks.md
 	$(BIN)/python eval/run_answers.py --gold eval/answers/holdout.jsonl --out docs/benchmarks.md
+
+# Refresh the README's screenshots from the real app in headless Chromium.
+screenshots: $(VENV)/.installed-test system-deps
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -m e2e tests/test_e2e.py -q
 
 # Slower benchmarks: 120 synthetic policies (5040 nodes) and a bounded loopback load test.
 bench: $(VENV)/.installed-test

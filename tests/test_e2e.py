@@ -1,6 +1,7 @@
 """End-to-end: the real server (`policy-assistant serve`) in headless Debian Chromium via playwright.
 
-Screenshots of every view are written to docs/ (the README shows them).
+Screenshots of every view are taken on every run; with UPDATE_SCREENSHOTS=1 (``make screenshots``)
+they are written to docs/ (the README shows them), otherwise to a temporary folder.
 """
 
 import os
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-quic", "--disable-sync"]
-DOCS = ROOT / "docs"
+DOCS = ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else Path(__import__("tempfile").mkdtemp(prefix="screens-"))
 
 
 @pytest.fixture(scope="module")
