@@ -18,7 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr  # noqa: E402
 
 from assistant.amounts import format_yuan  # noqa: E402
-from assistant.errors import PolicyError  # noqa: E402
+from assistant.errors import PolicyError, UnknownClauseError  # noqa: E402
 
 EXAMPLES = [
     "我们是中小企业，去年算力服务费80万元，另外调用大模型API花了40万元，能拿多少补贴？",
@@ -125,6 +125,8 @@ def lookup(service, query: str) -> tuple[str, str]:
             clauses = corpus.by_keyword(q)
             if not clauses:
                 clauses = [h.clause for h in service.engine.retriever.search(q, 5)]
+    except UnknownClauseError:
+        return f"<div class='notice'>未找到条款“{esc(q)}”，请检查编号（如 3.4、第三条第四项），或输入关键词、责任单位查询。</div>", ""
     except PolicyError as err:
         return f"<div class='notice'>{esc(err.message)}</div>", ""
     cards = "".join(clause_card(service, c.id) for c in clauses)
