@@ -330,8 +330,7 @@ def _numbered_items(art: _ArticleDraft, name: str) -> list[tuple[str, tuple[str,
                 raise ParseError(name, p.no, f"第{art.number}条的项编号不连续：期望（{len(groups) + 1}），实际为“{p.text[:8]}”")
             groups.append((p.no, [p.text]))
         elif not groups:
-            # text between the heading and the first （一） belongs to the heading's lead-in
-            groups.append((p.no, [p.text])) if False else None
+            # text between the heading and the first （一） has no item to belong to: refuse rather than guess
             raise ParseError(name, p.no, f"第{art.number}条在（一）之前有无法归属的文字")
         else:
             groups[-1][1].append(p.text)

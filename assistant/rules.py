@@ -175,7 +175,7 @@ def _rule_from_segment(clause: Clause, rule_id: str, seg: str, voucher: str | No
     cap_scope = ""
     cap_m = _CAP.search(seg_for_caps)
     if cap_m:
-        cap = Quantity(cap_m.group().lstrip("年度") if cap_m.group("scope") == "年度" else _cap_text(cap_m), _wan(cap_m.group("n")))
+        cap = Quantity(_cap_text(cap_m), _wan(cap_m.group("n")))
         cap_scope = cap_m.group("scope") or _cap_scope_from_context(seg_for_caps, cap_m)
 
     threshold = None
