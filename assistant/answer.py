@@ -426,10 +426,10 @@ def _claims(u: Understanding, facts: Facts, measures: list[str], corpus: Corpus,
         if r.kind is RuleKind.FIXED:
             claims.append(Claim(r, count=facts.count or 1))
         elif r.kind is RuleKind.TIERED:
-            if facts.level in dict(r.tiers):
+            if facts.level in {t.key for t in r.tiers}:
                 claims.append(Claim(r, level=facts.level))
             else:
-                asks.append(f"请问获评的是{'还是'.join(dict(r.tiers))}？")
+                asks.append(f"请问获评的是{'还是'.join(t.key for t in r.tiers)}？")
     return claims, asks, conditions
 
 

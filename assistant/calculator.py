@@ -1,22 +1,33 @@
-"""Deterministic amounts: pure functions over ``Decimal``, whole yuan out, a trace for people.
+"""Deterministic amounts: pure functions over ``Decimal``, whole yuan out, a readable trace.
 
-Owns: applying one ``Rule`` to the facts a user gave (base amount, threshold measure,
-level, number of awards), and summing several claims while respecting a cap that
-applies per subject across claims (``同一主体年度…最高``, ``累计最高``, ``单个区不超过``).
+Owns: applying one ``Rule`` to the facts a user gave (``Claim``), and summing several claims
+while respecting caps that bind one recipient across claims (``同一主体年度…最高``,
+``累计最高``, ``单个区不超过``).
 
-Rounding: whole yuan, half up, only at the end. Does not parse text (see ``amounts``
-and ``rules``) and never reads settings or files.
+The steps, in this order, each leaving a line in the trace:
+
+1. thresholds (money or counts; ``首次突破`` tiers pick the highest milestone reached);
+2. the amount for one unit: fixed, tier, rate × base (an increment, a capped base, or marginal
+   brackets), or an interest subsidy (share × LPR × loan);
+3. per-unit caps, then × units (persons, items, area up to its limit) × periods (months up to
+   the limit; unknown months → the longest period, as an upper bound);
+4. per-claim / per-item / per-year caps, then × years for support paid every year;
+5. caps over a recipient, a total or a region (pooled over claims of one rule);
+6. top-ups pay only the gap to what was received; instalment schedules are shown year by year.
+
+Rounding: whole yuan, half up, only at the end. Missing facts raise ``MissingFactError`` naming
+what to ask. Does not parse text (see ``rules``, ``amounts``) and never reads settings or files.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assistant.amounts import format_percent, format_yuan, to_yuan
-from assistant.errors import AmountError
-from assistant.types import Calculation, Comparator, Rule, RuleKind
+from assistant.errors import AmountError, MissingFactError
+from assistant.types import Calculation, CapScope, Comparator, Rule, RuleKind, Tier
 
 
 @dataclass(frozen=True)
@@ -24,14 +35,21 @@ class Claim:
     """What the user asks to compute for one rule."""
 
     rule: Rule
-    base: Decimal | None = None  # the amount the rate applies to
-    measure: Decimal | None = None  # the amount the threshold looks at (defaults to base)
-    level: str | None = None  # for tiered awards: 国家级 / 省级
-    count: int = 1  # number of awards (fixed awards), e.g. two clusters in one district
+    base: Decimal | None = None  # the amount a rate applies to (this year's value for increments)
+    measure: Decimal | None = None  # the amount a money threshold looks at (defaults to base)
+    level: str | None = None  # tier key: 国家级 / A类 / 辅导备案 …
+    count: int = 1  # units: persons, items, awards
+    area: Decimal | None = None  # for per-area amounts (平方米)
+    periods: int | None = None  # months (or years) for per-period amounts; None = the longest allowed
+    previous: Decimal | None = None  # last year's value, for increments
+    received: Decimal | None = None  # already received, for top-ups (按差额补足)
+    rate_ref: Decimal | None = None  # the loan prime rate (a fraction) for interest subsidies
+    years: int | None = None  # years of multi-year support claimed; None = the whole schedule
+    counts: tuple[tuple[str, int], ...] = field(default=())  # count facts for thresholds: (("博士", 5),)
 
 
 def calculate(rule: Rule, base: Decimal | None = None, *, measure: Decimal | None = None,
-              level: str | None = None, count: int = 1) -> Calculation:
+              level: str | None = None, count: int = 1, **facts) -> Calculation:
     """Amount for one claim.
 
     >>> from assistant.rules import extract_rules
@@ -39,27 +57,24 @@ def calculate(rule: Rule, base: Decimal | None = None, *, measure: Decimal | Non
     >>> c = Clause("1.3", "d", 1, "t", 3, "对年度数据交易额达100万元及以上的数据供方企业，按照数据交易额的5%给予奖励，同一主体年度奖励金额最高200万元。")
     >>> calc = calculate(extract_rules(c)[0], Decimal(3_000_000))
     >>> calc.amount_yuan, calc.formula
-    (150000, '300万元 × 5% = 15万元（未超过上限200万元）')
+    (150000, '300万元 × 5% = 15万元（未超过同一主体年度上限200万元）')
     """
-    return calculate_claims([Claim(rule, base, measure, level, count)])[0]
+    return calculate_claims([Claim(rule, base, measure, level, count, **facts)])[0]
 
 
 def calculate_claims(claims: list[Claim]) -> list[Calculation]:
-    """One ``Calculation`` per rule; claims of a rule whose cap is per subject are pooled.
+    """One ``Calculation`` per rule; claims of a rule whose cap binds the recipient are pooled.
 
     Pooling: two 同一主体年度 claims of 3000万元 and 2000万元 under a 5% / 200万元 rule give
     one calculation ``(3000万元 + 2000万元) × 5% = 250万元，超过上限200万元，按200万元计``.
     """
     groups: "OrderedDict[str, list[Claim]]" = OrderedDict()
-    out: list[Calculation] = []
     for claim in claims:
-        if claim.rule.cap_aggregates:
+        if claim.rule.cap_aggregates and claim.rule.kind in (RuleKind.RATE, RuleKind.MARGINAL):
             groups.setdefault(claim.rule.id, []).append(claim)
         else:
             groups[f"{claim.rule.id}#{len(groups)}"] = [claim]
-    for group in groups.values():
-        out.append(_calculate_group(group))
-    return out
+    return [_calculate_group(g) for g in groups.values()]
 
 
 def total_yuan(calculations: list[Calculation]) -> int | None:
@@ -69,102 +84,314 @@ def total_yuan(calculations: list[Calculation]) -> int | None:
     return sum(c.amount_yuan for c in calculations)
 
 
+def needed_facts(rule: Rule) -> list[str]:
+    """What a user must state before this rule can be computed (labels for clarifying questions)."""
+    out = []
+    if rule.kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST):
+        out.append(rule.base or "计算基数")
+    if rule.kind is RuleKind.TIERED or (rule.kind is RuleKind.PER_UNIT and rule.tiers):
+        if not all(t.threshold for t in rule.tiers):
+            out.append(rule.tier_label or "级别")
+    if rule.kind is RuleKind.INTEREST:
+        out.append("贷款市场报价利率（LPR）")
+    if rule.increment:
+        out.append(f"上年{rule.base or ''}")
+    for t in rule.thresholds:
+        if t.unit != "元":
+            out.append(t.measure or "数量")
+    return out
+
+
 # ---------------------------------------------------------------- internals
+
+
+class _Trace:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.capped = False
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+
+    def text(self) -> str:
+        return "；".join(p for p in self.parts if p)
 
 
 def _calculate_group(group: list[Claim]) -> Calculation:
     rule = group[0].rule
-    if rule.kind is RuleKind.RATE:
-        return _rate(rule, group)
-    if rule.kind is RuleKind.FIXED:
-        return _fixed(rule, sum(c.count for c in group))
-    if rule.kind is RuleKind.TIERED:
-        return _tiered(rule, group[0].level)
-    return _cap_only(rule)
+    trace = _Trace()
+    inputs: dict = {}
+    upper = rule.upper_bound
+
+    # 1. thresholds
+    for th in rule.thresholds:
+        if th.unit == "元":
+            if rule.tiers and any(t.threshold for t in rule.tiers):
+                continue  # milestone tiers read the measure themselves
+            values = [c.measure if c.measure is not None else c.base for c in group]
+            if any(v is None for v in values):
+                raise MissingFactError(th.measure or "金额", f"计算第{rule.clause_id}项需要{th.measure or '相关金额'}（条件：{th.measure}{th.text}）")
+            value = sum((Decimal(v) for v in values), Decimal(0))
+            if any(c.measure is not None for c in group):
+                inputs[th.measure or "门槛金额"] = to_yuan(value)
+            shown = format_yuan(value)
+            limit = format_yuan(th.amount.value)
+        else:
+            found = [n for c in group for m, n in c.counts if m and (m in th.measure or th.measure in m)]
+            if not found:
+                raise MissingFactError(th.measure or "数量", f"请说明{th.measure or '数量'}（条件：{th.measure}{th.text}）")
+            value = Decimal(found[0])
+            inputs[th.measure] = int(value)
+            shown, limit = f"{int(value)}{th.unit}", th.amount.text
+        if not th.comparator.holds(value, th.amount.value):
+            word = {Comparator.GE: "未达到", Comparator.GT: "未超过", Comparator.LE: "超过", Comparator.LT: "未低于"}[th.comparator]
+            reason = f"{th.measure}{shown}，{word}{limit}（条件：{th.measure}{th.text}）"
+            return Calculation(rule.id, rule.clause_id, inputs, f"{reason}，不符合条件，金额为0元", 0, eligible=False,
+                               reason=f"{th.measure}{word}{limit}")
+
+    claim = group[0]
+    # 2. one unit
+    if rule.kind is RuleKind.CAP_ONLY:
+        return _cap_only(rule)
+    if rule.kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) or (rule.kind is RuleKind.TIERED and _rate_tiers(rule)):
+        amount, upper = _rate_amount(rule, group, trace, inputs, upper)
+    else:
+        amount = _unit_amount(rule, claim, trace, inputs)
+        if amount is None:
+            return Calculation(rule.id, rule.clause_id, inputs, trace.text() + "，不符合条件，金额为0元", 0, eligible=False,
+                               reason=trace.parts[-1] if trace.parts else "")
+
+    # 3. per-unit caps, units, periods
+    amount = _apply_caps(rule, amount, trace, (CapScope.UNIT,))
+    if rule.kind is RuleKind.PER_UNIT and rule.per_unit:
+        amount, upper = _units_and_periods(rule, claim, amount, trace, inputs, upper)
+    elif rule.kind is RuleKind.FIXED and claim.count != 1:
+        if claim.count < 1:
+            raise AmountError(str(claim.count), "数量必须为正整数")
+        inputs["count"] = claim.count
+        trace.add(f"{format_yuan(amount)} × {claim.count}个 = {format_yuan(amount * claim.count)}")
+        amount = amount * claim.count
+
+    # 4. per-claim caps, then years
+    amount = _apply_caps(rule, amount, trace, (CapScope.CLAIM, CapScope.ITEM, CapScope.YEAR, CapScope.RECIPIENT_YEAR))
+    sched = rule.schedule
+    # support paid every year: a fixed yearly award is paid each year; a rate applies to each year's own base
+    if sched and sched.per_year and sched.years and not sched.ratios and rule.kind not in (
+            RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST):
+        years = claim.years or sched.years
+        if claim.years and claim.years > sched.years:
+            years = sched.years
+        if years > 1:
+            inputs["years"] = years
+            trace.add(f"{format_yuan(amount)}/年 × {years}年 = {format_yuan(amount * years)}")
+            amount = amount * years
+
+    # 5. caps over the recipient / total / region
+    amount = _apply_caps(rule, amount, trace, (CapScope.RECIPIENT, CapScope.TOTAL, CapScope.REGION))
+
+    # 6. top-up and instalments
+    if rule.top_up and claim.received is not None:
+        gap = max(Decimal(0), amount - claim.received)
+        inputs["已获奖励"] = to_yuan(claim.received)
+        trace.add(f"按差额补足：{format_yuan(amount)} − 已获{format_yuan(claim.received)} = {format_yuan(gap)}")
+        amount = gap
+    if sched and sched.ratios:
+        total = sum(sched.ratios)
+        shares = [amount * r / total for r in sched.ratios]
+        trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}年拨付：" +
+                  "、".join(f"第{i}年{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
+    return Calculation(rule.id, rule.clause_id, inputs, trace.text(), to_yuan(amount),
+                       capped=trace.capped, eligible=True, is_upper_bound=upper)
 
 
-def _rate(rule: Rule, group: list[Claim]) -> Calculation:
-    assert rule.rate is not None
+def _rate_tiers(rule: Rule) -> bool:
+    return bool(rule.tiers) and all(t.rate is not None for t in rule.tiers)
+
+
+def _pick_tier(rule: Rule, claim: Claim, trace: _Trace, inputs: dict) -> Tier | None:
+    milestones = [t for t in rule.tiers if t.threshold is not None]
+    if milestones:
+        value = claim.measure if claim.measure is not None else claim.base
+        if value is None:
+            raise MissingFactError(rule.tier_label or "金额", f"请说明{rule.tier_label or '相关金额'}（用于确定档次）")
+        th = next((t for t in rule.thresholds if t.unit == "元"), None)
+        strict = th is not None and th.comparator is Comparator.GT
+        reached = [t for t in milestones if (value > t.threshold.value if strict else value >= t.threshold.value)]
+        inputs[rule.tier_label or "金额"] = to_yuan(value)
+        if not reached:
+            trace.add(f"{rule.tier_label}{format_yuan(value)}，未达到最低档{milestones[0].threshold.text}")
+            return None
+        best = max(reached, key=lambda t: t.threshold.value)
+        trace.add(f"{rule.tier_label}{format_yuan(value)}，达到“{best.key}”档")
+        return best
+    levels = {t.key: t for t in rule.tiers}
+    key = _match_key(claim.level, levels)
+    if key is None:
+        raise MissingFactError(rule.tier_label or "级别", f"请说明{rule.tier_label or '级别'}（{'、'.join(levels)}）")
+    inputs["level"] = key
+    return levels[key]
+
+
+def _match_key(given: str | None, keys: dict[str, Tier]) -> str | None:
+    """A tier key from what the user said: exact, or contained either way (A类 / A类人才, 国家级 / 国家)."""
+    if not given:
+        return None
+    if given in keys:
+        return given
+    hits = [k for k in keys if k in given or given in k]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _unit_amount(rule: Rule, claim: Claim, trace: _Trace, inputs: dict) -> Decimal | None:
+    if rule.tiers:
+        tier = _pick_tier(rule, claim, trace, inputs)
+        if tier is None:
+            return None
+        assert tier.amount is not None
+        if not trace.parts or "档" not in trace.parts[-1]:
+            trace.add(f"{tier.key}：{format_yuan(tier.amount.value)}")
+        return tier.amount.value
+    if rule.fixed is not None:
+        per = "/年" if rule.schedule and rule.schedule.per_year and rule.schedule.years else ""
+        trace.add(f"固定金额{format_yuan(rule.fixed.value)}{per}" + ("（一次性）" if "一次性" in rule.segment else ""))
+        return rule.fixed.value
+    raise AmountError("", f"第{rule.clause_id}项没有可计算的金额")
+
+
+def _rate_amount(rule: Rule, group: list[Claim], trace: _Trace, inputs: dict, upper: bool) -> tuple[Decimal, bool]:
     bases: list[Decimal] = []
     for c in group:
-        if c.base is None:
-            raise AmountError("", f"计算第{rule.clause_id}项需要{rule.base}金额")
-        if c.base <= 0:
-            raise AmountError(str(c.base), "金额必须大于0")
-        bases.append(Decimal(c.base))
+        b = c.base
+        if b is None:
+            raise MissingFactError(rule.base or "金额", f"计算第{rule.clause_id}项需要{rule.base or '计算基数'}金额")
+        if b <= 0:
+            raise AmountError(str(b), "金额必须大于0")
+        if rule.increment:
+            if c.previous is None:
+                raise MissingFactError(f"上年{rule.base}", f"请说明上年的{rule.base}（按较上年增长部分计算）")
+            inputs[f"上年{rule.base}"] = to_yuan(c.previous)
+            growth = max(Decimal(0), b - c.previous)
+            trace.add(f"增长部分：{format_yuan(b)} − {format_yuan(c.previous)} = {format_yuan(growth)}")
+            b = growth
+        bases.append(Decimal(b))
     base_total = sum(bases, Decimal(0))
+    key = rule.base_key or rule.base or "base"
+    inputs[key] = [to_yuan(b) for b in bases] if len(bases) > 1 else to_yuan(base_total)
     base_txt = format_yuan(base_total) if len(bases) == 1 else "（" + " + ".join(format_yuan(b) for b in bases) + "）"
-    inputs = {rule.base_key or rule.base or "base": [to_yuan(b) for b in bases] if len(bases) > 1 else to_yuan(base_total)}
-    notes = []
+    if rule.base_limit and base_total > rule.base_limit.value:
+        trace.add(f"按“{rule.base_limit.text}”，计算基数按{format_yuan(rule.base_limit.value)}计")
+        base_total = rule.base_limit.value
+        base_txt = format_yuan(base_total)
+    if rule.kind is RuleKind.MARGINAL:
+        parts, amount = [], Decimal(0)
+        for b in rule.brackets:
+            top = base_total if b.upper is None else min(base_total, b.upper)
+            if top <= b.lower:
+                continue
+            part = (top - b.lower) * b.rate.value
+            amount += part
+            parts.append(f"{format_yuan(top - b.lower)} × {format_percent(b.rate.value)}")
+        trace.add(f"{base_txt}分段计算：" + " + ".join(parts) + f" = {format_yuan(amount)}")
+        return amount, upper
+    if rule.kind is RuleKind.INTEREST:
+        claim = group[0]
+        if claim.rate_ref is None:
+            raise MissingFactError("贷款市场报价利率（LPR）", "请说明贷款市场报价利率（LPR），如“3.0%”")
+        inputs["LPR"] = str(claim.rate_ref)
+        assert rule.rate is not None
+        amount = base_total * claim.rate_ref * rule.rate.value
+        trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} = {format_yuan(amount)}（一年）")
+        return amount, upper
+    rate = rule.rate
+    if rule.kind is RuleKind.TIERED:
+        tier = _pick_tier(rule, group[0], trace, inputs)
+        if tier is None:
+            return Decimal(0), upper
+        rate = tier.rate
+    assert rate is not None
+    amount = base_total * rate.value
+    trace.add(f"{base_txt} × {format_percent(rate.value)} = {format_yuan(amount)}")
+    return amount, upper
 
-    if rule.threshold:
-        measures = [c.measure if c.measure is not None else c.base for c in group]
-        measure_total = sum((Decimal(m) for m in measures if m is not None), Decimal(0))
-        if any(c.measure is not None for c in group):
-            inputs[rule.threshold.measure] = to_yuan(measure_total)
-        th = rule.threshold
-        if not th.comparator.holds(measure_total, th.amount.value):
-            word = "未达" if th.comparator is Comparator.GE else "未超过"
-            reason = f"{th.measure}{format_yuan(measure_total)}，{word}{format_yuan(th.amount.value)}（条件：{th.measure}{th.text}）"
-            return Calculation(rule.id, rule.clause_id, inputs, f"{reason}，不符合条件，金额为0元", 0,
-                               capped=False, eligible=False, reason=f"{th.measure}{word}{format_yuan(th.amount.value)}")
 
-    used = base_total
-    if rule.base_limit and used > rule.base_limit.value:
-        notes.append(f"按“{rule.base_limit.text}”，计算基数按{format_yuan(rule.base_limit.value)}计")
-        used = rule.base_limit.value
-        base_txt = format_yuan(used)
-    raw = used * rule.rate.value
-    rate_txt = format_percent(rule.rate.value)
-    formula = f"{base_txt} × {rate_txt} = {format_yuan(raw)}"
-    amount = raw
-    capped = False
-    if rule.cap is not None:
-        if raw > rule.cap.value:
-            amount, capped = rule.cap.value, True
-            formula += f"，超过上限{format_yuan(rule.cap.value)}，按{format_yuan(rule.cap.value)}计"
+def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace, inputs: dict, upper: bool) -> tuple[Decimal, bool]:
+    pu = rule.per_unit
+    assert pu is not None
+    unit_word = pu.unit
+    if unit_word in ("平方米", "亩"):
+        if claim.area is None:
+            raise MissingFactError("面积", f"请说明面积（{unit_word}）")
+        units = Decimal(claim.area)
+        inputs["area"] = str(units)
+        if pu.max_units and units > pu.max_units.value:
+            trace.add(f"面积{_num(units)}{unit_word}超过上限{pu.max_units.text}，按{pu.max_units.text}计")
+            units = pu.max_units.value
+    else:
+        if claim.count < 1:
+            raise AmountError(str(claim.count), "数量必须为正整数")
+        units = Decimal(claim.count)
+        inputs["count"] = claim.count
+        if pu.max_units and units > pu.max_units.value:
+            trace.add(f"数量{claim.count}{unit_word}超过上限{pu.max_units.text}，按{pu.max_units.text}计")
+            units = pu.max_units.value
+    periods = Decimal(1)
+    period_txt = ""
+    if pu.period:
+        limit = pu.max_periods.value if pu.max_periods else None
+        if claim.periods is None:
+            if limit is None:
+                raise MissingFactError(f"{pu.period}数", f"请说明补贴的{'月' if pu.period == '月' else '年'}数")
+            periods, upper = limit, True
+            period_txt = f" × {_num(limit)}{_period_unit(pu.period)}（按最长期限计，为可获得的上限）"
         else:
-            formula += f"（未超过上限{format_yuan(rule.cap.value)}）"
-    if notes:
-        formula = "；".join(notes) + "：" + formula
-    return Calculation(rule.id, rule.clause_id, inputs, formula, to_yuan(amount), capped=capped,
-                       eligible=True, is_upper_bound=rule.rate_is_max)
+            periods = Decimal(claim.periods)
+            inputs["periods"] = claim.periods
+            if limit is not None and periods > limit:
+                trace.add(f"{claim.periods}{_period_unit(pu.period)}超过最长期限{pu.max_periods.text}，按{pu.max_periods.text}计")
+                periods = limit
+            period_txt = f" × {_num(periods)}{_period_unit(pu.period)}"
+    per_txt = format_yuan(amount) + (f"/{unit_word}" if unit_word else "") + (f"/{pu.period}" if pu.period else "")
+    total = amount * units * periods
+    units_txt = f" × {_num(units)}{unit_word or '份'}" if unit_word or units != 1 else ""
+    trace.add(f"{per_txt}{units_txt}{period_txt} = {format_yuan(total)}")
+    return total, upper
 
 
-def _fixed(rule: Rule, count: int) -> Calculation:
-    assert rule.fixed is not None
-    if count < 1:
-        raise AmountError(str(count), "数量必须为正整数")
-    years = rule.years if rule.years and rule.period.startswith("每年") else None
-    amount = rule.fixed.value * count * (years or 1)
-    parts = [format_yuan(rule.fixed.value) + ("/年" if years else "")]
-    if count > 1:
-        parts.append(f"{count}个")
-    if years:
-        parts.append(f"{years}年")
-    formula = " × ".join(parts) + f" = {format_yuan(amount)}" if len(parts) > 1 else f"固定金额{format_yuan(amount)}"
-    if rule.period == "一次性":
-        formula += "（一次性）"
-    capped = False
-    if rule.cap is not None and amount > rule.cap.value:
-        formula += f"，超过{rule.cap_scope}上限{format_yuan(rule.cap.value)}，按{format_yuan(rule.cap.value)}计"
-        amount, capped = rule.cap.value, True
-    inputs: dict = {"count": count} if count != 1 else {}
-    return Calculation(rule.id, rule.clause_id, inputs, formula, to_yuan(amount), capped=capped, eligible=True)
+def _period_unit(period: str) -> str:
+    return "个月" if period == "月" else "年"
 
 
-def _tiered(rule: Rule, level: str | None) -> Calculation:
-    levels = dict(rule.tiers)
-    if level not in levels:
-        options = "、".join(levels)
-        raise AmountError(level or "", f"请说明级别（{options}）")
-    q = levels[level]
-    return Calculation(rule.id, rule.clause_id, {"level": level}, f"{level}：{format_yuan(q.value)}", to_yuan(q.value), eligible=True)
+def _num(d: Decimal) -> str:
+    s = format(Decimal(d).normalize(), "f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _apply_caps(rule: Rule, amount: Decimal, trace: _Trace, scopes: tuple[CapScope, ...]) -> Decimal:
+    for cap in rule.caps:
+        if cap.scope not in scopes:
+            continue
+        label = f"{cap.text}上限" if cap.text else "上限"
+        if amount > cap.amount.value:
+            text = f"超过{label}{format_yuan(cap.amount.value)}，按{format_yuan(cap.amount.value)}计"
+            if trace.parts:
+                trace.parts[-1] += "，" + text
+            else:
+                trace.add(text)
+            amount = cap.amount.value
+            trace.capped = True
+        elif trace.parts:
+            trace.parts[-1] += f"（未超过{label}{format_yuan(cap.amount.value)}）"
+    return amount
 
 
 def _cap_only(rule: Rule) -> Calculation:
     assert rule.cap is not None
-    scope = f"{rule.cap_scope}" if rule.cap_scope else ""
-    formula = f"{scope}最高{format_yuan(rule.cap.value)}（具体金额由责任单位评审确定）"
-    return Calculation(rule.id, rule.clause_id, {}, formula, to_yuan(rule.cap.value), capped=False,
-                       eligible=True, is_upper_bound=True)
+    cap = rule.caps[0]
+    scope = cap.text or ""
+    amount = cap.amount.value
+    formula = f"{scope}最高{format_yuan(amount)}（具体金额由责任单位评审确定）"
+    sched = rule.schedule
+    if sched and sched.per_year and sched.years and sched.years > 1 and cap.scope in (CapScope.YEAR, CapScope.RECIPIENT_YEAR):
+        amount = amount * sched.years
+        formula = f"{scope}最高{format_yuan(cap.amount.value)}/年 × {sched.years}年 = 最高{format_yuan(amount)}（具体金额由责任单位评审确定）"
+    return Calculation(rule.id, rule.clause_id, {}, formula, to_yuan(amount), capped=False, eligible=True, is_upper_bound=True)

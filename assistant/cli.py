@@ -105,34 +105,53 @@ def lookup(
 
 
 @app.command()
-def rules(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
-    """列出从条款原文解析出的全部金额规则。"""
+def rules(
+    doc: Optional[str] = typer.Option(None, "--doc", help="只看一个文件（文件编号，见 policy-assistant docs 或 add 的输出）"),
+    show_all: bool = typer.Option(False, "--all", help="也列出不含金额的条款"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """核对金额规则：每个条款的原文、解析出的规则、覆盖情况（可计算 / 需人工核对 / 未写明金额）及原因。"""
     from assistant.settings import load_settings
-    from assistant.views import rule_dict
+    from assistant.types import Coverage
+    from assistant.views import coverage_line, rule_dict, rule_summary
 
     try:
         corpus = _corpus(load_settings())
+        doc_ids = [d.id for d in corpus.documents]
+        if doc is not None and doc not in doc_ids:
+            from assistant.errors import UnknownClauseError
+
+            raise UnknownClauseError(doc, f"没有文件编号为“{doc}”的政策；现有：{'、'.join(doc_ids)}")
     except PolicyError as err:
         _fail(err)
         return
+    rows = corpus.coverage(doc)
     if as_json:
-        _echo_json({"rules": [rule_dict(r) for r in corpus.rules],
-                    "non_computable": [{"clause_id": n.clause_id, "reason": n.reason} for n in corpus.non_computable]})
+        _echo_json({
+            "rules": [rule_dict(r) for r in corpus.rules if doc is None or corpus.get(r.clause_id).doc_id == doc],
+            "non_computable": [{"clause_id": n.clause_id, "reason": n.reason, "coverage": n.coverage.value}
+                               for n in corpus.non_computable if doc is None or corpus.get(n.clause_id).doc_id == doc],
+            "coverage": [{"clause_id": c.id, "coverage": cov.value, "coverage_label": cov.label, "reason": reason,
+                          "rules": [r.id for r in rs]} for c, cov, rs, reason in rows],
+        })
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="金额规则（均由条款原文解析）", show_lines=False)
-    for col in ("规则", "条款", "类型", "名称", "基数", "比例", "门槛", "上限", "固定金额", "期限"):
-        table.add_column(col)
-    for r in corpus.rules:
-        d = rule_dict(r)
-        table.add_row(r.id, r.clause_id, d["kind_label"], r.name, r.base or "", r.rate.text if r.rate else "",
-                      (r.threshold.measure + r.threshold.text) if r.threshold else "",
-                      r.cap.text if r.cap else "", d["fixed_text"], r.period)
-    Console(width=None if sys.stdout.isatty() else 220).print(table)
-    for n in corpus.non_computable:
-        typer.echo(f"不可计算：[{n.clause_id}] {n.reason}")
+    for d in corpus.documents:
+        if doc is not None and d.id != doc:
+            continue
+        typer.echo(f"{d.full_title}（文件编号 {d.id}）")
+        for c, cov, rs, reason in rows:
+            if c.doc_id != d.id or (cov is Coverage.NONE and not show_all):
+                continue
+            typer.echo(f"[{c.id}] {cov.label}：{c.text}")
+            for r in rs:
+                src = "（补充文件）" if r.source == "sidecar" else ""
+                typer.echo(f"    {r.id} {r.name}{src}：{rule_summary(r)}")
+                for n in r.notes:
+                    typer.echo(f"      说明：{n}")
+            if reason:
+                typer.echo(f"    原因：{reason}")
+        typer.echo(f"合计：{coverage_line(corpus, d.id)}")
+        typer.echo("")
 
 
 @app.command()
@@ -338,8 +357,9 @@ def add(
     title: Optional[str] = typer.Option(None, "--title", help="标题（默认取文件开头）"),
     effective_from: Optional[str] = typer.Option(None, "--from", help="施行日期，如 2026年1月1日"),
     effective_until: Optional[str] = typer.Option(None, "--until", help="有效期至，如 2028年12月31日"),
+    rules_file: Optional[str] = typer.Option(None, "--rules", help="规则补充文件（.rules.toml）；默认取政策文件旁的同名 .rules.toml"),
 ) -> None:
-    """添加或更新一份政策文件：校验、写入 corpus/，并更新检索索引（只重新向量化变化的条款）。"""
+    """添加或更新一份政策文件：校验、写入 corpus/，并更新检索索引（只重新向量化变化的条款）；最后报告金额条款的覆盖情况。"""
     from pathlib import Path
 
     from assistant.bootstrap import open_retriever
@@ -349,12 +369,19 @@ def add(
     try:
         settings = load_settings()
         result = add_policy(settings.corpus_dir, Path(file), doc_id=doc_id, status=status, title=title,
-                            effective_from=effective_from, effective_until=effective_until)
+                            effective_from=effective_from, effective_until=effective_until,
+                            rules_file=Path(rules_file) if rules_file else None)
         typer.echo(result.message())
+        corpus = None
         if result.action != "unchanged":
-            _, built = open_retriever(settings)
+            retriever, built = open_retriever(settings)
+            corpus = retriever.corpus
             m = built.manifest
             typer.echo(f"索引已更新：共 {m['nodes']} 个条款，重新向量化 {m.get('embedded', m['nodes'])} 个，复用 {m.get('reused', 0)} 个")
+        from assistant.views import coverage_line
+
+        corpus = corpus or _corpus(settings)
+        typer.echo(f"金额规则：{coverage_line(corpus, result.doc_id)}（详见 policy-assistant rules --doc {result.doc_id}）")
     except PolicyError as err:
         _fail(err)
 

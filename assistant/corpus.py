@@ -15,8 +15,8 @@ from pathlib import Path
 from assistant.errors import EmptyQueryError, ParseError, UnknownClauseError
 from assistant.numerals import int_to_chinese
 from assistant.parser import SUPPORTED_SUFFIXES, parse_file
-from assistant.rules import build_rule_table, non_computable
-from assistant.types import Article, Clause, DocStatus, Document, FINAL_SECTION, NonComputable, Rule
+from assistant.rules import build_rule_table, non_computable, unify_base_keys
+from assistant.types import Article, Clause, Coverage, DocStatus, Document, FINAL_SECTION, NonComputable, Rule
 
 _CN = "零〇一二两三四五六七八九十百"
 _ID = re.compile(r"^\s*(\d+|附则)\s*[.．。]\s*(\d+)\s*$")
@@ -31,9 +31,21 @@ class Corpus:
     non_computable: tuple[NonComputable, ...] = field(default=())
 
     @classmethod
-    def from_documents(cls, docs: list[Document] | tuple[Document, ...]) -> "Corpus":
-        clauses = [c for d in docs for c in d.clauses]
-        return cls(tuple(docs), tuple(build_rule_table(clauses)), tuple(non_computable(clauses)))
+    def from_documents(cls, docs: list[Document] | tuple[Document, ...], *, sidecars: bool = True) -> "Corpus":
+        """Rules read from the clause text, then corrected by each document's sidecar file if it has one."""
+        from assistant.sidecar import load_sidecar, sidecar_path
+
+        rules: list[Rule] = []
+        nc: list[NonComputable] = []
+        for d in docs:
+            r, n = build_rule_table(d.clauses), non_computable(d.clauses)
+            path = sidecar_path(Path(d.source_path)) if sidecars and d.source_path else None
+            if path is not None and path.is_file():
+                local = {_local_id(c.id): c for c in d.clauses}
+                r, n = load_sidecar(path, local).apply(r, n)
+            rules.extend(unify_base_keys(r))
+            nc.extend(n)
+        return cls(tuple(docs), tuple(rules), tuple(nc))
 
     # ----------------------------------------------------------- views
 
@@ -68,6 +80,23 @@ class Corpus:
         """In force for answers: not superseded, and not past a fixed expiry date."""
         doc = self._docs[doc_id]
         return doc.status is not DocStatus.SUPERSEDED and not doc.expired(today)
+
+    def coverage(self, doc_id: str | None = None) -> list[tuple[Clause, Coverage, list[Rule], str]]:
+        """Every clause (of one document, or all) with its coverage: computable, needs review,
+        award without a figure, or no amounts; plus its rules and the reason."""
+        listed = {n.clause_id: n for n in self.non_computable}
+        out = []
+        for c in self.clauses:
+            if doc_id is not None and c.doc_id != doc_id:
+                continue
+            rules = self.rules_for(c.id)
+            if rules:
+                out.append((c, Coverage.COMPUTABLE, rules, ""))
+            elif c.id in listed:
+                out.append((c, listed[c.id].coverage, [], listed[c.id].reason))
+            else:
+                out.append((c, Coverage.NONE, [], ""))
+        return out
 
     def rules_for(self, clause_id: str) -> list[Rule]:
         return [r for r in self.rules if r.clause_id == clause_id]
@@ -131,6 +160,11 @@ class Corpus:
             where = f"第{int_to_chinese(clause.article_no)}条第{clause.item_no}项"
         depts = f"（责任单位：{'、'.join(clause.departments)}）" if clause.departments else ""
         return f"{doc.full_title}{where}：{clause.text}{depts}"
+
+
+def _local_id(clause_id: str) -> str:
+    """``talent:3.4`` → ``3.4`` (the id as the document itself numbers it)."""
+    return clause_id.split(":", 1)[1] if ":" in clause_id else clause_id
 
 
 def normalize_clause_id(ref: str) -> str | None:

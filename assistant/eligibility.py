@@ -102,7 +102,7 @@ def _check_rule(rule: Rule, p: Profile, corpus: Corpus) -> MeasureResult | None:
     elif rule.kind is RuleKind.TIERED:
         if not relevant and p.level is None:
             return None
-        if p.level in dict(rule.tiers):
+        if p.level in {t.key for t in rule.tiers}:
             calc = calculate_claims([Claim(rule, level=p.level)])[0]
         else:
             status = _worse(status, None)

@@ -3,6 +3,7 @@
     PolicyError                      base: every error a user may see
     ├── ParseError                   a policy file cannot be parsed (file, line)
     ├── AmountError                  an amount or percentage the user typed is unusable
+    │   └── MissingFactError         a calculation needs a fact the user has not given (what to ask)
     ├── UnknownClauseError           a clause id that does not exist
     ├── UnknownRuleError             a rule id / clause without a computable rule
     ├── EmptyQueryError              an empty or whitespace-only question / keyword
@@ -38,6 +39,16 @@ class AmountError(PolicyError):
         super().__init__(f"金额无法识别“{value}”：{reason}")
         self.value = value
         self.reason = reason
+
+
+class MissingFactError(AmountError):
+    """A rule cannot be computed without one more fact; ``need`` names it (for a clarifying question)."""
+
+    def __init__(self, need: str, question: str) -> None:
+        PolicyError.__init__(self, question)
+        self.value = ""
+        self.reason = question
+        self.need = need
 
 
 class UnknownClauseError(PolicyError):

@@ -53,10 +53,19 @@ def safe_name(name: str) -> str:
 
 def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, doc_id: str | None = None,
                status: str | None = None, title: str | None = None, effective_from: str | None = None,
-               effective_until: str | None = None) -> AddResult:
+               effective_until: str | None = None, rules_file: Path | None = None) -> AddResult:
+    """Add or update one policy file. Its rule sidecar (``rules_file``, or ``<source>.rules.toml``
+    beside the source) is validated against the new document and carried along."""
+    from assistant.sidecar import sidecar_path
+
     corpus_dir = Path(corpus_dir)
     source = Path(source)
     name = safe_name(filename or source.name)
+    if rules_file is None and sidecar_path(source).is_file():
+        rules_file = sidecar_path(source)
+    if rules_file is not None and not Path(rules_file).is_file():
+        raise ParseError(Path(rules_file).name, None, "规则补充文件不存在")
+    sidecar_name = sidecar_path(Path(name)).name
     if not source.is_file():
         raise ParseError(name, None, "文件不存在")
     size = source.stat().st_size
@@ -77,7 +86,7 @@ def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, d
     existing = next((e for e in entries if e["file"] == name), None)
     if existing is None:
         for e in entries:
-            if hashlib.sha256((corpus_dir / e["file"]).read_bytes()).hexdigest() == digest:
+            if hashlib.sha256((corpus_dir / e["file"]).read_bytes()).hexdigest() == digest and rules_file is None:
                 return AddResult(e["id"], e["file"], "unchanged", _count(corpus_dir / e["file"], e), e.get("prefix", ""))
         new_id = slug(doc_id or Path(name).stem)
         taken = {e["id"] for e in entries}
@@ -89,8 +98,10 @@ def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, d
     else:
         entry = dict(existing)
         action = "updated"
+        same_rules = rules_file is None or ((corpus_dir / sidecar_name).is_file()
+                                            and (corpus_dir / sidecar_name).read_bytes() == Path(rules_file).read_bytes())
         if (corpus_dir / name).exists() and hashlib.sha256((corpus_dir / name).read_bytes()).hexdigest() == digest \
-                and all(v is None for v in (status, title, effective_from, effective_until)):
+                and all(v is None for v in (status, title, effective_from, effective_until)) and same_rules:
             return AddResult(entry["id"], name, "unchanged", _count(corpus_dir / name, entry), entry.get("prefix", ""))
     for key, value in (("status", status), ("title", title), ("effective_from", effective_from), ("effective_until", effective_until)):
         if value is not None:
@@ -102,7 +113,13 @@ def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, d
         for e in entries:
             if e["file"] != name:
                 shutil.copy2(corpus_dir / e["file"], scratch_dir / e["file"])
+                if sidecar_path(corpus_dir / e["file"]).is_file():
+                    shutil.copy2(sidecar_path(corpus_dir / e["file"]), sidecar_path(scratch_dir / e["file"]))
         shutil.copyfile(source, scratch_dir / name)
+        if rules_file is not None:
+            shutil.copyfile(rules_file, scratch_dir / sidecar_name)
+        elif (corpus_dir / sidecar_name).is_file():
+            shutil.copyfile(corpus_dir / sidecar_name, scratch_dir / sidecar_name)
         new_entries = [entry if e["file"] == name else e for e in entries] if existing else entries + [entry]
         _write_manifest(scratch_dir, new_entries)
         from assistant.corpus import load_corpus
@@ -114,6 +131,10 @@ def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, d
     tmp_file = corpus_dir / f".{name}.uploading"
     shutil.copyfile(source, tmp_file)
     os.replace(tmp_file, target)
+    if rules_file is not None:
+        tmp_rules = corpus_dir / f".{sidecar_name}.uploading"
+        shutil.copyfile(rules_file, tmp_rules)
+        os.replace(tmp_rules, corpus_dir / sidecar_name)
     _write_manifest(corpus_dir, new_entries)
     return AddResult(entry["id"], name, action, n_clauses, entry.get("prefix", ""))
 

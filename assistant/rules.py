@@ -1,120 +1,166 @@
-"""Clause text → amount ``Rule`` records, by parsing the text (never by retyping numbers).
+"""Clause text → amount ``Rule`` records, by reading the text (never by retyping numbers).
 
-Owns: splitting a clause into award segments, reading rate / cap / threshold / base /
-period / subject / fixed and tiered awards from each segment, and the explicit list of
-money-bearing clauses that are *not* computable, with the reason.
+Owns: splitting a clause into award segments, giving every quantity of a segment a role
+(rate, fixed amount, cap and its scope, threshold, bracket, tier, per-unit amount, unit or
+period limit, schedule), assembling a typed ``Rule`` from the roles, and the coverage of
+every clause (computable / needs review / award without a figure / no amounts).
 
-Every ``Quantity`` keeps the exact substring it was read from, so a test can prove
-that each number is in its clause. Where the text leaves a reading open, the rule
-carries a note instead of a guess. Does not compute anything: see ``calculator``.
+**Never a partial rule.** A segment whose money, percentages, periods or ratios are not all
+given a role yields no rule: the clause is listed as needing review, with the quantities that
+were not understood. A simplified rule that drops a threshold or a tier pays wrong amounts;
+saying "needs review" does not.
+
+Generic notes replace hand-written readings: a cap next to a multi-year period without
+"每年"/"累计" says the text does not tell per-year from total; a threshold measured on
+something other than the base says so. Readings a document needs beyond that live in its
+sidecar file (``sidecar``), never here. Does not compute anything: see ``calculator``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from assistant.numerals import chinese_to_int
-from assistant.types import Clause, Comparator, NonComputable, Quantity, Rule, RuleKind, Threshold
+from assistant.quantities import Span, scan
+from assistant.types import (Bracket, Cap, CapScope, Clause, Comparator, Coverage, NonComputable, PerUnit, Quantity,
+                             Rule, RuleKind, Schedule, Threshold, Tier)
 
-WAN = Decimal(10_000)
-_NUM = r"\d+(?:\.\d+)?"
-_AWARD = re.compile(r"(给予|予以)")
-_AWARD_NOUN = re.compile(r"(风险补偿|创业资助|经费支持|资金支持|奖励|补助|补贴|支持)")
-_QUALIFIER = re.compile(r"(最高|不超过|期限|周期|累计)")
-_RATE = re.compile(
-    rf"(?:按照|按|使用|给予)(?:不超过)?(?P<base>[\u4e00-\u9fa5]{{2,10}}?)(?:的|给予)?"
-    rf"(?P<max>最高|不超过)?(?P<rate>{_NUM}\s*[%％])"
+_CJK = r"\u4e00-\u9fa5"
+_AWARD_VERB = re.compile(r"(给予|予以|奖励|补助|补贴|资助|贴息|兑付|拨付|兑现|发放|支持|补足|奖补|风险补偿|一次性奖)")
+_AWARD_NOUN = re.compile(r"(风险补偿|创业资助|经费支持|资金支持|安家补贴|购房补贴|租房补贴|生活补贴|生活津贴|津贴|贴息|奖励|补助|补贴|资助|支持|奖补)")
+_GIVE = re.compile(r"(给予|予以|奖励|补助|补贴|资助|贴息|兑付|奖补)")
+_QUALIFIER = re.compile(r"(最高|最多|不超过|不高于|上限|封顶|累计|期限|周期|最长|连续|分[一二三四五六七八九十\d]+年|拨付|面积|每人|每家|每户|单个|单户|单家|同一|其中|的部分|每年|年度|总额|合计|为限)")
+_NEW_CONDITION = re.compile(r"^(对|凡|经|支持(?!周期|期限|年限|时间)|鼓励|另|此外|同时|其中[^\d]{0,6}的|获得|获评|首次|新)")
+_UPPER_WORDS = re.compile(r"(最高|最多|不超过|不高于|上限为?|封顶|总额不超过|总计不超过|合计不超过|累计不超过|累计最高)$")
+_GE_LEFT = re.compile(r"(达到|达|不低于|不少于|满|在)$")
+_GT_LEFT = re.compile(r"(超过|超|高于|大于|逾|突破|首次突破|首次超过|首次达到|首次达)$")
+_LT_LEFT = re.compile(r"(低于|不足|不满|未达到|未达|少于)$")
+_GE_RIGHT = re.compile(r"^(（含）)?(及以上|以上|（含）以上|或以上)")
+_LE_RIGHT = re.compile(r"^(（含）)?(及以下|以下|以内|（含）以下)(?!的部分)")
+_BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下)?(（含）)?的部分")
+_PER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|每平方米每月|每平方米每年|每平方米|每亩|每月|每年)(?:[^，；。]{0,10}?)$")
+_SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
+    (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
+    (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)(年度|每年)"), CapScope.RECIPIENT_YEAR),
+    (re.compile(r"(每年|年度|当年)[^，；。]{0,6}(同一主体|单个企业|单户|单家|每家|每户|单个单位|单个用人单位)"), CapScope.RECIPIENT_YEAR),
+    (re.compile(r"累计|合计|总额|总计|全周期|支持期内"), CapScope.TOTAL),
+    (re.compile(r"同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位"), CapScope.RECIPIENT),
+    (re.compile(r"单个区|每个区"), CapScope.REGION),
+    (re.compile(r"每人|每名|每位|单人|个人"), CapScope.UNIT),
+    (re.compile(r"每个专项|单个专项|每个项目|单个项目|每项|单项|每个"), CapScope.ITEM),
+    (re.compile(r"每年|年度|当年|每年度"), CapScope.YEAR),
 )
-_CAP = re.compile(
-    rf"(?P<scope>同一主体年度|每个专项|单个项目|单个区|累计|年度)?(?:奖励金额)?"
-    rf"(?P<word>最高|不超过)(?P<n>{_NUM})万元"
-)
-_BASE_LIMIT = re.compile(rf"单笔(?P<what>贷款)最高(?P<n>{_NUM})万元")
-_THRESHOLD = re.compile(
-    rf"(?P<measure>年度[\u4e00-\u9fa5]{{2,12}}?)(?P<op>达|超过|超)(?P<n>{_NUM})万元(?P<ge>及以上|以上)?"
-)
-_TIER = re.compile(rf"(?P<level>国家级|省级|市级)(?P<n>{_NUM})万元")
-_FIXED = re.compile(rf"给予[^，。最]*?(?P<n>{_NUM})万元")
-_VOUCHER = re.compile(r"设立([\u4e00-\u9fa5]{1,6}券)")
-_YEARS_CYCLE = re.compile(r"(?:支持)?周期为?(?P<n>\d+|[一二三四五六七八九十])年")
-_YEARS_MAX = re.compile(r"(?P<word>最长|期限不超过)(?P<n>\d+|[一二三四五六七八九十])年")
-_SUBJECT_SUFFIX = re.compile(r"(机构|企业|单位|数商|主体|园区|社区|实验室|项目|工厂)$")
-_SUBJECT_PATTERNS = (
-    re.compile(r"的(?P<s>[\u4e00-\u9fa5]{2,10}(?:机构|企业|单位|数商|主体|园区))$"),
-    re.compile(r"遴选一批(?P<s>[\u4e00-\u9fa5]{2,16}?项目)"),
-    re.compile(r"对(?P<s>[^，]*?)(?:使用|按照|按|给予|依规|择优|$)"),
-    re.compile(r"给予(?:每个)?(?P<s>[\u4e00-\u9fa5]{2,6}?)(?:最高|每年|\d)"),
-    re.compile(r"支持(?P<s>[\u4e00-\u9fa5]{0,4}企业)"),
-    re.compile(r"将(?P<s>[\u4e00-\u9fa5]{2,8}企业)纳入"),
-    re.compile(r"对(?P<s>[\u4e00-\u9fa5]{2,6})给予"),
-)
+_YEARS = re.compile(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|补助期限不超过|补贴期限不超过|不超过)(?P<n>[\d一二两三四五六七八九十]+)(?:个)?(年|个年度)")
+_FIRST = re.compile(r"首次")
+_LPR = re.compile(r"(贷款市场报价利率|LPR)")
+_INCREMENT = re.compile(r"(较上年增长部分|较上一年度增长部分|较上年度增长部分|增量部分|新增部分|同比增长部分|增长部分|较上年新增)")
+_REVIEW = re.compile(r"(遴选|评审|择优|综合评定|综合评估|视情|根据[^，。]{0,12}(情况|评估|评审)|不超过|最高)")
+_STOP_BASE = re.compile(r"^(其|企业|单位|年度|当年|上年度?|的|按照?|对|给予|使用)+")
 
-# Bases as users and clauses name them → one canonical key the answer engine matches on.
-BASE_ALIASES = {
-    "项目总投入资金": "项目总投入",
-    "实际服务金额": "实际服务总额",
-}
+MIN_SUBJECT = 2
 
-# Money-bearing clauses with nothing an enterprise can compute, and why (hand-written readings).
-NON_COMPUTABLE_REASONS = {
-    "4.1": "“不低于50%”是市级科技研发资金的安排比例，不是对企业的补贴标准。",
-}
 
-# Readings the text leaves open. Shown in every answer that uses the rule.
-AMBIGUITY_NOTES = {
-    "3.4": "原文“给予50%最高20万元补助，补助期限不超过三年”未写明20万元上限是每年还是三年合计；"
-           "本计算按一个年度（一次申报）上限计算，多年合计以责任单位实施细则为准。",
-    "2.3": "原文的门槛看“年度专业服务业务收入/年度专业服务累计”，奖励按“实际服务总额/金额”计算；"
-           "未单独提供门槛金额时，本计算假定两者相同。",
-    "10.3": "“单笔贷款最高1000万元”是纳入风险补偿的贷款额度，本计算把贷款本金损失按不超过1000万元计。",
-}
+@dataclass
+class _Roles:
+    """Working state while reading one segment."""
+
+    seg: str
+    spans: list[Span]
+    used: set[int] = field(default_factory=set)  # indexes into spans
+    notes: list[str] = field(default_factory=list)
+    milestone: Threshold | None = None  # comparator of milestone tiers ("首次突破1亿元、5亿元…")
+
+    def take(self, i: int) -> Span:
+        self.used.add(i)
+        return self.spans[i]
+
+
+@dataclass(frozen=True)
+class ClauseRules:
+    """What the rule reader made of one clause."""
+
+    clause_id: str
+    coverage: Coverage
+    rules: tuple[Rule, ...] = ()
+    reason: str = ""
+
+
+# ---------------------------------------------------------------- public API
+
+
+def analyse_clause(clause: Clause) -> ClauseRules:
+    """Rules of one clause and its coverage.
+
+    >>> from assistant.types import Clause
+    >>> r = analyse_clause(Clause("9.9", "d", 9, "t", 9, "对企业按照研发成本的30%给予最高500万元补助。"))
+    >>> r.coverage.value, r.rules[0].kind.value, r.rules[0].base, r.rules[0].rate.text, r.rules[0].cap.text
+    ('computable', 'rate', '研发成本', '30%', '500万元')
+    """
+    text = clause.text
+    table = getattr(clause, "table", ()) or ()
+    quantities = [s for s in scan(text) if s.kind in ("money", "percent")]
+    rules: list[Rule] = []
+    problems: list[str] = []
+    body = _text_without_table(text) if table else text
+    for seg in award_segments(body):
+        rule, problem = _rule_from_segment(clause, seg)
+        if rule is not None:
+            rules.append(rule)
+        elif problem:
+            problems.append(problem)
+    if table:
+        t_rules, t_problem = _rules_from_table(clause, table, body)
+        rules.extend(t_rules)
+        if t_problem:
+            problems.append(t_problem)
+    rules = [replace(r, id=f"{clause.id}-{i}") for i, r in enumerate(rules, start=1)]
+    if problems:
+        return ClauseRules(clause.id, Coverage.REVIEW, (), "；".join(problems))
+    if rules:
+        return ClauseRules(clause.id, Coverage.COMPUTABLE, tuple(rules))
+    if quantities:
+        shown = "、".join(dict.fromkeys(q.text for q in quantities))
+        return ClauseRules(clause.id, Coverage.REVIEW, (), f"含金额或比例（{shown}），但未识别出对申报主体的补贴标准")
+    if _is_award_without_figure(text):
+        return ClauseRules(clause.id, Coverage.NO_FIGURE, (), "给予奖补，但原文未写明金额或比例（以实施细则为准）")
+    return ClauseRules(clause.id, Coverage.NONE)
 
 
 def extract_rules(clause: Clause) -> list[Rule]:
-    """All amount rules in one clause, in text order; ``[]`` if the clause has none.
-
-    >>> from assistant.types import Clause
-    >>> c = Clause("9.9", "d", 9, "t", 9, "对企业按照研发成本的30%给予最高500万元补助。")
-    >>> r = extract_rules(c)[0]
-    >>> (r.kind.value, r.base, r.rate.text, r.cap.text)
-    ('rate', '研发成本', '30%', '最高500万元')
-    """
-    if clause.id in NON_COMPUTABLE_REASONS:
-        return []
-    rules: list[Rule] = []
-    voucher_m = _VOUCHER.search(clause.text)
-    for k, seg in enumerate(_award_segments(clause.text), start=1):
-        rule = _rule_from_segment(clause, f"{clause.id}-{k}", seg, voucher_m.group(1) if voucher_m and voucher_m.group() in seg else None)
-        if rule is not None:
-            rules.append(rule)
-    # renumber so ids are dense: 1.3-1, 1.3-2 …
-    return [_renumber(r, f"{clause.id}-{i}") for i, r in enumerate(rules, start=1)]
+    """All amount rules in one clause, in text order; ``[]`` if the clause has none or needs review."""
+    return list(analyse_clause(clause).rules)
 
 
-def non_computable(clauses: list[Clause] | tuple[Clause, ...]) -> list[NonComputable]:
-    return [NonComputable(c.id, NON_COMPUTABLE_REASONS[c.id]) for c in clauses if c.id in NON_COMPUTABLE_REASONS]
-
-
-def build_rule_table(clauses: list[Clause] | tuple[Clause, ...]) -> list[Rule]:
+def build_rule_table(clauses) -> list[Rule]:
     out: list[Rule] = []
     for c in clauses:
         out.extend(extract_rules(c))
     return out
 
 
+def non_computable(clauses) -> list[NonComputable]:
+    """Clauses with amounts that no rule captures (needs review) and awards without a figure."""
+    out = []
+    for c in clauses:
+        a = analyse_clause(c)
+        if a.coverage in (Coverage.REVIEW, Coverage.NO_FIGURE):
+            out.append(NonComputable(c.id, a.reason, a.coverage))
+    return out
+
+
 # ---------------------------------------------------------------- segmentation
 
 
-def _phrases(text: str) -> list[str]:
+def phrases(text: str) -> list[str]:
     """Split on ， ； 。 outside brackets and quotes."""
     out, buf, depth = [], [], 0
     for ch in text:
-        if ch in "（(“‘《":
+        if ch in "（(“‘《【":
             depth += 1
-        elif ch in "）)”’》":
+        elif ch in "）)”’》】":
             depth = max(0, depth - 1)
-        if ch in "，；。" and depth == 0:
+        if ch in "，；。;" and depth == 0:
             if buf:
                 out.append("".join(buf))
             buf = []
@@ -125,190 +171,836 @@ def _phrases(text: str) -> list[str]:
     return [p.strip() for p in out if p.strip()]
 
 
-def _award_segments(text: str) -> list[str]:
-    """Group phrases into segments, each ending with an award phrase and its qualifiers."""
+def _has_award(ph: str) -> bool:
+    if not _GIVE.search(ph) and not re.search(r"(支持|补足)", ph):
+        return False
+    if re.search(r"(给予|予以|补足)", ph):
+        return True
+    # "奖励50万元" / "补助30%" / "支持100万元": an award noun with a figure that is not a condition
+    for q in scan_money_or_rate(ph):
+        left, right = ph[max(0, q.start - 8): q.start], ph[q.end: q.end + 6]
+        if _GT_LEFT.search(left) or _GE_LEFT.search(left) or _LT_LEFT.search(left) or _GE_RIGHT.match(right) or \
+                _LE_RIGHT.match(right) or _BRACKET_RIGHT.match(right):
+            continue
+        return True
+    return False
+
+
+def scan_money_or_rate(text: str) -> list[Span]:
+    return [s for s in scan(text) if s.kind in ("money", "percent")]
+
+
+def award_segments(text: str) -> list[str]:
+    """Group phrases into segments, each with its conditions, one award phrase and its qualifiers.
+
+    >>> award_segments("对A给予最高10万元补贴，对B按照数据交易额的5%给予奖励，同一主体年度奖励金额最高200万元。")
+    ['对A给予最高10万元补贴', '对B按照数据交易额的5%给予奖励，同一主体年度奖励金额最高200万元']
+    """
     segments: list[list[str]] = []
     current: list[str] = []
     after_award = False
-    for ph in _phrases(text):
-        is_award = bool(_AWARD.search(ph))
+    for ph in phrases(text):
+        award = _has_award(ph)
         if after_award:
-            qualifier = (not is_award and not ph.startswith("对") and _QUALIFIER.search(ph)
-                         and re.search(r"\d|[一二三四五六七八九十]年", ph))
-            if qualifier:
+            bracket = bool(re.search(r"的部分", ph))
+            qualifier = (not award or bracket or _is_pure_qualifier(ph)) and not _NEW_CONDITION.match(ph) and (
+                bool(_QUALIFIER.search(ph)) or bracket) and bool(scan(ph))
+            if qualifier or (bracket and award):
                 current.append(ph)
                 continue
             segments.append(current)
             current, after_award = [], False
         current.append(ph)
-        if is_award:
+        if award:
             after_award = True
     if after_award:
         segments.append(current)
+    elif current and segments and any(_QUALIFIER.search(p) for p in current) and any(
+            q.kind in ("money", "percent", "ratio", "duration") for q in scan("，".join(current))):
+        # a trailing sentence that only limits the award before it ("单个企业年度补助不超过100万元。")
+        segments[-1].extend(current)
     return ["，".join(s) for s in segments]
+
+
+def _is_pure_qualifier(ph: str) -> bool:
+    """"每年最高奖励100万元" reads as an award but only limits the previous one."""
+    return bool(re.match(r"^(且|并|其中)?(同一|单个|单户|单家|每家|每户|每年|年度|累计|最高|合计|总额|每个)", ph)) and bool(_UPPER_WORDS.search(
+        ph[: ph.find(next((s.text for s in scan(ph) if s.kind == "money"), "\0"))] if scan(ph) else ""))
 
 
 # ---------------------------------------------------------------- reading one segment
 
 
-def _wan(text: str) -> Decimal:
-    return Decimal(text) * WAN
+def _left(seg: str, span: Span, n: int = 14) -> str:
+    """Text before the span, within its phrase."""
+    before = seg[max(0, span.start - n): span.start]
+    return re.split(r"[，；。]", before)[-1]
 
 
-def _rule_from_segment(clause: Clause, rule_id: str, seg: str, voucher: str | None) -> Rule | None:
-    notes: list[str] = []
-    award_m = None
-    for award_m in _AWARD_NOUN.finditer(seg):
-        pass
-    award_noun = award_m.group(1) if award_m else "支持"
+def _right(seg: str, span: Span, n: int = 10) -> str:
+    return re.split(r"[，；。]", seg[span.end: span.end + n])[0]
+
+
+def _phrase_of(seg: str, span: Span) -> str:
+    a = max(seg.rfind("，", 0, span.start), seg.rfind("；", 0, span.start)) + 1
+    ends = [i for i in (seg.find("，", span.end), seg.find("；", span.end)) if i != -1]
+    return seg[a: min(ends) if ends else len(seg)]
+
+
+def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
+    """A rule, or ``(None, reason)`` when the segment has quantities that were not all understood,
+    or ``(None, "")`` when it holds no figure at all."""
+    spans = [s for s in scan(seg) if s.kind in ("money", "percent", "duration", "ratio", "area", "count")]
+    roles = _Roles(seg, spans)
+    if not any(s.kind in ("money", "percent") for s in spans):
+        return None, ""
+
+    tiers, tier_label = _read_tiers(roles)
+    brackets, bracket_base = _read_brackets(roles)
+    base_limit = _read_base_limit(roles)
+    thresholds = _read_thresholds(roles, tiered=bool(tiers))
+    if roles.milestone is not None:
+        thresholds.insert(0, roles.milestone)
+    per_unit_amount, per_unit = _read_per_unit(roles, tiers)
+    caps = _read_caps(roles)
+    rate, rate_is_max, base, increment, interest = _read_rate(roles)
+    schedule = _read_schedule(roles)
+    fixed = None if (rate or brackets or tiers or per_unit_amount) else _read_fixed(roles)
+    if per_unit is not None:
+        per_unit = _read_unit_limits(roles, per_unit)
+
+    # every money / percent / period / ratio / area quantity must have a role
+    missing = [s for i, s in enumerate(spans) if i not in roles.used and s.kind in ("money", "percent", "ratio", "area")]
+    missing += [s for i, s in enumerate(spans) if i not in roles.used and s.kind == "duration" and _award_duration(seg, s)]
+    if missing:
+        shown = "、".join(s.text for s in missing)
+        return None, f"第{clause.id}项“{_short(seg)}”中的{shown}未能识别其含义"
+    if per_unit_amount is None and per_unit is not None and not tiers:
+        per_unit = None
+
+    if re.search(r"(差额|补足)", seg) and not (rate or fixed or tiers or per_unit_amount):
+        target = next((t for t in thresholds if t.comparator in (Comparator.LT, Comparator.LE) and t.unit == "元"), None)
+        if target is not None:
+            thresholds.remove(target)
+            fixed = target.amount  # "已获奖励不足100万元的，按差额补足": the standard is 100万元, paid as the gap
+    if brackets:
+        kind = RuleKind.MARGINAL
+        base = bracket_base or base
+    elif interest:
+        kind = RuleKind.INTEREST
+    elif per_unit is not None and (per_unit_amount is not None or tiers):
+        kind = RuleKind.PER_UNIT
+    elif tiers:
+        kind = RuleKind.TIERED
+    elif rate:
+        kind = RuleKind.RATE
+    elif fixed:
+        kind = RuleKind.FIXED
+    elif caps:
+        kind = RuleKind.CAP_ONLY
+    else:
+        return None, f"第{clause.id}项“{_short(seg)}”的金额标准无法识别"
+    if kind in (RuleKind.RATE, RuleKind.MARGINAL) and not base:
+        return None, f"第{clause.id}项“{_short(seg)}”写了比例，但未写明按什么金额计算"
+    if kind is RuleKind.PER_UNIT and per_unit_amount is not None:
+        fixed = per_unit_amount
+
     subject = _subject(seg)
     conditions = tuple(_conditions(seg))
-
-    base_limit = None
-    seg_for_caps = seg
-    bl = _BASE_LIMIT.search(seg)
-    if bl:
-        base_limit = Quantity(bl.group(), _wan(bl.group("n")))
-        seg_for_caps = seg.replace(bl.group(), "")
-
-    cap = None
-    cap_scope = ""
-    cap_m = _CAP.search(seg_for_caps)
-    if cap_m:
-        cap = Quantity(_cap_text(cap_m), _wan(cap_m.group("n")))
-        cap_scope = cap_m.group("scope") or _cap_scope_from_context(seg_for_caps, cap_m)
-
-    threshold = None
-    th_m = _THRESHOLD.search(seg)
-    if th_m:
-        comparator = Comparator.GE if th_m.group("op") == "达" else Comparator.GT
-        th_text = th_m.group()[len(th_m.group("measure")):]
-        threshold = Threshold(th_m.group("measure"), comparator, Quantity(f"{th_m.group('n')}万元", _wan(th_m.group("n"))), th_text)
-
-    period, years = _period(seg, cap_scope)
-    kind: RuleKind
-    rate = fixed = None
-    tiers: tuple[tuple[str, Quantity], ...] = ()
-    base = base_key = None
-    rate_is_max = False
-
-    rate_m = _RATE.search(seg)
-    tier_ms = list(_TIER.finditer(seg))
-    fixed_m = _FIXED.search(seg)
-    if rate_m:
-        kind = RuleKind.RATE
-        base = rate_m.group("base")
-        for lead in ("不超过",):
-            base = base.removeprefix(lead)
-        base_key = BASE_ALIASES.get(base, base)
-        rate_text = rate_m.group("rate").replace(" ", "")
-        rate = Quantity(rate_text, Decimal(rate_text.rstrip("%％")) / 100)
-        rate_is_max = bool(rate_m.group("max")) or "不超过" in seg[max(0, rate_m.start() - 2): rate_m.start("base") + 3]
-        if rate_is_max:
-            notes.append(f"原文比例为“{'不超过' if '不超过' in seg else '最高'}{rate_text}”，按该比例算出的是可获得金额的上限。")
-    elif len(tier_ms) >= 2:
-        kind = RuleKind.TIERED
-        tiers = tuple((m.group("level"), Quantity(m.group(), _wan(m.group("n")))) for m in tier_ms)
-    elif fixed_m:
-        kind = RuleKind.FIXED
-        fixed = Quantity(f"{fixed_m.group('n')}万元", _wan(fixed_m.group("n")))
-        if cap and cap.value == fixed.value:
-            cap = None
-    elif cap:
-        kind = RuleKind.CAP_ONLY
+    notes = list(roles.notes)
+    reviewed = bool(re.search(r"(遴选|评审|择优|综合评定|综合评估|视情|认定后)", clause.text)) and kind in (RuleKind.CAP_ONLY,)
+    if kind is RuleKind.CAP_ONLY:
         notes.append("原文只规定了上限（最高金额），具体金额由责任单位评审确定，本工具只给出上限。")
-    else:
-        return None
-
-    if clause.id in AMBIGUITY_NOTES:
-        notes.append(AMBIGUITY_NOTES[clause.id])
-    cap_aggregates = cap_scope in {"同一主体年度", "累计", "单个区", "年度"}
-    name = _name(kind, voucher, subject, base, award_noun)
+    if rate_is_max:
+        notes.append(f"原文比例为“{_max_word(seg)}{rate.text}”，按该比例算出的是可获得金额的上限。")
+    notes.extend(_ambiguity_notes(seg, caps, schedule, thresholds, base, kind))
+    top_up = bool(re.search(r"(差额|补足)", seg))
+    award_noun = _award_noun(seg)
+    name = _name(kind, clause, seg, subject, base, award_noun, tier_label)
+    base_key = _base_key(base) if base else None
     return Rule(
-        id=rule_id, clause_id=clause.id, kind=kind, segment=seg, name=name, subject=subject,
-        conditions=conditions, base=base, base_key=base_key, rate=rate, rate_is_max=rate_is_max,
-        cap=cap, cap_scope=cap_scope, cap_aggregates=cap_aggregates, threshold=threshold,
-        fixed=fixed, tiers=tiers, period=period, years=years, base_limit=base_limit, notes=tuple(notes),
-    )
+        id=clause.id, clause_id=clause.id, kind=kind, segment=seg, name=name, subject=subject, conditions=conditions,
+        base=base, base_key=base_key, increment=increment, rate=rate, rate_is_max=rate_is_max, brackets=tuple(brackets),
+        fixed=fixed, tiers=tuple(tiers), tier_label=tier_label, per_unit=per_unit, interest_basis="LPR" if interest else "",
+        caps=tuple(caps), thresholds=tuple(thresholds), schedule=schedule, base_limit=base_limit, top_up=top_up,
+        reviewed=reviewed, notes=tuple(dict.fromkeys(notes)),
+    ), ""
 
 
-def _cap_text(m: re.Match) -> str:
-    text = m.group()
-    # Keep the cap's own words ("累计最高500万元"), not the scope noun before them.
-    scope = m.group("scope") or ""
-    if scope and scope != "累计":
-        text = text[len(scope):]
-    return text.removeprefix("奖励金额")
+def _short(seg: str, n: int = 24) -> str:
+    return seg if len(seg) <= n else seg[:n] + "…"
 
 
-def _cap_scope_from_context(seg: str, m: re.Match) -> str:
-    before = seg[: m.start()]
-    sm = re.search(r"(每个专项|单个项目|单个区)$", before.rstrip("，"))
-    return sm.group(1) if sm else ""
+def _award_duration(seg: str, s: Span) -> bool:
+    """A period that changes the amount (连续支持3年, 最长24个月, 分三年) rather than a condition (成立3年以内)."""
+    left = _left(seg, s, 8)
+    right = _right(seg, s, 6)
+    if re.search(r"(成立|注册|设立|入驻|工作|服务|签订|落户|以内|以上|不满|未满|近|连续[^支]{0,2}纳税)$", left) or re.match(r"^(以内|以上|内|及以上|以下|及以下)", right):
+        return False
+    if re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|补助期限|补贴期限|不超过|按)$", left):
+        return True
+    return bool(re.match(r"^(内|拨付|兑现|支付|给予|每年)", right))
 
 
-def _period(seg: str, cap_scope: str) -> tuple[str, int | None]:
-    cyc = _YEARS_CYCLE.search(seg)
-    if "每年" in seg and cyc:
-        return f"每年，支持周期{cyc.group('n')}年", chinese_to_int(cyc.group("n"))
-    mx = _YEARS_MAX.search(seg)
-    if mx:
-        word = "最长" if mx.group("word") == "最长" else "不超过"
-        return f"{word}{mx.group('n')}年", chinese_to_int(mx.group("n"))
-    if "一次性" in seg:
-        return "一次性", None
-    if cap_scope == "累计" or "累计最高" in seg:
-        return "累计", None
-    if "年度" in seg:
-        return "年度", None
-    return "", None
+# ---- tiers
+
+
+_ENUM_SEP = re.compile(r"[、和及或]|以及")
+
+
+def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
+    """"分别给予" lists (keys before, amounts after) and inline "国家级500万元、省级100万元" pairs."""
+    seg, spans = roles.seg, roles.spans
+    money_idx = [i for i, s in enumerate(spans) if s.kind in ("money", "percent")]
+    m = re.search(r"分别(?:按照?|给予|予以|奖励|补助|补贴|资助)?", seg)
+    if m:
+        after = [i for i in money_idx if spans[i].start >= m.end() and not _UPPER_WORDS.search(_left(seg, spans[i]))]
+        values = _enumeration_after(seg, spans, after)
+        if len(values) >= 2:
+            pairs = _inline_pairs(seg, spans, values)
+            if pairs:
+                return _take_pairs(roles, pairs)
+            keys, milestone_idx, label = _keys_before(seg, spans, m.start(), len(values))
+            if keys and len(keys) == len(values):
+                if milestone_idx:
+                    first = spans[milestone_idx[0]]
+                    op = re.search(r"(首次突破|首次超过|首次达到|首次达|突破|超过|达到|达|以上)", _left(seg, first, 14) + _right(seg, spans[milestone_idx[-1]], 6))
+                    comp = Comparator.GE if op and op.group(1) in ("首次达到", "首次达", "达到", "达", "以上") else Comparator.GT
+                    roles.milestone = Threshold(label, comp, Quantity(first.text, first.value), f"{op.group(1) if op else ''}{first.text}",
+                                                first_time=bool(op and "首次" in op.group(1)))
+                tiers = []
+                for k, (key, vi) in enumerate(zip(keys, values)):
+                    sv = roles.take(vi)
+                    thr = None
+                    if milestone_idx:
+                        ms = roles.take(milestone_idx[k])
+                        thr = Quantity(ms.text, ms.value)
+                    q = Quantity(sv.text, sv.value)
+                    tiers.append(Tier(key, amount=q if sv.kind == "money" else None, rate=q if sv.kind == "percent" else None,
+                                      threshold=thr))
+                return tiers, label
+            return [], ""
+    # inline pairs without 分别: "国家级的给予100万元，省级的给予50万元" / "A类人才每人100万元、B类人才每人50万元"
+    pairs = _inline_pairs(seg, spans, [i for i in money_idx if not _UPPER_WORDS.search(_left(seg, spans[i]))])
+    if len(pairs) >= 2:
+        return _take_pairs(roles, pairs)
+    return [], ""
+
+
+def _enumeration_after(seg: str, spans: list[Span], idx: list[int]) -> list[int]:
+    """Consecutive quantities joined only by 、/，/和 (and their own small words): the listed values."""
+    out: list[int] = []
+    for i in idx:
+        if not out:
+            out.append(i)
+            continue
+        gap = seg[spans[out[-1]].end: spans[i].start]
+        if len(gap) <= 12 and re.fullmatch(rf"[、，,和及或{_CJK}A-Za-z（）()]*", gap) and "、" in gap or re.fullmatch(r"[、，,和及或]", gap):
+            out.append(i)
+        else:
+            break
+    return out
+
+
+_LEVEL_KEY = re.compile(r"(国家级|国家|省级|省|市级|市|区级|区|县级|县|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
+
+
+def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str, int]]:
+    """(key, span index) where each listed amount directly follows its own key word."""
+    pairs: list[tuple[str, int]] = []
+    for i in idx:
+        left = _left(seg, spans[i], 16)
+        left = re.split(r"[、]", left)[-1]
+        km = None
+        for km in _LEVEL_KEY.finditer(left):
+            pass
+        if km is None:
+            continue
+        between = left[km.end():]
+        if len(between) > 10 or re.search(r"(最高|不超过|达到?|超过|以上|突破)", between):
+            continue
+        pairs.append((km.group(1), i))
+    keys = [k for k, _ in pairs]
+    if len(pairs) >= 2 and len(set(keys)) == len(keys):
+        return pairs
+    return []
+
+
+def _take_pairs(roles: _Roles, pairs: list[tuple[str, int]]) -> tuple[list[Tier], str]:
+    tiers = []
+    for key, i in pairs:
+        s = roles.take(i)
+        q = Quantity(s.text, s.value)
+        tiers.append(Tier(_canon_level(key), amount=q if s.kind == "money" else None, rate=q if s.kind == "percent" else None))
+    return tiers, _tier_label([t.key for t in tiers])
+
+
+def _canon_level(key: str) -> str:
+    return {"国家": "国家级", "省": "省级", "市": "市级", "区": "区级", "县": "县级"}.get(key, key)
+
+
+def _tier_label(keys: list[str]) -> str:
+    if all(re.search(r"级$", k) for k in keys):
+        return "级别"
+    if all(re.search(r"类$", k) for k in keys):
+        return "类别"
+    if all(re.search(r"档$", k) for k in keys):
+        return "档次"
+    return "情形"
+
+
+def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[str], list[int], str]:
+    """The n enumerated keys before "分别": levels (国家级、省级), milestone amounts (1亿元、5亿元), or stages."""
+    before = seg[:end].rstrip("的，")
+    milestones = [i for i, s in enumerate(spans) if s.end <= end and s.kind == "money"]
+    if len(milestones) >= n:
+        ms = milestones[-n:]
+        gaps = [seg[spans[a].end: spans[b].start] for a, b in zip(ms, ms[1:])]
+        if all(re.fullmatch(r"[、，,和及或]", g) for g in gaps):
+            left = _left(seg, spans[ms[0]], 14)
+            measure = re.sub(r"(首次突破|首次超过|首次达到|首次达|突破|超过|达到|达)$", "", left)
+            measure = re.split(r"[对的在且、]", measure)[-1] or "金额"
+            keys = [f"{measure}{spans[i].text}" for i in ms]
+            return keys, ms, measure
+    # levels or stages: the last enumeration of 2+ items joined by 、 before 分别
+    phrase = re.split(r"[，；]", before)[-1] if "、" in re.split(r"[，；]", before)[-1] else before
+    levels = [m.group(1) for m in _LEVEL_KEY.finditer(phrase)]
+    if len(levels) == n and len(set(levels)) == n:
+        keys = [_canon_level(k) for k in levels]
+        return keys, [], _tier_label(keys)
+    items = re.split(r"、", phrase)
+    if len(items) >= n:
+        items = items[-n:]
+        items[0] = re.split(r"(对|凡|经|企业|的)", items[0])[-1] or items[0]
+        items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
+        keys = [re.sub(r"^(完成|获得|获|成功|实现|通过|取得)", "", k).strip() for k in items]
+        if all(1 <= len(k) <= 16 for k in keys) and len(set(keys)) == n:
+            return keys, [], "情形"
+    return [], [], ""
+
+
+# ---- brackets (marginal rates)
+
+
+def _read_brackets(roles: _Roles) -> tuple[list[Bracket], str | None]:
+    """"1000万元以内（含）的部分按5%、超过1000万元的部分按2%"."""
+    seg, spans = roles.seg, roles.spans
+    if "的部分" not in seg or _INCREMENT.search(seg):
+        return [], None
+    out: list[Bracket] = []
+    for i, s in enumerate(spans):
+        if s.kind != "money" or i in roles.used:
+            continue
+        right = seg[s.end: s.end + 12]
+        left = _left(seg, s, 6)
+        if not _BRACKET_RIGHT.match(right):
+            continue
+        rate_i = next((j for j in range(i + 1, len(spans)) if spans[j].kind == "percent" and spans[j].start - s.end <= 14), None)
+        if rate_i is None:
+            return [], None
+        lower_bound = bool(re.search(r"(超过|超出|以上|高于)$", left)) or right.startswith(("以上", "（含）以上"))
+        roles.take(i)
+        r = roles.take(rate_i)
+        text = seg[max(0, s.start - len(left)): r.end]
+        if lower_bound:
+            out.append(Bracket(s.value, None, Quantity(r.text, r.value), text))
+        else:
+            out.append(Bracket(Decimal(0), s.value, Quantity(r.text, r.value), text))
+    if not out:
+        return [], None
+    out.sort(key=lambda b: b.lower)
+    # bands must tile: [0, a], (a, b] … (z, ∞)
+    fixed: list[Bracket] = []
+    for k, b in enumerate(out):
+        lower = fixed[-1].upper if fixed and b.lower == 0 else b.lower
+        fixed.append(replace(b, lower=lower or Decimal(0)))
+    ok = fixed[0].lower == 0 and all(a.upper == b.lower for a, b in zip(fixed, fixed[1:]))
+    if not ok:
+        roles.notes.append("分段比例的区间未能完整识别")
+        return [], None
+    base_m = re.search(rf"(?:按照?|以)([{_CJK}（）]{{2,14}}?)(?:为基数|给予|分段|计算|，|其中)", seg)
+    base = _clean_base(base_m.group(1)) if base_m else None
+    return fixed, base
+
+
+# ---- thresholds
+
+
+def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
+    seg, spans = roles.seg, roles.spans
+    out: list[Threshold] = []
+    for i, s in enumerate(spans):
+        if i in roles.used or s.kind not in ("money", "count"):
+            continue
+        left = _left(seg, s, 12)
+        right = _right(seg, s, 8)
+        if _BRACKET_RIGHT.match(seg[s.end: s.end + 10]):
+            continue
+        comparator = None
+        m = None
+        if (m := _GT_LEFT.search(left)):
+            comparator = Comparator.GE if m.group(1) in ("首次达到", "首次达") else Comparator.GT
+            if _GE_RIGHT.match(right):
+                comparator = Comparator.GE
+        elif (m := _GE_LEFT.search(left)):
+            comparator = Comparator.GE
+        elif (m := _LT_LEFT.search(left)):
+            comparator = Comparator.LT
+        elif _GE_RIGHT.match(right):
+            comparator = Comparator.GE
+        elif _LE_RIGHT.match(right) and not _UPPER_WORDS.search(left):
+            comparator = Comparator.LE
+        if comparator is None:
+            continue
+        if s.kind == "money" and _UPPER_WORDS.search(left):
+            continue
+        op_text = m.group(1) if m else ""
+        measure_part = left[: len(left) - len(op_text)] if m else left
+        measure = _measure_name(measure_part)
+        rm = _GE_RIGHT.match(right) or _LE_RIGHT.match(right)
+        text = f"{op_text}{s.text}{rm.group() if rm else ''}"
+        roles.take(i)
+        out.append(Threshold(measure, comparator, Quantity(s.text, s.value), text,
+                             unit="元" if s.kind == "money" else s.unit, first_time=bool(_FIRST.search(op_text + measure_part))))
+    return out
+
+
+def _measure_name(before: str) -> str:
+    """The noun a threshold compares: the end of the text before the comparator."""
+    t = re.sub(r"(首次|当年|上年度?的?)$", "", before)
+    parts = re.split(r"(对|的|且|并|或|、|通过|在|其中|平台|凡|经|为|中)", t)
+    name = parts[-1] if parts else t
+    name = re.sub(r"^(年度|当年)?", lambda m: m.group(), name)
+    return name.strip("（）() ")[-14:]
+
+
+# ---- per-unit amounts
+
+
+def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, PerUnit | None]:
+    """"每人每月2000元", "每件发明专利给予3000元", "每平方米每月20元": amount per unit (and period)."""
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "money":
+            continue
+        left = _left(seg, s, 18)
+        if _UPPER_WORDS.search(left) and not re.search(r"(每人|每件|每项|每个|每平方米)[^，；。]{0,6}(最高|不超过)$", left):
+            continue
+        m = _PER.search(left)
+        if not m:
+            continue
+        word = m.group(1)
+        unit, period = _unit_of(word)
+        if unit == "" and period == "年":
+            continue  # "每年100万元" is a per-year amount, read by the schedule
+        if tiers and i not in roles.used:
+            continue
+        if i in roles.used:  # tiers per unit: "A类人才每人100万元"
+            return None, PerUnit(unit, period)
+        if _UPPER_WORDS.search(left):
+            return None, None  # "每人最高…": a per-unit cap, read by the caps
+        roles.take(i)
+        return Quantity(s.text, s.value), PerUnit(unit, period)
+    if tiers and re.search(r"(每人|每名|每件|每项|每个)", seg):
+        word = re.search(r"(每人|每名|每件|每项|每个)", seg).group(1)
+        unit, period = _unit_of(word)
+        return None, PerUnit(unit, period)
+    return None, None
+
+
+def _unit_of(word: str) -> tuple[str, str]:
+    period = "月" if word.endswith("每月") else ("年" if word.endswith("每年") and word != "每年" else "")
+    if word == "每月":
+        return "", "月"
+    if word == "每年":
+        return "", "年"
+    core = word.removesuffix("每月").removesuffix("每年").removeprefix("每")
+    unit = {"名": "人", "位": "人"}.get(core, core.removeprefix("个"))
+    return unit, period
+
+
+def _read_unit_limits(roles: _Roles, pu: PerUnit) -> PerUnit:
+    seg, spans = roles.seg, roles.spans
+    max_units = pu.max_units
+    max_periods = pu.max_periods
+    for i, s in enumerate(spans):
+        if i in roles.used:
+            continue
+        left = _left(seg, s, 10)
+        if s.kind == "area" and re.search(r"(不超过|最高|最多|上限|以内)$|面积[^，；。]{0,4}$", left + ("" if not _LE_RIGHT.match(_right(seg, s)) else "不超过")):
+            roles.take(i)
+            max_units = Quantity(s.text, s.value)
+        elif s.kind == "count" and re.search(r"(最多|不超过|上限为?|最高)$", left):
+            roles.take(i)
+            max_units = Quantity(s.text, s.value)
+        elif s.kind == "duration" and pu.period and s.unit == pu.period and re.search(r"(最长|不超过|最多|期限|期限不超过|连续)(支持|补贴|补助|发放|享受|给予)?$", left):
+            roles.take(i)
+            max_periods = Quantity(s.text, s.value)
+        elif s.kind == "duration" and pu.period == "月" and s.unit == "年" and re.search(r"(最长|不超过|最多|期限|期限不超过)(支持|补贴|补助|发放|享受|给予)?$", left):
+            roles.take(i)
+            max_periods = Quantity(s.text, s.value * 12)
+    return replace(pu, max_units=max_units, max_periods=max_periods)
+
+
+# ---- caps and base limits
+
+
+def _read_base_limit(roles: _Roles) -> Quantity | None:
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "money" or i in roles.used:
+            continue
+        left = _left(seg, s, 12)
+        if re.search(r"(单笔|每笔)(贷款|借款|融资)[^，；。]{0,4}(最高|不超过|额度最高|额度不超过)$", left):
+            roles.take(i)
+            roles.notes.append(f"“{left[left.find('单笔') if '单笔' in left else left.find('每笔'):]}{s.text}”是纳入计算的额度上限，本计算把计算基数按不超过{s.text}计。")
+            return Quantity(s.text, s.value)
+    return None
+
+
+def _read_caps(roles: _Roles) -> list[Cap]:
+    seg, spans = roles.seg, roles.spans
+    caps: list[Cap] = []
+    for i, s in enumerate(spans):
+        if s.kind not in ("money", "percent") or i in roles.used:
+            continue
+        left = _left(seg, s, 20)
+        if s.kind == "percent":
+            continue
+        m = _UPPER_WORDS.search(left)
+        right = _right(seg, s, 4)
+        if not m and not re.match(r"^(为限|封顶)", right):
+            continue
+        if m and re.search(r"(按|按照|的)(不超过|最高)$", left):
+            continue  # "按不超过…的50%": a rate qualifier, not a cap
+        scope_text = re.split(r"(给予|予以|[%％]|的)", left)[-1]
+        scope, words = _cap_scope(scope_text)
+        roles.take(i)
+        caps.append(Cap(Quantity(s.text, s.value), scope, words))
+    order = [CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM, CapScope.YEAR, CapScope.RECIPIENT_YEAR, CapScope.RECIPIENT,
+             CapScope.REGION, CapScope.TOTAL]
+    caps.sort(key=lambda c: order.index(c.scope))
+    return caps
+
+
+def _cap_scope(before: str) -> tuple[CapScope, str]:
+    tail = before[-14:]
+    for pat, scope in _SCOPE_WORDS:
+        ms = list(pat.finditer(tail))
+        if ms:
+            return scope, ms[-1].group()
+    return CapScope.CLAIM, ""
+
+
+# ---- rates
+
+
+_BASE_ANCHOR = re.compile(r"(按照|按其|按|使用|给予|对|基于)")
+
+
+def _base_before(left: str) -> tuple[str | None, bool]:
+    """The base a percentage applies to, read back from the text right before it, and whether the
+    text bounds the rate ("不超过…的50%"). The rightmost anchor wins: "对牵头研发单位按照研发成本的30%" → 研发成本."""
+    t = left
+    is_max = False
+    while True:
+        m = re.search(r"(的|给予|予以|最高|不超过|不高于|标准|比例)$", t)
+        if not m:
+            break
+        is_max = is_max or m.group(1) in ("最高", "不超过", "不高于")
+        t = t[: m.start()]
+    anchors = list(_BASE_ANCHOR.finditer(t))
+    base = t[anchors[-1].end():] if anchors else re.split(r"[，；、]", t)[-1][-12:]
+    if base.startswith(("不超过", "不高于")):
+        is_max = True
+        base = base[3:]
+    base = base.strip("（）() ")
+    return (base if len(base) >= 2 and re.search(rf"[{_CJK}]", base) else None), is_max
+
+
+def _read_rate(roles: _Roles):
+    """(rate, rate_is_max, base, increment, interest_lpr) from the first percentage that is not a bracket or tier."""
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "percent" or i in roles.used:
+            continue
+        left = _left(seg, s, 24)
+        if re.search(r"(不低于|不少于|至少|达到|超过|增长|增幅|占比|比重)$", left):
+            continue  # a condition ("增长20%以上"), not the rate
+        interest = bool(_LPR.search(left))
+        base, lead_max = _base_before(left)
+        if base is None:
+            # "给予30%的补助" with the base named elsewhere in the segment: "按照项目总投入资金给予30%"
+            bm = re.search(rf"按照?(?P<base>[{_CJK}]{{2,14}}?)(?:的|给予)", seg)
+            if bm:
+                base = bm.group("base")
+        rate_is_max = lead_max or bool(re.search(r"(最高|不超过|不高于)$", left)) or bool(re.search(r"^(以内|以下)", _right(seg, s)))
+        increment = False
+        if base:
+            inc = _INCREMENT.search(base) or _INCREMENT.search(left)
+            if inc:
+                increment = True
+                before_inc = left[: left.rfind(inc.group())] if inc.group() in left else base
+                named = re.split(r"[按照对的以]", before_inc)[-1]
+                base = _clean_base(named) or _clean_base(base.replace(inc.group(), ""))
+                if not base:
+                    whole = re.search(rf"([{_CJK}]{{2,10}}?)(较上年|较上一年度|较上年度|比上年|同比)(新增|增长)", seg)
+                    base = _clean_base(re.split(r"[对的]", whole.group(1))[-1]) if whole else None
+            else:
+                base = _clean_base(base)
+        if interest:
+            base = "贷款金额"
+        roles.take(i)
+        return Quantity(s.text, s.value), rate_is_max, base, increment, interest
+    return None, False, None, False, False
+
+
+# What a money base looks like: a noun ending in a money word (交易额, 服务费用, 研发成本, 项目总投入 …).
+_MONEY_NOUN = re.compile(r"(额|费|费用|金额|成本|投入|投资|收入|利息|资金|价款|损失|产值|营收|租金|工资|薪酬|保费|贷款|出资|资本|价格|支出|开支|合同|价值|款|税收|税额|奖金)$")
+
+
+def _clean_base(base: str | None) -> str | None:
+    if not base:
+        return None
+    b = re.sub(r"[（(][^）)]*[）)]", "", base)
+    b = _STOP_BASE.sub("", b)
+    b = re.sub(r"(的|给予|予以)$", "", b)
+    for lead in ("不超过", "不高于", "其", "上年度", "年度"):
+        if b.startswith(lead) and len(b) > len(lead) + 1:
+            b = b[len(lead):]
+    return b if len(b) >= 2 and _MONEY_NOUN.search(b) else None
+
+
+def _base_key(base: str) -> str:
+    return base
+
+
+def canonical_base(base: str) -> str:
+    """What two wordings of one base share: "实际服务金额"/"实际服务总额" → "实际服务",
+    "项目总投入资金"/"项目总投入" → "项目总投入". Used to give them one ``base_key``."""
+    return re.sub(r"(资金|金额|总额|费用)$", "", base) or base
+
+
+def unify_base_keys(rules: list[Rule]) -> list[Rule]:
+    """Rules whose bases differ only in a trailing money word share the first one's wording as key."""
+    first: dict[str, str] = {}
+    out = []
+    for r in rules:
+        if r.base:
+            key = first.setdefault(canonical_base(r.base), r.base)
+            if key != r.base_key:
+                r = replace(r, base_key=key)
+        out.append(r)
+    return out
+
+
+# ---- fixed amounts and schedules
+
+
+def _read_fixed(roles: _Roles) -> Quantity | None:
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "money" or i in roles.used:
+            continue
+        left = _left(seg, s, 14)
+        if _UPPER_WORDS.search(left):
+            continue
+        if re.search(r"(给予|予以|奖励|补助|补贴|资助|支持|奖补|一次性|每年|安排|拨付|兑现)[^，；。]{0,12}$", left) or \
+                re.match(r"^(的?(一次性)?(奖励|补助|补贴|资助|经费支持|资金支持|支持|奖补|创业资助|安家费))", _right(seg, s, 8)):
+            roles.take(i)
+            return Quantity(s.text, s.value)
+    return None
+
+
+def _read_schedule(roles: _Roles) -> Schedule | None:
+    seg, spans = roles.seg, roles.spans
+    years = None
+    ratios: tuple[int, ...] = ()
+    texts = []
+    for i, s in enumerate(spans):
+        if i in roles.used:
+            continue
+        if s.kind == "ratio" and re.search(r"(按|比例)[^，；。]{0,4}$", _left(seg, s, 6)) or (s.kind == "ratio" and "拨付" in seg):
+            roles.take(i)
+            ratios = tuple(int(p) for p in s.parts)
+            texts.append(f"按{s.text}拨付")
+        elif s.kind == "duration" and s.unit == "年" and _award_duration(seg, s):
+            roles.take(i)
+            years = int(s.value)
+            left = _left(seg, s, 8)
+            word = re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|不超过|补助期限不超过|补贴期限不超过)$", left)
+            texts.insert(0, f"{word.group(1) if word else ''}{s.text}")
+    if ratios and years is None:
+        years = len(ratios)
+    if years is None and not ratios:
+        return None
+    per_year = _paid_per_year(seg)
+    return Schedule(years=years, per_year=per_year, ratios=ratios, text="，".join(texts))
+
+
+def _paid_per_year(seg: str) -> bool:
+    """"每年" / "年度" in the award or qualifier phrases (给予…每年2000万元, 每年最高100万元), not in a
+    condition ("每年遴选一批…" is how often projects are chosen, not how the award is paid)."""
+    for ph in phrases(seg):
+        if not scan_money_or_rate(ph) and not re.search(r"(给予|予以)", ph):
+            continue
+        if re.search(r"(每年|每个年度|按年度?(发放|拨付|兑现|给予)|年度(最高|不超过))", ph):
+            return True
+    return False
+
+
+# ---- notes, subject, conditions, names
+
+
+def _ambiguity_notes(seg: str, caps: list[Cap], schedule: Schedule | None, thresholds: list[Threshold], base: str | None,
+                     kind: RuleKind) -> list[str]:
+    notes = []
+    if schedule and schedule.years and caps and not schedule.per_year and not schedule.ratios and \
+            all(c.scope in (CapScope.CLAIM, CapScope.ITEM) for c in caps) and kind in (RuleKind.RATE, RuleKind.PER_UNIT):
+        cap = caps[0].amount.text
+        span = next((p for p in phrases(seg) if cap in p), "")
+        period = next((p for p in phrases(seg) if schedule.text and schedule.text.split("，")[0][-3:] in p and p != span), "")
+        years_word = re.search(r"([\d一二两三四五六七八九十]+)个?年", schedule.text.split("，")[0])
+        quote = re.sub(r"^.*?(给予|予以)", r"\1", span) + (f"，{period}" if period else "")
+        notes.append(f"原文“{quote}”未写明{cap}上限是每年还是{years_word.group(1) if years_word else schedule.years}年合计；"
+                     f"本计算按一个年度（一次申报）上限计算，多年合计以责任单位实施细则为准。")
+    for t in thresholds:
+        if base and t.unit == "元" and t.measure and t.measure not in base and base not in t.measure:
+            notes.append(f"原文的门槛看“{t.measure}”，奖励按“{base}”计算；未单独提供门槛金额时，本计算假定两者相同。")
+    return notes
+
+
+def _max_word(seg: str) -> str:
+    return "不超过" if "不超过" in seg else ("不高于" if "不高于" in seg else "最高")
+
+
+_SUBJECT_SUFFIX = re.compile(r"(机构|企业|单位|数商|主体|园区|社区|实验室|项目|工厂|人才|团队|平台|基地|孵化器|银行|个人|高校|医院)$")
+_SUBJECT_PATTERNS = (
+    re.compile(rf"的(?P<s>[{_CJK}]{{2,12}}(?:机构|企业|单位|数商|主体|园区|人才|团队|平台|基地|孵化器))$"),
+    re.compile(rf"遴选一批(?P<s>[{_CJK}]{{2,16}}?项目)"),
+    re.compile(r"对(?P<s>[^，]*?)(?:使用|按照|按|给予|依规|择优|$)"),
+    re.compile(rf"给予(?:每个)?(?P<s>[{_CJK}]{{2,6}}?)(?:最高|每年|每人|\d)"),
+    re.compile(rf"支持(?P<s>[{_CJK}]{{0,4}}企业)"),
+    re.compile(rf"将(?P<s>[{_CJK}]{{2,8}}企业)纳入"),
+    re.compile(rf"对(?P<s>[{_CJK}]{{2,6}})给予"),
+)
 
 
 def _subject(seg: str) -> str:
     """Who receives the award: the direct recipient if named, else the most specific candidate."""
-    direct = re.search(r"(?:对|给予)(?P<s>所在区|运营主体|初创企业|[\u4e00-\u9fa5]{2,6}?)给予", seg) or \
-        re.search(r"给予(?P<s>所在区|初创企业)", seg)
-    if direct:
+    direct = re.search(rf"(?:对|给予)(?P<s>所在区|运营主体|初创企业|用人单位|[{_CJK}]{{2,6}}?)给予", seg) or \
+        re.search(r"给予(?P<s>所在区|初创企业|用人单位)", seg)
+    if direct and not re.search(r"\d", direct.group("s")):
         return direct.group("s")
     candidates: list[str] = []
-    for ph in _phrases(seg):
+    for ph in phrases(seg):
         for pat in _SUBJECT_PATTERNS:
             for m in pat.finditer(ph):
                 s = m.group("s")
                 if "的" in s:
                     s = s.rsplit("的", 1)[1]
                 s = s.strip("，、 ")
-                if 2 <= len(s) <= 40 and not re.search(r"\d", s):
+                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s):
                     candidates.append(s)
     if not candidates:
         return "申报单位"
     preferred = [c for c in candidates if _SUBJECT_SUFFIX.search(c)]
-    return max(preferred or candidates, key=len)
+    return re.sub(r"(分别|均|各)$", "", max(preferred or candidates, key=len))
 
 
 def _conditions(seg: str) -> list[str]:
     """Eligibility phrases as written (without the award itself)."""
     out = []
-    for ph in _phrases(seg):
+    for ph in phrases(seg):
         m = re.search(r"对(?P<c>.+?)(?:给予|按照|按|使用|择优|依规|$)", ph)
-        cond = m.group("c") if m else (ph if not _AWARD.search(ph) else "")
+        cond = m.group("c") if m else (ph if not _has_award(ph) else "")
         cond = cond.strip("，、 ").removeprefix("且")
-        if not cond or _QUALIFIER.match(cond) or re.search(r"(最高|不超过)\d+万元$", cond):
+        if not cond or re.match(r"^(最高|不超过|期限|周期|累计|最长|连续|其中|单个|同一|每年|分)", cond) or re.search(r"(最高|不超过)\d+万元$", cond):
             continue
-        if "的" in cond or cond.startswith("首") or re.search(r"(首次|入选|获批|获评|通过评审|符合标准|优秀|达\d|超过?\d)", cond):
+        if "的" in cond or cond.startswith("首") or re.search(r"(首次|入选|获批|获评|通过评审|符合标准|优秀|达\d|超过?\d|以上|认定|备案)", cond):
             out.append(cond)
     return out
 
 
-def _name(kind: RuleKind, voucher: str | None, subject: str, base: str | None, award: str) -> str:
-    if voucher:
-        return f"{voucher}{award}"
-    if kind is RuleKind.RATE and base:
+def _award_noun(seg: str) -> str:
+    m = None
+    for m in _AWARD_NOUN.finditer(seg):
+        pass
+    return m.group(1) if m else "支持"
+
+
+_GENERIC_LABEL = re.compile(r"^(资金|经费|财政|财政资金|适当|一次性|相应|有关|相关|专项|配套|奖补|给予|予以|按照?|分别|最长|期限|面积|连续|累计|合计|年度|当年)$")
+
+
+def _named_award(seg: str) -> str | None:
+    """An award the text names itself: 安家补贴, 租房补贴, 创业资助, 引才奖励."""
+    best = None
+    for m in re.finditer(rf"([{_CJK}]{{1,8}}?)(补贴|津贴|补助|奖励|资助|贴息)", seg):
+        head = re.split(r"(给予|予以|发放|按照|按|的|分别|一次性|最高|不超过|每年|每月|每人|元|万|亿|对|和|及|或|、)", m.group(1))[-1]
+        if 2 <= len(head) <= 5 and not _GENERIC_LABEL.match(head):
+            best = head + m.group(2)
+    return best
+
+
+def _name(kind: RuleKind, clause: Clause, seg: str, subject: str, base: str | None, award: str, tier_label: str) -> str:
+    voucher = re.search(rf"设立([{_CJK}]{{1,6}}券)", clause.text)
+    if voucher and voucher.group() in clause.text and (voucher.start() <= clause.text.find(seg[:8]) or voucher.group(1) in seg):
+        return f"{voucher.group(1)}{award}"
+    named = _named_award(seg)
+    if named:
+        return named
+    if kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) and base:
         return f"{subject}{award}（按{base}计）"
     return f"{subject}{award}"
 
 
-def _renumber(rule: Rule, new_id: str) -> Rule:
-    from dataclasses import replace
+def _is_award_without_figure(text: str) -> bool:
+    return bool(re.search(r"(给予|予以)[^，。；]{0,12}(奖励|补助|补贴|资助|支持|奖补)|按照?(有关|相关)(政策|规定)[^，。；]{0,6}(给予|予以)", text)) and \
+        not scan_money_or_rate(text)
 
-    return replace(rule, id=new_id)
+
+# ---------------------------------------------------------------- tables
+
+
+def _text_without_table(text: str) -> str:
+    """The clause text before its rendered table rows (the parser appends them after the body)."""
+    cut = text.find("（附表）")
+    return text[:cut] if cut != -1 else text
+
+
+def _rules_from_table(clause: Clause, table, body: str) -> tuple[list[Rule], str]:
+    """One tiered rule per money column: rows are the tiers, keyed by the first column."""
+    rows = [tuple(str(c).strip() for c in r) for r in table if any(str(c).strip() for c in r)]
+    if len(rows) < 2:
+        return [], ""
+    header, data = rows[0], rows[1:]
+    rules: list[Rule] = []
+    for col in range(1, len(header)):
+        cells = [r[col] if col < len(r) else "" for r in data]
+        spans = [[s for s in scan(c) if s.kind in ("money", "percent")] for c in cells]
+        if not any(spans):
+            continue
+        tiers: list[Tier] = []
+        per = None
+        for row, cell, ss in zip(data, cells, spans):
+            if not ss:
+                continue
+            if len(ss) != 1:
+                return [], f"第{clause.id}项附表“{header[col]}”一栏“{cell}”含多个数字，未能识别"
+            s = ss[0]
+            pm = _PER.search(cell[: cell.find(s.text)])
+            if pm:
+                unit, period = _unit_of(pm.group(1))
+                per = per or PerUnit(unit, period)
+            q = Quantity(s.text, s.value)
+            tiers.append(Tier(row[0], amount=q if s.kind == "money" else None, rate=q if s.kind == "percent" else None))
+        label = header[0] or "类别"
+        name = header[col]
+        kind = RuleKind.PER_UNIT if per else RuleKind.TIERED
+        if per is None and re.search(r"每人|每名|按人", body + name):
+            per = PerUnit("人", "")
+            kind = RuleKind.PER_UNIT
+        rules.append(Rule(id=clause.id, clause_id=clause.id, kind=kind, segment=f"{name}：" + "；".join(
+            f"{r[0]}{c}" for r, c in zip(data, cells)), name=name, subject=_subject(body), conditions=tuple(_conditions(body)),
+            tiers=tuple(tiers), tier_label=label, per_unit=per))
+    return rules, ""

@@ -94,39 +94,137 @@ class Document:
 
 
 class RuleKind(str, enum.Enum):
-    RATE = "rate"  # rate × base, maybe capped, maybe with a threshold
+    """How the amount of a rule is formed. Display label in ``label``."""
+
+    RATE = "rate"  # rate × base, maybe capped, maybe with thresholds; base may be an increment
+    MARGINAL = "marginal"  # rate brackets: "1000万元以内的部分按5%、超过1000万元的部分按2%"
     FIXED = "fixed"  # a fixed award (maybe per year × years)
-    TIERED = "tiered"  # fixed award depending on a level (国家级 / 省级)
+    TIERED = "tiered"  # fixed award (or rate) chosen by level / class / milestone / stage
+    PER_UNIT = "per_unit"  # amount × units (每人, 每件, 每平方米每月 × area × months)
+    INTEREST = "interest"  # interest subsidy: a share of LPR × loan, or of interest actually paid
     CAP_ONLY = "cap_only"  # "最高X万元", amount decided by review: only the ceiling is known
+
+    @property
+    def label(self) -> str:
+        return {"rate": "按比例", "marginal": "分段比例", "fixed": "固定金额", "tiered": "分档金额", "per_unit": "按数量",
+                "interest": "贴息", "cap_only": "仅有上限"}[self.value]
 
 
 class Comparator(str, enum.Enum):
     GE = ">="
     GT = ">"
+    LE = "<="
+    LT = "<"
 
     def holds(self, value: Decimal, threshold: Decimal) -> bool:
-        return value >= threshold if self is Comparator.GE else value > threshold
+        return {Comparator.GE: value >= threshold, Comparator.GT: value > threshold,
+                Comparator.LE: value <= threshold, Comparator.LT: value < threshold}[self]
+
+    @property
+    def words(self) -> str:
+        return {">=": "达到", ">": "超过", "<=": "不超过", "<": "低于"}[self.value]
+
+
+class CapScope(str, enum.Enum):
+    """What a ceiling applies to."""
+
+    CLAIM = "claim"  # one award / one application (no scope written)
+    ITEM = "item"  # 每个项目 / 单个项目 / 每个专项 / 每项
+    UNIT = "unit"  # each unit of a per-unit award (每人最高…)
+    YEAR = "year"  # 每年 / 年度
+    RECIPIENT = "recipient"  # 单个企业 / 单户 / 同一主体 / 每家 (all claims of one recipient)
+    RECIPIENT_YEAR = "recipient_year"  # 单个企业每年 / 同一主体年度
+    TOTAL = "total"  # 累计 / 合计 / 总额 (over the whole support period)
+    REGION = "region"  # 单个区
+
+    @property
+    def label(self) -> str:
+        return {"claim": "", "item": "单个项目", "unit": "每个单位", "year": "每年", "recipient": "单个主体",
+                "recipient_year": "单个主体每年", "total": "累计", "region": "单个区"}[self.value]
+
+    @property
+    def aggregates(self) -> bool:
+        """Whether the cap binds the sum of several claims of one recipient."""
+        return self in (CapScope.RECIPIENT, CapScope.RECIPIENT_YEAR, CapScope.TOTAL, CapScope.REGION)
 
 
 @dataclass(frozen=True)
 class Quantity:
-    """A number as it appears in the clause: its source text and its value (yuan, or a fraction for rates)."""
+    """A number as it appears in the clause: its source text and its value (yuan, a fraction for rates, or a count)."""
 
-    text: str  # exactly as in the clause, e.g. "50％", "最高200万元"
+    text: str  # exactly as in the clause, e.g. "50％", "最高200万元", "24个月"
     value: Decimal
 
 
 @dataclass(frozen=True)
 class Threshold:
-    measure: str  # what is compared, e.g. "年度数据交易额"
+    """An eligibility condition on a number: 年度数据交易额达100万元及以上, 引进博士5名以上."""
+
+    measure: str  # what is compared, e.g. "年度数据交易额"; "" when the text does not name it
     comparator: Comparator
     amount: Quantity
     text: str  # e.g. "达100万元及以上"
+    unit: str = "元"  # "元" for money, else the count word ("名", "人", "件" …)
+    first_time: bool = False  # "首次突破"
+
+
+@dataclass(frozen=True)
+class Cap:
+    amount: Quantity
+    scope: CapScope = CapScope.CLAIM
+    text: str = ""  # the scope words as written, e.g. "同一主体年度"
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """One band of a marginal rate: the part of the base between ``lower`` and ``upper``."""
+
+    lower: Decimal  # yuan, exclusive of the band below
+    upper: Decimal | None  # None = no upper end
+    rate: Quantity
+    text: str  # e.g. "超过1000万元的部分按2%"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One choice of a tiered award. ``key`` is what the user states (国家级, A类, 辅导备案);
+    for milestone tiers (营业收入首次突破1亿元) ``threshold`` is the value that selects it."""
+
+    key: str
+    amount: Quantity | None = None
+    rate: Quantity | None = None
+    threshold: Quantity | None = None
+
+
+@dataclass(frozen=True)
+class PerUnit:
+    """Amount per unit and period: 每人每月2000元（最长24个月）, 每平方米每月20元（面积不超过500平方米）."""
+
+    unit: str  # "人", "件", "项", "平方米" …
+    period: str = ""  # "" | "月" | "年"
+    max_units: Quantity | None = None  # 面积不超过500平方米, 每家最多5人
+    max_periods: Quantity | None = None  # 最长24个月, 最长3年
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Support over several years or paid in instalments."""
+
+    years: int | None = None  # 连续支持3年 / 支持周期为3年 / 分三年
+    per_year: bool = False  # the amount (or cap) is per year
+    ratios: tuple[int, ...] = ()  # 4:3:3
+    text: str = ""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Amount rule extracted from one clause segment; every number keeps its source text."""
+    """Amount rule extracted from one clause segment (or given in a document's sidecar file).
+
+    Every number keeps its source text, so a test can prove each one appears in its clause.
+    ``kind`` says how the base amount is formed; thresholds, caps, units and schedules then apply
+    in a fixed order (see ``calculator``). Where the text leaves a reading open the rule carries a
+    note instead of a guess.
+    """
 
     id: str  # "1.3-2"
     clause_id: str
@@ -134,34 +232,91 @@ class Rule:
     segment: str  # the part of the clause text this rule was read from
     name: str  # short label, e.g. "数据券（数据交易奖励）"
     subject: str  # who receives it, e.g. "数据供方企业"
-    conditions: tuple[str, ...]  # eligibility phrases as written
+    conditions: tuple[str, ...] = ()  # eligibility phrases as written
     base: str | None = None  # as written, e.g. "数据交易额"
-    base_key: str | None = None  # canonical base, e.g. "数据交易额"
+    base_key: str | None = None  # canonical base the answer engine matches on
+    increment: bool = False  # base is the growth over the previous year (较上年增长部分 / 增量部分)
     rate: Quantity | None = None
-    rate_is_max: bool = False  # "不超过…的50％" / "最高80%"
-    cap: Quantity | None = None
-    cap_scope: str = ""  # "每个专项", "同一主体年度", "累计", "单个区" ...
-    cap_aggregates: bool = False  # cap applies to the sum of claims of one subject
-    threshold: Threshold | None = None
+    rate_is_max: bool = False  # "不超过…的50％" / "最高80%": the result is an upper bound
+    brackets: tuple[Bracket, ...] = ()
     fixed: Quantity | None = None
-    tiers: tuple[tuple[str, Quantity], ...] = ()
-    period: str = ""  # "年度", "累计", "一次性", "每年", "最长三年", "不超过三年"
-    years: int | None = None  # for "每年…支持周期为3年"
-    base_limit: Quantity | None = None  # 10.3 单笔贷款最高1000万元
+    tiers: tuple[Tier, ...] = ()
+    tier_label: str = ""  # what the tiers are keyed by: "级别", "类别", "营业收入", "阶段"
+    per_unit: PerUnit | None = None
+    interest_basis: str = ""  # "LPR" (share of the loan prime rate) | "actual" (share of interest paid)
+    caps: tuple[Cap, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    schedule: Schedule | None = None
+    base_limit: Quantity | None = None  # 单笔贷款最高1000万元: the base counts up to this
+    top_up: bool = False  # 按差额补足: pays the gap between the standard and what was received
+    reviewed: bool = False  # amount decided by review (遴选/评审/择优): the result is an upper bound
     notes: tuple[str, ...] = ()  # ambiguity and reading notes, shown in answers
+    source: str = "text"  # "text" (parsed) | "sidecar" (given by an admin)
+
+    # ---- conveniences used by the answer engine
+
+    @property
+    def cap(self) -> Quantity | None:
+        """The ceiling that binds one claim first (the narrowest scope)."""
+        return self.caps[0].amount if self.caps else None
+
+    @property
+    def cap_scope(self) -> str:
+        return self.caps[0].text if self.caps else ""
+
+    @property
+    def cap_aggregates(self) -> bool:
+        return any(c.scope.aggregates for c in self.caps)
+
+    @property
+    def threshold(self) -> Threshold | None:
+        money = [t for t in self.thresholds if t.unit == "元"]
+        return money[0] if money else (self.thresholds[0] if self.thresholds else None)
+
+    @property
+    def years(self) -> int | None:
+        return self.schedule.years if self.schedule else None
+
+    @property
+    def period(self) -> str:
+        if self.schedule and self.schedule.text:
+            return self.schedule.text
+        return ""
+
+    @property
+    def upper_bound(self) -> bool:
+        return self.rate_is_max or self.reviewed or self.kind is RuleKind.CAP_ONLY
 
     def numbers(self) -> list[Quantity]:
-        qs = [self.rate, self.cap, self.fixed, self.base_limit]
-        if self.threshold:
-            qs.append(self.threshold.amount)
-        qs.extend(q for _, q in self.tiers)
+        """Every quantity of this rule, each with its text as written in the clause."""
+        qs: list[Quantity | None] = [self.rate, self.fixed, self.base_limit]
+        qs += [c.amount for c in self.caps]
+        qs += [t.amount for t in self.thresholds]
+        for b in self.brackets:
+            qs.append(b.rate)
+        for t in self.tiers:
+            qs += [t.amount, t.rate, t.threshold]
+        if self.per_unit:
+            qs += [self.per_unit.max_units, self.per_unit.max_periods]
         return [q for q in qs if q is not None]
+
+
+class Coverage(str, enum.Enum):
+    COMPUTABLE = "computable"  # every amount in the clause is in a rule
+    REVIEW = "review"  # the clause states amounts that no rule captures fully: a person must read it
+    NO_FIGURE = "no_figure"  # an award with no figure ("按有关规定给予奖励")
+    NONE = "none"  # no amounts, no award
+
+    @property
+    def label(self) -> str:
+        return {"computable": "可计算", "review": "需人工核对", "no_figure": "未写明金额", "none": "无金额"}[self.value]
 
 
 @dataclass(frozen=True)
 class NonComputable:
     clause_id: str
     reason: str
+    coverage: Coverage = Coverage.REVIEW
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def test_search(client):
 
 def test_calculate(client):
     d = client.post("/api/calculate", json={"clause_id": "1.3", "base": "300万元"}).json()
-    assert d["amount_yuan"] == 150000 and d["formula"] == "300万元 × 5% = 15万元（未超过上限200万元）"
+    assert d["amount_yuan"] == 150000 and d["formula"] == "300万元 × 5% = 15万元（未超过同一主体年度上限200万元）"
     assert client.post("/api/calculate", json={"clause_id": "8.2", "level": "省级"}).json()["amount_yuan"] == 1_000_000
 
 

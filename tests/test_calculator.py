@@ -32,12 +32,12 @@ def test_golden_case(case, rules_by_id):
 
 def test_trace_reads_like_the_example(rules_by_id):
     c = calculate(rules_by_id["1.3-2"], Decimal(3_000_000))
-    assert c.formula == "300万元 × 5% = 15万元（未超过上限200万元）"
+    assert c.formula == "300万元 × 5% = 15万元（未超过同一主体年度上限200万元）"
 
 
 def test_below_threshold_gives_reason(rules_by_id):
     c = calculate(rules_by_id["1.3-2"], Decimal(500_000))
-    assert c.amount_yuan == 0 and not c.eligible and c.reason == "年度数据交易额未达100万元"
+    assert c.amount_yuan == 0 and not c.eligible and c.reason == "年度数据交易额未达到100万元"
 
 
 def test_claims_of_different_rules_are_summed(rules_by_id):
@@ -96,5 +96,5 @@ def test_every_rule_kind_is_computable(corpus):
         if rule.kind is RuleKind.RATE:
             kwargs["base"] = Decimal(10_000_000)
         if rule.kind is RuleKind.TIERED:
-            kwargs["level"] = rule.tiers[0][0]
+            kwargs["level"] = rule.tiers[0].key
         assert calculate(rule, **kwargs).amount_yuan > 0

@@ -69,7 +69,7 @@ def test_lookup_unknown_department_lists_known_ones():
 def test_calc_prints_amount_and_trace():
     r = run("calc", "--clause", "1.3", "--base", "300万元")
     assert r.exit_code == 0
-    assert "300万元 × 5% = 15万元（未超过上限200万元）" in r.output and "150000元" in r.output
+    assert "300万元 × 5% = 15万元（未超过同一主体年度上限200万元）" in r.output and "150000元" in r.output
 
 
 def test_calc_json():
@@ -86,7 +86,24 @@ def test_calc_tiered_and_fixed():
 
 def test_rules_json_lists_all_rules_and_non_computable():
     d = json.loads(run("rules", "--json").output)
-    assert len(d["rules"]) == 22 and d["non_computable"][0]["clause_id"] == "4.1"
+    assert len(d["rules"]) == 22
+    listed = {n["clause_id"]: n["coverage"] for n in d["non_computable"]}
+    assert listed == {"4.1": "review", "5.1": "no_figure", "5.3": "no_figure"}
+    cov = {c["clause_id"]: c["coverage"] for c in d["coverage"]}
+    assert cov["3.4"] == "computable" and cov["9.3"] == "none" and len(cov) == 42
+
+
+def test_rules_for_one_document_shows_text_rules_and_coverage_line():
+    r = run("rules", "--doc", "wuhan-digital-intelligence-economy-measures-draft")
+    assert r.exit_code == 0
+    assert "[3.4] 可计算：设立算力服务券" in r.output and "3.4-1 算力服务券补助：按算力服务费用的50%" in r.output
+    assert "[4.1] 需人工核对" in r.output and "不是对企业的补贴标准" in r.output
+    assert "合计：23 个含金额或奖补的条款：20 条可计算，1 条需人工核对：4.1；2 条未写明金额" in r.output
+
+
+def test_rules_for_an_unknown_document_is_one_line_error():
+    r = run("rules", "--doc", "nope")
+    assert r.exit_code == 2 and "没有文件编号为“nope”的政策" in r.output
 
 
 def test_rules_table_for_people():

@@ -34,8 +34,8 @@ def test_every_cli_command_in_readme_exists():
 def test_readme_calc_example_is_real_output():
     out = subprocess.run([sys.executable, "-m", "assistant.cli", "calc", "--clause", "1.3", "--base", "300万元"],
                          capture_output=True, text=True, cwd=ROOT).stdout
-    assert "算式：300万元 × 5% = 15万元（未超过上限200万元）" in out
-    assert "300万元 × 5% = 15万元（未超过上限200万元）" in README
+    assert "算式：300万元 × 5% = 15万元（未超过同一主体年度上限200万元）" in out
+    assert "300万元 × 5% = 15万元（未超过同一主体年度上限200万元）" in README
 
 
 def test_readme_counts_match_the_parsed_corpus(corpus):

@@ -1,0 +1,126 @@
+"""Quantities as written in Chinese policy text: value, unit, kind and exact position.
+
+Owns one scanner, ``scan(text)``, for every number a clause or an answer may carry:
+money (``最高200万元``, ``1.5亿元``, ``三百万元``, ``2000元``), percentages (``5%``,
+``50％``, ``百分之五十``), counts (``5名``, ``每件``, ``3个``), areas (``500平方米``),
+durations (``24个月``, ``三年``) and ratios (``4:3:3``). Each ``Span`` keeps the
+substring it was read from, so a rule can prove its numbers are in its clause, and a
+verifier can tell a 50% rate from a 50万元 amount. Dates (``2026年3月1日``) are
+recognised as dates so their digits are never read as durations.
+
+Does not decide what a quantity means in a rule (see ``rules``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistant.numerals import parse_number
+
+_CN = "零〇一二两三四五六七八九十百千"
+_NUM = rf"(?:\d+(?:[.,]\d+)*(?:\.\d+)?|[{_CN}]+(?:点[{_CN}]+)?)"
+_DATE = re.compile(r"\d{4}\s*年\s*(?:\d{1,2}|[XxＸ×]{1,2})\s*月(?:\s*(?:\d{1,2}|[XxＸ×]{1,2})\s*日)?|\d{4}\s*年(?=度|底|末|起|以来)")
+_RATIO = re.compile(r"(?<![\d.])\d+(?:\s*[:：]\s*\d+){1,5}(?![\d.])")
+_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("percent", re.compile(rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>[%％])|百分之(?P<cn>[{_CN}点]+)")),
+    ("money", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>亿元|万元|元|亿|万(?!平方米|亩|人|名|件|个|吨))")),
+    ("area", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>平方米|㎡|平米|亩)")),
+    ("duration", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>个月|个自然年|个年度|年度|周年|年|月)(?!份|底|末)")),
+    ("count", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>名|人次|人|件|项|个|家|架次|架|条|台套|台|套|次|户|款|座|所|批|篇|种)")),
+)
+UNIT_SCALE = {"亿元": Decimal(100_000_000), "亿": Decimal(100_000_000), "万元": Decimal(10_000), "万": Decimal(10_000), "元": Decimal(1)}
+_DURATION_UNIT = {"个月": "月", "月": "月", "年": "年", "年度": "年", "周年": "年", "个自然年": "年", "个年度": "年"}
+
+
+@dataclass(frozen=True)
+class Span:
+    """One quantity in a text. ``value`` is in yuan for money, a fraction for percentages."""
+
+    start: int
+    end: int
+    text: str  # exactly as written, e.g. "50％", "200万元", "24个月"
+    value: Decimal
+    unit: str  # "元" | "%" | "平方米" | "月" | "年" | the count word ("人", "件" …) | "ratio"
+    kind: str  # "money" | "percent" | "count" | "area" | "duration" | "ratio"
+    parts: tuple[Decimal, ...] = ()  # for ratios: 4:3:3 → (4, 3, 3)
+
+
+def _number(text: str) -> Decimal | None:
+    s = text.replace(",", "")
+    if "点" in s:
+        whole, _, frac = s.partition("点")
+        try:
+            w = parse_number(whole) if whole else Decimal(0)
+            digits = "".join(str(int(parse_number(ch))) for ch in frac)
+        except ValueError:
+            return None
+        return w + Decimal("0." + digits)
+    try:
+        return parse_number(s)
+    except ValueError:
+        return None
+
+
+def scan(text: str) -> list[Span]:
+    """All quantities in ``text``, in order, non-overlapping (longer, more specific kinds win).
+
+    >>> [(s.text, s.kind, s.value) for s in scan("按投资额的8%给予补助，单个项目最高300万元，最长24个月")]
+    [('8%', 'percent', Decimal('0.08')), ('300万元', 'money', Decimal('3000000')), ('24个月', 'duration', Decimal('24'))]
+    """
+    text = text or ""
+    taken = [False] * len(text)
+    spans: list[Span] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(taken[a:b])
+
+    def take(span: Span) -> None:
+        for i in range(span.start, span.end):
+            taken[i] = True
+        spans.append(span)
+
+    for m in _DATE.finditer(text):  # dates are not quantities; reserve their characters
+        for i in range(m.start(), m.end()):
+            taken[i] = True
+    for m in _RATIO.finditer(text):
+        parts = tuple(Decimal(p) for p in re.split(r"\s*[:：]\s*", m.group()))
+        take(Span(m.start(), m.end(), m.group(), sum(parts), "ratio", "ratio", parts))
+    for kind, pat in _PATTERNS:
+        for m in pat.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            # a bare Chinese "一" before a count or duration word is an article, not a quantity
+            # ("一批", "一次性", "统一"); with money it is a number ("一万元")
+            if kind in ("count", "duration") and m.group("n") in ("一", "两") and m.group("u") not in ("年", "个月", "名", "人"):
+                continue
+            if kind == "count" and text[m.start():m.end() + 1].endswith("次性"):
+                continue
+            if kind == "percent":
+                raw = m.group("n") if m.group("n") else m.group("cn")
+                n = _number(raw)
+                if n is None:
+                    continue
+                take(Span(m.start(), m.end(), m.group(), n / 100, "%", kind))
+                continue
+            n = _number(m.group("n"))
+            if n is None:
+                continue
+            unit = m.group("u")
+            if unit in ("万", "亿") and not re.search(r"\d", m.group("n")) and len(m.group("n")) < 2:
+                continue  # "千亿基金", "万一": a word, not an amount
+            if kind == "money":
+                take(Span(m.start(), m.end(), m.group(), n * UNIT_SCALE[unit], "元", kind))
+            elif kind == "duration":
+                take(Span(m.start(), m.end(), m.group(), n, _DURATION_UNIT[unit], kind))
+            elif kind == "area":
+                take(Span(m.start(), m.end(), m.group(), n, "亩" if unit == "亩" else "平方米", kind))
+            else:
+                take(Span(m.start(), m.end(), m.group(), n, unit, kind))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def money_and_rates(text: str) -> list[Span]:
+    """The quantities that decide an amount: money and percentages (what a rule must account for)."""
+    return [s for s in scan(text) if s.kind in ("money", "percent")]

@@ -1,0 +1,62 @@
+"""Every amount form a policy uses: extracted into the typed rule model and computed exactly.
+
+The clause sentences are realistic forms written for these tests (``tests/golden/rule_forms.jsonl``);
+the blind test documents in ``eval/blind/`` are scored separately (``eval/run_blind.py``).
+"""
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from assistant.amounts import parse_amount
+from assistant.calculator import Claim, calculate_claims
+from assistant.rules import analyse_clause
+from assistant.types import Clause
+
+CASES = [json.loads(line) for line in (Path(__file__).parent / "golden" / "rule_forms.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _claim(rule, spec: dict) -> Claim:
+    kw = {}
+    for key in ("base", "measure", "previous", "received"):
+        if key in spec:
+            kw[key] = parse_amount(spec[key])
+    if "area" in spec:
+        kw["area"] = Decimal(spec["area"])
+    if "rate_ref" in spec:
+        kw["rate_ref"] = Decimal(spec["rate_ref"])
+    for key in ("count", "periods", "years", "level"):
+        if key in spec:
+            kw[key] = spec[key]
+    if "counts" in spec:
+        kw["counts"] = tuple(spec["counts"].items())
+    return Claim(rule, **kw)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_rule_form(case):
+    analysis = analyse_clause(Clause("9.1", "d", 9, "t", 1, case["text"]))
+    if "coverage" in case:
+        assert analysis.coverage.value == case["coverage"] and not analysis.rules and analysis.reason
+        return
+    assert analysis.coverage.value == "computable", analysis.reason
+    assert len(analysis.rules) == 1
+    rule = analysis.rules[0]
+    assert rule.kind.value == case["kind"]
+    for q in rule.numbers():
+        assert q.text in case["text"], q.text
+    claims = [_claim(rule, spec) for spec in case.get("claims", [case.get("claim", {})])]
+    results = calculate_claims(claims)
+    assert len(results) == 1
+    r = results[0]
+    assert r.amount_yuan == case["amount"], r.formula
+    assert r.eligible is case.get("eligible", True)
+    if "capped" in case:
+        assert r.capped is case["capped"], r.formula
+    assert r.is_upper_bound is case.get("upper_bound", False)
+    if "formula_has" in case:
+        assert case["formula_has"] in r.formula
+    assert r.formula and not re.search(r"None|Decimal", r.formula)
