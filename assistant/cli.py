@@ -249,11 +249,11 @@ def search(
 
 
 def _engine(settings, quiet: bool = False):
-    from assistant.answer import Engine
-    from assistant.bootstrap import open_llm, open_retriever
+    from assistant.pipeline import Engine
+    from assistant.bootstrap import open_retriever
 
     retriever, _ = open_retriever(settings, quiet=quiet)
-    return Engine(retriever.corpus, retriever, llm=open_llm(settings))
+    return Engine(retriever.corpus, retriever)
 
 
 def print_answer(answer) -> None:
@@ -283,7 +283,7 @@ def ask(
     jsonl: Optional[str] = typer.Option(None, "--jsonl", help="批量：每行一个 JSON {question, conversation} 或纯文本问题；- 为标准输入"),
 ) -> None:
     """问答：引用条款、计算金额、说明条件；政策未覆盖的问题会直接说明。"""
-    from assistant.answer import Conversation, ask as ask_fn
+    from assistant.pipeline import Conversation, ask as ask_fn
     from assistant.settings import load_settings
 
     try:
@@ -297,6 +297,13 @@ def ask(
             raise EmptyQueryError()
         engine = _engine(settings, quiet=as_json)
         answer = ask_fn(question, engine, Conversation())
+        from assistant.bootstrap import open_llm
+
+        llm = open_llm(settings)
+        if llm is not None and not answer.refused:
+            from assistant.llm import rephrase
+
+            answer = rephrase(llm, answer)
     except PolicyError as err:
         _fail(err)
         return
@@ -308,7 +315,7 @@ def ask(
 
 def _ask_batch(settings, source: str) -> None:
     """One JSON answer per input line, in order; a bad line yields an error object and the batch goes on."""
-    from assistant.answer import Conversation, ask as ask_fn
+    from assistant.pipeline import Conversation, ask as ask_fn
 
     if source == "-":
         lines = sys.stdin.read().splitlines()

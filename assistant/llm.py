@@ -54,7 +54,7 @@ def stream_rephrase(llm, answer: Answer):
 
 
 def accept_or_fallback(answer: Answer, text: str) -> Answer:
-    from assistant.answer import sourced_numbers, unsourced_numbers
+    from assistant.verify import sourced_numbers, unsourced_numbers
 
     text = (text or "").strip()
     if not text:

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assistant.answer import Conversation, Engine, ask
+from assistant.pipeline import Conversation, Engine, ask
 from assistant.corpus import Corpus
 from assistant.feedback import FeedbackStore
 from assistant.settings import Settings
@@ -50,6 +50,7 @@ class Service:
     conversations: ConversationStore
     feedback: FeedbackStore
     index_info: dict
+    llm: object | None = None  # optional phrasing at the edge (see llm.py)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _repairing: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -64,7 +65,7 @@ class Service:
 
         with self._reload_lock:
             retriever, built = open_retriever(self.settings, embedder=self.engine.retriever.embedder, quiet=True)
-            self.engine = Engine(retriever.corpus, retriever, llm=self.engine.llm)
+            self.engine = Engine(retriever.corpus, retriever)
             self.index_info = dict(built.manifest)
         return self.index_info
 
@@ -72,6 +73,10 @@ class Service:
         answer = ask(question, self.engine, self.conversations.get(conversation_id))
         if answer.degraded:
             self._repair_in_background()
+        if self.llm is not None and not answer.refused:
+            from assistant.llm import rephrase
+
+            answer = rephrase(self.llm, answer)
         return answer
 
     def _repair_in_background(self) -> None:
@@ -94,17 +99,14 @@ class Service:
     def ask_stream(self, question: str, conversation_id: str | None = None):
         """Yield growing answer text; the last item is the final, verified ``Answer``.
         With an LLM configured its rewrite streams in; without one the composed answer is sent line by line."""
-        from dataclasses import replace
 
-        engine = self.engine
-        plain_engine = replace(engine, llm=None)
-        answer = ask(question, plain_engine, self.conversations.get(conversation_id))
+        answer = ask(question, self.engine, self.conversations.get(conversation_id))
         if answer.degraded:
             self._repair_in_background()
-        if engine.llm is not None and not answer.refused:
+        if self.llm is not None and not answer.refused:
             from assistant.llm import stream_rephrase
 
-            yield from stream_rephrase(engine.llm, answer)
+            yield from stream_rephrase(self.llm, answer)
             return
         shown = ""
         for line in answer.answer.split("\n"):
@@ -130,9 +132,9 @@ def build_service(settings: Settings, *, quiet: bool = False) -> Service:
     from assistant.bootstrap import open_llm, open_retriever
 
     retriever, built = open_retriever(settings, quiet=quiet)
-    engine = Engine(retriever.corpus, retriever, llm=open_llm(settings))
+    engine = Engine(retriever.corpus, retriever)
     store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
-    return Service(settings, engine, ConversationStore(), store, dict(built.manifest))
+    return Service(settings, engine, ConversationStore(), store, dict(built.manifest), llm=open_llm(settings))
 
 
 def yuan(value: Decimal | int | None) -> int | None:

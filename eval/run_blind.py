@@ -75,7 +75,7 @@ def open_engine(corpus_dir: Path, index_dir: Path, embedder: str):
 
         return new_open(settings)
     except ImportError:
-        from assistant.answer import Engine
+        from assistant.pipeline import Engine
         from assistant.bootstrap import open_retriever
 
         retriever, _ = open_retriever(settings, quiet=True)
@@ -86,7 +86,7 @@ def run_turns(engine, turns: list[str]):
     try:
         from assistant.pipeline import Conversation, ask
     except ImportError:
-        from assistant.answer import Conversation, ask
+        from assistant.pipeline import Conversation, ask
     conv = Conversation()
     answer = None
     for t in turns:

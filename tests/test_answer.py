@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant import phrases
-from assistant.answer import Conversation, ask, clean_question, verify
+from assistant.pipeline import Conversation, ask, clean_question
 from assistant.cli import app
 from assistant.errors import EmptyQueryError
 from assistant.types import Answer, Citation

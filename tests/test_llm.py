@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from assistant import phrases
-from assistant.answer import Conversation, ask
+from assistant.pipeline import Conversation, ask
 from assistant.settings import load_settings
 
 SCRIPT = {"reply": "", "delay": 0.0}
