@@ -30,6 +30,8 @@ _RADICALS = dict(zip(
     "⺁⺅⺆⺌⺒⺓⺔⺖⺘⺙⺛⺜⺝⺟⺠⺡⺢⺣⺤⺦⺨⺩⺪⺫⺬⺭⺮⺯⺰⺱⺲⺹⺺⺻⺼⺾⺿⻀⻁⻂⻃⻄⻅⻆⻇⻈⻉⻊⻋⻌⻍⻎⻏⻐⻑⻒⻓⻔⻕⻖⻗⻘⻙⻚⻛⻜⻝⻞⻟⻠⻡⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳",
     "厂亻冂⺌巳幺彑忄扌攵旡日月母民氵氺灬爫丬犭王疋罒示礻竹糸纟罓罒耂肀聿月艹艹艹虎衤西西见角角讠贝足车辶辶辶阝钅長镸长门阝阝雨青韦页风飞食飠飠饣首马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀龟",
 ))
+# Kangxi radicals whose NFKC form is the traditional character, where Simplified Chinese fonts draw the simplified one
+_RADICALS.update({"⼾": "户", "⾭": "青", "⿈": "黄"})
 
 
 @dataclass
@@ -73,9 +75,11 @@ def normalize(text: str) -> str:
     """
     out = []
     for ch in text:
-        if "\u2f00" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff":
+        if ch in _RADICALS:
+            ch = _RADICALS[ch]
+        elif "\u2f00" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff":
             ch = unicodedata.normalize("NFKC", ch)
-        out.append(_RADICALS.get(ch, ch))
+        out.append(ch)
     s = "".join(out)
     s = re.sub(r"[ \t\u00a0]+", " ", s.strip())
     return re.sub(r" (?![A-Za-z0-9])|(?<![A-Za-z0-9]) ", "", s)
@@ -109,7 +113,8 @@ def _strip_page_numbers(lines: list[_PageLine]) -> list[_PageLine]:
 
 def _strip_running_lines(pages: list[list[_PageLine]]) -> None:
     """Drop a first (or last) line that repeats on most pages, page numbers aside (running header/footer).
-    The first page's top line is kept: it is the title, which a running header may repeat."""
+    On the first page the top line is kept when what follows it is already body text: then it is the
+    title, which a running header may repeat."""
     if len(pages) < 2:
         return
 
@@ -120,8 +125,11 @@ def _strip_running_lines(pages: list[list[_PageLine]]) -> None:
         keys = [key(page[pos]) for page in pages if page]
         for k in {k for k in keys if keys.count(k) >= max(2, len(pages) // 2)}:
             for i, page in enumerate(pages):
-                if page and key(page[pos]) == k and not (i == 0 and pos == 0):
-                    page.pop(pos)
+                if not page or key(page[pos]) != k:
+                    continue
+                if i == 0 and pos == 0 and len(page) > 1 and (_STARTS_UNIT.match(page[1].text) or page[1].text.endswith("。")):
+                    continue
+                page.pop(pos)
 
 
 _STARTS_UNIT = re.compile(
@@ -129,11 +137,20 @@ _STARTS_UNIT = re.compile(
     r"\d{1,2}[.．、](?!\d)|[①-⑳]|附\s*则$|[（(](?:征求意见稿|送审稿|草案|试行|暂行|修订稿)[）)]$|[（(][^）)]{0,12}(?:单位|部门)[：:])")
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _join(lines: list[_PageLine]) -> list[tuple[int, str]]:
     bases: dict[int, int] = {}
     for ln in lines:
         bases[ln.page] = min(bases.get(ln.page, ln.indent), ln.indent)
-    indented_doc = any(ln.indent > bases[ln.page] for ln in lines)
+    full: dict[int, int] = {}  # the width of a full line on each page
+    for ln in lines:
+        if ln.indent <= bases[ln.page] + 4:
+            full[ln.page] = max(full.get(ln.page, 0), ln.indent + _width(ln.text))
+    # paragraphs marked by a first-line indent (a few spaces), not just a centred title
+    indented_doc = sum(1 for ln in lines if bases[ln.page] < ln.indent <= bases[ln.page] + 4) >= 2
     out: list[tuple[int, str]] = []
     prev: _PageLine | None = None
     for ln in lines:
@@ -142,17 +159,18 @@ def _join(lines: list[_PageLine]) -> list[tuple[int, str]]:
             out.append((ln.no, ln.text))
             prev = ln
             continue
-        prev_text = out[-1][1]
+        prev_base = bases[prev.page]
         new = (
             _STARTS_UNIT.match(ln.text) is not None
             or ln.indent > base  # first-line indent or centred
-            or prev.indent > bases[prev.page] + 3  # after a centred line (title)
+            or prev.indent > prev_base + 4  # after a centred line (title)
             or (ln.blank_before and ln.page == prev.page)
-            or (not indented_doc and prev_text.endswith(_TERMINAL))
+            or prev.indent + _width(prev.text) < 0.7 * full.get(prev.page, 0)  # the previous line stopped short
+            or (not indented_doc and prev.text.endswith(_TERMINAL))
         )
         if new:
             out.append((ln.no, ln.text))
         else:
-            out[-1] = (out[-1][0], prev_text + ln.text)
+            out[-1] = (out[-1][0], out[-1][1] + ln.text)
         prev = ln
     return out
