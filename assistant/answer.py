@@ -268,9 +268,9 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
     if not shown and chosen:
         shown = chosen[:1]
     doc = corpus.document_of(corpus.get(shown[0])) if shown else corpus.documents[0]
-    if not doc.dates_fixed:
-        notes.append(phrases.DRAFT_NOTE.format(status=doc.status_text or doc.status.label,
-                                               start=doc.effective_from or "未写明", end=doc.effective_until or "未写明"))
+    date_note = doc.dates_note()  # drafts: DRAFT_NOTE; an in-force document's dates are never "undetermined"
+    if date_note:
+        notes.append(date_note)
     if calcs or u.has("amount"):
         notes.append(phrases.FINAL_NOTE)
 
