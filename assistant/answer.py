@@ -497,7 +497,8 @@ def _refusal(q: str, hits: list[Hit], engine: Engine) -> Answer:
             if h.clause.article_no is not None and (i == 0 or engine.corpus.rules_for(h.clause.id)):
                 names.append(f"{_measure_name(engine.corpus, h.clause.id)} [{h.clause.id}]")
         if names:
-            notes = (phrases.REFUSAL_NEAREST + "；".join(names) + "（本市政策，仅供参考）",)
+            local = engine.corpus.document_of(hits[0].clause).local_label  # 本市 / 本区 / 本县
+            notes = (phrases.REFUSAL_NEAREST + "；".join(names) + f"（{local}政策，仅供参考）",)
     return Answer(q, phrases.REFUSAL, True, (), (), None, (), notes)
 
 
