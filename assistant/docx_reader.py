@@ -178,9 +178,13 @@ class _Numbering:
         self.style_num: dict[str, tuple[str | None, int | None, str | None]] = {}
         self.state: dict[str, _ListState] = {}
         self.used: set[str] = set()
+        links: dict[str, str] = {}  # abstractNum → numbering style whose list it uses (numStyleLink)
         if numbering is not None:
             for an in numbering.findall(f"{W}abstractNum"):
-                self.abstract[an.get(f"{W}abstractNumId")] = {lv: d for lv, d in (self._level(x) for x in an.findall(f"{W}lvl"))}
+                aid = an.get(f"{W}abstractNumId")
+                self.abstract[aid] = {lv: d for lv, d in (self._level(x) for x in an.findall(f"{W}lvl"))}
+                if _val(an, "numStyleLink"):
+                    links[aid] = _val(an, "numStyleLink")
             for num in numbering.findall(f"{W}num"):
                 ref = num.find(f"{W}abstractNumId")
                 starts: dict[int, int] = {}
@@ -208,6 +212,16 @@ class _Numbering:
                     ilvl = _int(_val(npr, "ilvl"), 0) if _val(npr, "ilvl") is not None else None
                 based = st.find(f"{W}basedOn")
                 self.style_num[st.get(f"{W}styleId")] = (num_id, ilvl, based.get(f"{W}val") if based is not None else None)
+            for st in styles.findall(f"{W}style"):  # numbering styles a numStyleLink points to
+                if st.get(f"{W}type") == "numbering":
+                    ppr = st.find(f"{W}pPr")
+                    npr = ppr.find(f"{W}numPr") if ppr is not None else None
+                    if npr is not None and _val(npr, "numId") is not None:
+                        self.style_num.setdefault(st.get(f"{W}styleId"), (_val(npr, "numId"), None, None))
+        for aid, style_id in links.items():  # the abstract list defers its levels to the style's list
+            target = self.nums.get(self.style_num.get(style_id, (None, None, None))[0] or "")
+            if target and not self.abstract.get(aid) and target[0] != aid:
+                self.abstract[aid] = self.abstract.get(target[0], {})
 
     @staticmethod
     def _level(lvl) -> tuple[int, _Level]:

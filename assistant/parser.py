@@ -48,12 +48,13 @@ _CHAPTER = re.compile(rf"^第([{_CN_NUM}\d]+)([章节])(?:[\s\u3000]+(.*)|([^\s\
 _TIAO_TITLE = re.compile(r"^[【\[［]([^】\]］]*)[】\]］][\s\u3000]*(.*)$")
 _STATUS_WORDS = "征求意见稿|送审稿|修订草案|草案|试行|暂行|修订稿|讨论稿"
 _DRAFT_WORDS = {"征求意见稿", "送审稿", "修订草案", "草案", "修订稿", "讨论稿"}
-_STATUS_LINE = re.compile(rf"^[（(]({_STATUS_WORDS})[）)]$")
+_STATUS_LINE = re.compile(rf"^[（(]({_STATUS_WORDS})[）)]$|^(征求意见稿|送审稿|讨论稿)$")
 _STATUS_SUFFIX = re.compile(rf"[（(]({_STATUS_WORDS})[）)]$")
 _FINAL_START = re.compile(r"^(本政策|本措施|本政策措施|本办法|本细则|本规定|本通知|本意见|本方案|本条例|本规则|本实施办法)")
 _FINAL_TITLE = re.compile(r"^附[\s\u3000]*则$")
 _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［【(（]\d{4}[〕\]］】)）]\s*\d+\s*号$")
-_ISSUER = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}(?:人民政府|政府|办公室|办公厅|委员会|管委会|局|办|委|厅|中心|集团)$")
+_ISSUER = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}(?:人民政府|政府|办公室|办公厅|委员会|管委会|领导小组|局|办|委|厅|部|中心|集团)$")
+_LETTERHEAD = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}文件$")  # 红头: "江陵市滨湖区人民政府文件"
 _PUBLIC_NOTE = re.compile(r"^[（(]此件[^）)]{0,12}[）)]$")
 _TRAILER = re.compile(r"^(?:抄送|主送|抄报)[：:]|.*\d{4}年\d{1,2}月\d{1,2}日印发$")
 _NOTICE_TITLE = re.compile(r"^关于印发《(.+?)》的通知$")
@@ -313,7 +314,7 @@ def parse_lines(raw_lines: list[_Line], *, name: str, doc_id: str, status: DocSt
             final.append(ln)
             continue
         if (i > last_heading and ln.table is None and _FINAL_START.match(text) and not _item_match(text)
-                and articles[-1].paragraphs):
+                and articles[-1].paragraphs and _ends_sentence(articles[-1].paragraphs[-1])):
             in_free_final = True
             final.append(ln)
             continue
@@ -422,6 +423,12 @@ def _article_heading(text: str, style: str) -> tuple[int, str, str] | None:
     return number, "", rest
 
 
+def _ends_sentence(line: _Line) -> bool:
+    """A hard-wrapped line that happens to begin "本办法…" continues its sentence; final provisions
+    begin after a finished one."""
+    return line.table is not None or line.text.endswith(("。", "；", "）", ")", "！", "？", "：", ":"))
+
+
 def _reads_as_title(text: str) -> bool:
     return bool(text) and len(text) <= 25 and not re.search(r"[，,；;：:\d]", text)
 
@@ -463,9 +470,9 @@ def _header(pre: list[_Line]) -> tuple[str, str, str, str | None]:
             continue
         sm = _STATUS_LINE.match(t)
         if sm:
-            status = sm.group(1)
+            status = sm.group(1) or sm.group(2)
             continue
-        if _DOC_NUMBER.match(t):
+        if _DOC_NUMBER.match(t) or (not parts and _LETTERHEAD.match(t)):
             continue
         if parts and re.fullmatch(r"[（(][^）)]*[）)]", t):  # "（2026年5月8日区政府常务会议通过）"
             inner = re.search(dates_mod.DATE, t)

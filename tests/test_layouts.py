@@ -316,6 +316,43 @@ def test_notice_wrapper_title_and_document_number():
     assert (d.title, d.status_text) == ("临江市人才公寓管理办法", "试行")
 
 
+def test_letterhead_bare_status_line_and_until_without_validity_word():
+    d = parse_text("江陵市滨湖区人民政府文件\n滨政发〔2026〕5号\n江陵市滨湖区企业上市扶持办法\n征求意见稿\n"
+                   "第一条 对在境内上市的企业，给予300万元奖励。\n第二条 本办法自2026年1月1日起施行，至2027年12月31日止。\n", name="h.txt")
+    assert (d.title, d.status, d.status_text) == ("江陵市滨湖区企业上市扶持办法", DocStatus.DRAFT, "征求意见稿")
+    assert d.effective_until == "2027年12月31日"
+
+
+def test_hard_wrapped_line_starting_with_ben_banfa_continues_its_sentence():
+    d = parse_text("某县奖励办法\n第一条 对新认定的企业给予奖励。\n第二条 奖励资金的申请，按照\n本办法第一条规定执行。\n", name="w.txt")
+    assert by_id(d)["2.1"].text == "奖励资金的申请，按照本办法第一条规定执行。"
+    assert not any(c.article_no is None for c in d.clauses)
+
+
+def test_word_list_defined_through_a_numbering_style_link(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    from tests.docx_fixtures import W_NS, lvl, numbered
+
+    d = docx.Document()
+    numbering = d.part.numbering_part.element
+    for child in list(numbering):
+        numbering.remove(child)
+    numbering.append(parse_xml(f'<w:abstractNum {W_NS} w:abstractNumId="1">{lvl(0, "chineseCounting", "%1、")}</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:abstractNum {W_NS} w:abstractNumId="2"><w:numStyleLink w:val="PolicyList"/></w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {W_NS} w:numId="1"><w:abstractNumId w:val="1"/></w:num>'))
+    numbering.append(parse_xml(f'<w:num {W_NS} w:numId="2"><w:abstractNumId w:val="2"/></w:num>'))
+    d.styles.element.append(parse_xml(f'<w:style {W_NS} w:type="numbering" w:styleId="PolicyList"><w:name w:val="Policy List"/>'
+                                      '<w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>'))
+    d.add_paragraph("某市办法")
+    numbered(d, "支持研发。对研发投入给予补助。", 2, 0)
+    numbered(d, "支持人才。对人才给予奖励。", 2, 0)
+    p = tmp_path / "link.docx"
+    d.save(p)
+    assert [(a.number, a.title) for a in parse_file(p).articles] == [(1, "支持研发"), (2, "支持人才")]
+
+
 # ---------------------------------------------------------------- bad input: one line with file and line
 
 
