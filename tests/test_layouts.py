@@ -553,3 +553,18 @@ def test_any_word_numbering_either_parses_or_fails_in_one_line(tmp_path_factory,
         assert err.file == "fuzz.docx"
         return
     assert doc.clauses
+
+
+def test_readme_format_example_parses_as_described():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## 政策文件格式"):readme.index("## 检索索引")]
+    example = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    d = parse_text(example, name="readme.txt")
+    assert [c.id for c in d.clauses] == ["1.1", "1.2", "2.1", "2.2", "3.1"]
+    assert (d.articles[0].title, d.articles[0].title_derived) == ("对新引进的全职博士研究生", True)
+    assert d.articles[1].lead == "申请人才公寓的，按以下程序办理："
+    assert "“对新引进的全职博士研究生”" in section and "“申请人才公寓的，按以下程序办理：”是第二条的引导语" in section
+    assert (d.level, d.region, d.status, d.trial) == ("区", "江陵市滨湖区", DocStatus.IN_FORCE, "试行")
+    assert by_id(d)["1.1"].departments == ("区人才办", "区财政局")
