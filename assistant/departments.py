@@ -43,29 +43,53 @@ _INSIDE_STOP = re.compile(rf"会同|联合|配合|负责|牵头|审核|审定|�
 def find_notes(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, inner)`` of every department note in ``text``; nested parentheses allowed.
 
+    A note opens with a role label (``（责任单位：…）``), or — without one — lists nothing but
+    department names with roles: ``（市发展改革委牵头，市财政局配合）``, ``（各区人民政府负责）``.
+
     >>> find_notes("给予奖励。（责任单位：市经信局（市中小企业局）、市财政局）")
     [(5, 29, '责任单位：市经信局（市中小企业局）、市财政局')]
+    >>> [n[2] for n in find_notes("建立机制。（市发展改革委牵头，市财政局配合）开放场景（基地）。")]
+    ['市发展改革委牵头，市财政局配合']
     """
     out = []
-    pos = 0
-    while True:
-        m = NOTE_OPEN.search(text, pos)
-        if not m:
-            return out
-        depth = 0
-        end = None
-        for i in range(m.start(), len(text)):
-            if text[i] in "（(":
-                depth += 1
-            elif text[i] in "）)":
-                depth -= 1
-                if depth == 0:
-                    end = i + 1
-                    break
-        if end is None:  # unclosed: not a note
-            return out
-        out.append((m.start(), end, text[m.start() + 1:end - 1]))
-        pos = end
+    depth, start = 0, None
+    for i, ch in enumerate(text):
+        if ch in "（(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in "）)" and depth:
+            depth -= 1
+            if depth == 0 and start is not None:
+                inner = text[start + 1:i]
+                # an unlabelled note closes a sentence: "…机制。（市发展改革委牵头）"; after a name it is an alias
+                closes = text[start - 1:start] in ("", "。", "；", ";", "）", ")") or text[i + 1:i + 2] in ("", "。", "；", ";")
+                if NOTE_OPEN.match(text, start) or (closes and _unlabelled_note(inner)):
+                    out.append((start, i + 1, inner))
+    return out
+
+
+_ROLE_TAIL = re.compile(r"(?:按职责分工负责|按职责负责|牵头负责|共同负责|牵头|配合|负责|参与|协助|落实)$")
+_NOT_A_NAME = re.compile(r"简称|所称|是指|包括|含|的|即|以下|以上|除外")
+
+
+def _unlabelled_note(inner: str) -> bool:
+    parts = _split_top_level(inner)
+    if not parts or len(parts) > 12:
+        return False
+    roles = 0
+    for part in parts:
+        name = part.strip()
+        if name.endswith("等") and len(name) > 2:
+            name = name[:-1]
+        bare = _ROLE_TAIL.sub("", name)
+        roles += bare != name
+        if not (2 <= len(bare) <= 24) or _NOT_A_NAME.search(bare) or re.search(r"[^\u4e00-\u9fff（）()]", bare):
+            return False
+        if not bare.endswith(_SUFFIXES):
+            return False
+    # a lone "（市经信局）" could be an aside; a role word or a level prefix says it names who is responsible
+    return roles > 0 or all(p.strip()[0] in "省市州区县各" for p in parts)
 
 
 def note_departments(inner: str) -> list[str]:
@@ -73,6 +97,8 @@ def note_departments(inner: str) -> list[str]:
 
     >>> note_departments("牵头单位：区科技局；配合单位：区财政局、区人才办等")
     ['区科技局', '区财政局', '区人才办']
+    >>> note_departments("市发展改革委牵头，市财政局、各区人民政府按职责分工负责")
+    ['市发展改革委', '市财政局', '各区人民政府']
     """
     body = _ROLE_MARK.sub("", _LABEL.sub("、", inner))
     out: list[str] = []
@@ -80,6 +106,8 @@ def note_departments(inner: str) -> list[str]:
         part = part.strip()
         if part.endswith("等") and len(part) > 2:
             part = part[:-1]
+        bare = _ROLE_TAIL.sub("", part)
+        part = bare if len(bare) >= 2 else part
         if part and part not in out:
             out.append(part)
     return out

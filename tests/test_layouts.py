@@ -305,6 +305,14 @@ def test_in_force_document_is_never_said_to_have_undetermined_dates():
     assert "有效期三年" in awaiting.dates_note()
 
 
+def test_notes_without_a_label_name_departments_with_roles():
+    d = parse_text("某市关于促进服务业发展的实施意见\n一、重点任务\n（一）建立企业服务专员制度。（市发展改革委牵头，市财政局、各区人民政府按职责分工负责）\n"
+                   "（二）由市中小企业局（市经信局）负责企业培训。\n", name="u.txt")
+    c = by_id(d)
+    assert c["1.1"].text == "建立企业服务专员制度。" and c["1.1"].departments == ("市发展改革委", "市财政局", "各区人民政府")
+    assert c["1.2"].text == "由市中小企业局（市经信局）负责企业培训。"  # an alias after a name is not a note
+
+
 def test_level_from_self_reference_when_departments_do_not_say():
     d = parse_text("江陵市滨湖区关于支持企业上市的若干措施\n为推动企业上市，结合本区实际，制定本措施。\n一、上市奖励。给予奖励。\n", name="l.txt")
     assert (d.level, d.region) == ("区", "江陵市滨湖区")
