@@ -66,7 +66,7 @@ def docx_blocks(data: bytes) -> list[Block]:
         if el.tag == f"{W}p":
             label = numbering.label(el)
             pieces = _paragraph_text(el).split("\n")
-            if pieces[0].strip():  # an empty numbered paragraph uses up its number but shows no item
+            if label:  # an empty numbered paragraph still shows its number: the parser reports it as empty
                 pieces[0] = label + pieces[0].lstrip()
             blocks.extend(Block(no, piece) for piece in pieces)
         elif el.tag == f"{W}tbl":

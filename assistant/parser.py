@@ -236,6 +236,7 @@ class _Item:
     note_depts: list[str] = field(default_factory=list)
     body_depts: list[str] = field(default_factory=list)
     text: str = ""
+    marker: str = ""  # the item number as written: "（三）", "2."
 
 
 def parse_lines(raw_lines: list[_Line], *, name: str, doc_id: str, status: DocStatus | None,
@@ -628,7 +629,7 @@ def _numbered_items(paragraphs: list[_Line], form: tuple[str, re.Pattern], name:
             if n != expected and not (not items and last_item and n == last_item + 1):
                 shown = f"（{int_to_chinese(expected)}）" if kind == "（一）" else str(expected)
                 raise ParseError(name, p.no, f"{label}的项编号不连续：期望{shown}，实际为“{p.text[:8]}”")
-            items.append(_Item(n, p.no, [m.group(2)]))
+            items.append(_Item(n, p.no, [m.group(2)], marker=p.text[: m.start(2)].strip()))
         elif not items:
             lead_parts.append(p.text)
         else:
@@ -648,7 +649,7 @@ def _numbered_items(paragraphs: list[_Line], form: tuple[str, re.Pattern], name:
         notes = dept_mod.find_notes(raw)
         it.text = _strip_notes(raw).strip()
         if not it.text:
-            raise ParseError(name, it.line, f"{label}第{it.number}项没有内容")
+            raise ParseError(name, it.line, f"{label}的“{it.marker}”项没有内容")
         it.body_depts = dept_mod.body_departments(it.text, places)
         pending.append(it)
         if notes:

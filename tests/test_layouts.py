@@ -368,7 +368,7 @@ def test_word_list_defined_through_a_numbering_style_link(tmp_path):
     ("某市办法\n第一章 总则\n第一条 为了规范。\n第三章 附则\n第二条 施行。\n", 4, "章编号不连续"),
     ("某市办法\n第一章 总则\n第二章 措施\n第一条 给予补贴。\n", 2, "第一章 总则没有条款"),
     ("某市办法\n第一条 给予补贴。\n第二条\n第三条 施行。\n", 3, "第二条没有正文"),
-    ("某市办法\n第一条 标准如下：\n（一）\n（二）给予补贴。\n", 3, "第1项没有内容"),
+    ("某市办法\n第一条 标准如下：\n（一）\n（二）给予补贴。\n", 3, "第一条的“（一）”项没有内容"),
     ("某市办法\n第一条 标准如下：\n1. 博士10万元；\n3. 硕士5万元。\n", 4, "项编号不连续"),
     ("某市办法\n第一条 给予补贴。\n第三条 施行。\n", 3, "条款编号不连续"),
 ])
@@ -429,6 +429,25 @@ def test_docx_whose_word_numbering_skips_an_item_names_the_paragraph(tmp_path):
     with pytest.raises(ParseError) as info:
         parse_file(p)
     assert info.value.line == 4 and "期望（二），实际为“（三）给予奖励" in str(info.value)
+
+
+def test_docx_empty_numbered_paragraph_is_an_empty_item_not_a_gap(tmp_path):
+    import docx
+
+    from tests.docx_fixtures import lvl, numbered, set_numbering
+
+    d = docx.Document()
+    set_numbering(d, {1: [lvl(0, "chineseCounting", "（%1）")]}, {1: (1, {})})
+    d.add_paragraph("某市办法")
+    d.add_paragraph("第一条 支持方式如下：")
+    numbered(d, "给予补贴；", 1, 0)
+    numbered(d, "", 1, 0)  # Word shows a bare （二）
+    numbered(d, "给予奖励。", 1, 0)
+    p = tmp_path / "empty-item.docx"
+    d.save(p)
+    with pytest.raises(ParseError) as info:
+        parse_file(p)
+    assert info.value.line == 4 and "第一条的“（二）”项没有内容" in str(info.value)
 
 
 @pytest.mark.parametrize("content", [b"%PDF-1.4\n garbage", b"\x00\x01 not a pdf at all", b""])
