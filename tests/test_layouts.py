@@ -595,3 +595,10 @@ def test_readme_format_example_parses_as_described():
     assert "“对新引进的全职博士研究生”" in section and "“申请人才公寓的，按以下程序办理：”是第二条的引导语" in section
     assert (d.level, d.region, d.status, d.trial) == ("区", "江陵市滨湖区", DocStatus.IN_FORCE, "试行")
     assert by_id(d)["1.1"].departments == ("区人才办", "区财政局")
+
+
+def test_lead_in_is_part_of_the_retrieval_text_of_each_item(binhu):
+    from assistant.index import node_text
+
+    assert node_text(by_id(binhu)["5.1"]) == "人才公寓：申请人才公寓的，按以下程序办理：用人单位向区人才办提交申请材料；"
+    assert node_text(by_id(binhu)["4.1"]).startswith("对新引进的全职博士研究生：对新引进")
