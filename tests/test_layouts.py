@@ -243,6 +243,15 @@ def test_pdf_without_indentation_uses_short_lines_and_punctuation():
     assert (d.effective_until, d.level) == ("2028年12月31日", "县")
 
 
+@pytest.mark.parametrize("line,is_number", [
+    ("—1—", True), ("- 2 -", True), ("第 3 页", True), ("3/10", True), ("第 1 页 共 3 页", True), ("— 12 —", True), ("Page 4 of 9", True),
+    ("100万元", False), ("（一）给予奖励。", False), ("第三条", False)])
+def test_pdf_page_number_forms(line, is_number):
+    from assistant.pdf_reader import _PAGE_NUMBER
+
+    assert bool(_PAGE_NUMBER.match(line)) is is_number
+
+
 # ---------------------------------------------------------------- smaller layouts
 
 
@@ -322,6 +331,25 @@ def test_notice_wrapper_title_and_document_number():
     d = parse_text("关于印发《临江市人才公寓管理办法（试行）》的通知\n临政发〔2026〕8号\n各区人民政府，市直各部门：\n"
                    "现将《临江市人才公寓管理办法（试行）》印发给你们，请认真贯彻执行。\n第一条 为规范人才公寓管理，制定本办法。\n", name="n.txt")
     assert (d.title, d.status_text) == ("临江市人才公寓管理办法", "试行")
+
+
+def test_table_with_a_caption_row_opening_an_article(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("某县人才引进奖励办法")
+    d.add_paragraph("第一条 【奖励标准】")
+    t = d.add_table(rows=4, cols=2)
+    t.cell(0, 0).merge(t.cell(0, 1)).text = "人才引进奖励标准表"
+    for r, (a, b) in enumerate([("学历", "奖励"), ("博士", "10万元"), ("硕士", "5万元")], start=1):
+        t.cell(r, 0).text, t.cell(r, 1).text = a, b
+    d.add_paragraph("奖励分两年发放。（责任单位：县人社局）")
+    p = tmp_path / "caption.docx"
+    d.save(p)
+    c = by_id(parse_file(p))
+    assert c["1.1"].text == "人才引进奖励标准表：学历：博士；奖励：10万元。学历：硕士；奖励：5万元。"
+    assert c["1.1"].table == (("学历", "奖励"), ("博士", "10万元"), ("硕士", "5万元"))
+    assert c["1.2"].text == "奖励分两年发放。" and c["1.1"].departments == c["1.2"].departments == ("县人社局",)
 
 
 def test_letterhead_bare_status_line_and_until_without_validity_word():
