@@ -248,6 +248,68 @@ def parse_lines(raw_lines: list[_Line], *, name: str, doc_id: str, status: DocSt
     lines, issuer, issued = _strip_signature(lines)
 
     style = _style(lines)
+    pre, articles, final = _outline(lines, style, name)
+
+    if not articles:
+        prose = [ln.no for ln in pre[1:] if ln.text.endswith(("。", "：", ":"))]  # the preamble, not the title
+        first = prose[0] if prose else (pre[0].no if pre else lines[0].no)
+        raise ParseError(name, first, "未找到条款标题（应为“一、…”“第一条 …”等格式）")
+
+    title, status_text, preamble, header_date = _header(pre)
+    if not title:
+        raise ParseError(name, lines[0].no, "缺少文件标题")
+    issued = issued or header_date
+    places = dept_mod.places(title, issuer)
+
+    clauses: list[Clause] = []
+    built: list[Article] = []
+    last_item = 0
+    for art in articles:
+        article, items, last_item = _build_article(art, name, places, style, last_item)
+        for it in items:
+            clauses.append(Clause(f"{id_prefix}{art.number}.{it.number}", doc_id, art.number, article.title, it.number,
+                                  it.text, tuple(it.note_depts), lead=article.lead, tables=tuple(it.tables), final=article.final))
+        built.append(replace(article, clause_ids=tuple(f"{id_prefix}{art.number}.{it.number}" for it in items)))
+    if style == "tiao" and not any(a.final for a in built):
+        built, clauses = _mark_trailing_final(built, clauses)
+    if final:
+        ids = []
+        for k, it in enumerate(_sentence_items(final, places), start=1):
+            cid = f"{id_prefix}{FINAL_SECTION}.{k}"
+            ids.append(cid)
+            clauses.append(Clause(cid, doc_id, None, FINAL_SECTION, k, it.text, (), tables=tuple(it.tables)))
+        built.append(Article(None, FINAL_SECTION, tuple(ids), final=True))
+
+    full_text = "".join(ln.text for ln in lines if ln.table is None)
+    # the final provisions say when the policy applies; elsewhere a date may belong to another document
+    final_text = "".join(c.text for c in clauses if c.is_final_provision)
+    validity = dates_mod.read_validity(final_text)
+    if not validity.text:
+        validity = dates_mod.read_validity(full_text)
+    doc_status = status or (DocStatus.DRAFT if status_text in _DRAFT_WORDS else DocStatus.IN_FORCE)
+    trial = status_text if status_text in ("试行", "暂行") else ""
+    if not trial:
+        trial = "暂行" if "暂行" in title else "试行" if ("试行" in title or validity.trial) else ""
+    all_depts = [d for c in clauses for d in c.departments]
+    level, region = dept_mod.jurisdiction(title, full_text, all_depts, issuer)
+    effective_from = validity.effective_from
+    if (effective_from is None and validity.starts_on_publication and doc_status is not DocStatus.DRAFT
+            and dates_mod.parse_date(issued or "")):
+        effective_from = issued  # 自印发之日起施行: the date the document was signed (a draft's date is not that)
+    doc = Document(
+        id=doc_id, title=title, status=doc_status, status_text=status_text,
+        effective_from=effective_from, effective_until=validity.effective_until,
+        preamble=preamble, articles=tuple(built), clauses=tuple(clauses),
+        source_path=source_path, content_hash=content_hash,
+        level=level, region=region, trial=trial, validity=validity.text, term_months=validity.term_months,
+        starts_on_publication=validity.starts_on_publication, issued=issued, issuer=issuer,
+    )
+    return dates_mod.complete(doc)
+
+
+def _outline(lines: list[_Line], style: str, name: str) -> tuple[list[_Line], list[_ArticleDraft], list[_Line]]:
+    """Sort the lines into (before the first article, articles with their paragraphs, free final
+    provisions), following chapters (第X章, or 一、 part headings over 第X条 articles) and 附则."""
     heading_at = [i for i, ln in enumerate(lines) if ln.table is None and _article_heading(ln.text, style)]
     last_heading = heading_at[-1] if heading_at else -1
 
@@ -322,61 +384,7 @@ def parse_lines(raw_lines: list[_Line], *, name: str, doc_id: str, status: DocSt
         articles[-1].paragraphs.append(ln)
     close_chapter()
 
-    if not articles:
-        prose = [ln.no for ln in pre[1:] if ln.text.endswith(("。", "：", ":"))]  # the preamble, not the title
-        first = prose[0] if prose else (pre[0].no if pre else lines[0].no)
-        raise ParseError(name, first, "未找到条款标题（应为“一、…”“第一条 …”等格式）")
-
-    title, status_text, preamble, header_date = _header(pre)
-    if not title:
-        raise ParseError(name, lines[0].no, "缺少文件标题")
-    issued = issued or header_date
-    places = dept_mod.places(title, issuer)
-
-    clauses: list[Clause] = []
-    built: list[Article] = []
-    last_item = 0
-    for art in articles:
-        article, items, last_item = _build_article(art, name, places, style, last_item, id_prefix)
-        for it in items:
-            clauses.append(Clause(f"{id_prefix}{art.number}.{it.number}", doc_id, art.number, article.title, it.number,
-                                  it.text, tuple(it.note_depts), lead=article.lead, tables=tuple(it.tables), final=article.final))
-        built.append(replace(article, clause_ids=tuple(f"{id_prefix}{art.number}.{it.number}" for it in items)))
-    if style == "tiao" and not any(a.final for a in built):
-        built, clauses = _mark_trailing_final(built, clauses)
-    if final:
-        ids = []
-        for k, it in enumerate(_sentence_items(final, name, places, FINAL_SECTION), start=1):
-            cid = f"{id_prefix}{FINAL_SECTION}.{k}"
-            ids.append(cid)
-            clauses.append(Clause(cid, doc_id, None, FINAL_SECTION, k, it.text, (), tables=tuple(it.tables)))
-        built.append(Article(None, FINAL_SECTION, tuple(ids), final=True))
-
-    full_text = "".join(ln.text for ln in lines if ln.table is None)
-    # the final provisions say when the policy applies; elsewhere a date may belong to another document
-    final_text = "".join(c.text for c in clauses if c.is_final_provision)
-    validity = dates_mod.read_validity(final_text)
-    if not validity.text:
-        validity = dates_mod.read_validity(full_text)
-    doc_status = status or (DocStatus.DRAFT if status_text in _DRAFT_WORDS else DocStatus.IN_FORCE)
-    trial = status_text if status_text in ("试行", "暂行") else ""
-    if not trial:
-        trial = "暂行" if "暂行" in title else "试行" if ("试行" in title or validity.trial) else ""
-    all_depts = [d for c in clauses for d in c.departments]
-    level, region = dept_mod.jurisdiction(title, full_text, all_depts, issuer)
-    effective_from = validity.effective_from
-    if (effective_from is None and validity.starts_on_publication and doc_status is not DocStatus.DRAFT
-            and dates_mod.parse_date(issued or "")):
-        effective_from = issued  # 自印发之日起施行: the date the document was signed (a draft's date is not that)
-    doc = Document(
-        id=doc_id, title=title, status=doc_status, status_text=status_text,
-        effective_from=effective_from, effective_until=validity.effective_until,
-        preamble=preamble, articles=tuple(built), clauses=tuple(clauses),
-        source_path=source_path, content_hash=content_hash,
-        level=level, region=region, trial=trial, validity=validity.text, term_months=validity.term_months,
-        starts_on_publication=validity.starts_on_publication, issued=issued, issuer=issuer,
-    )
-    return dates_mod.complete(doc)
+    return pre, articles, final
 
 
 def _style(lines: list[_Line]) -> str:
@@ -524,8 +532,10 @@ def _strip_signature(lines: list[_Line]) -> tuple[list[_Line], str, str | None]:
 # ---------------------------------------------------------------- articles and items
 
 
-def _build_article(art: _ArticleDraft, name: str, places: tuple[str, ...], style: str, last_item: int,
-                   id_prefix: str) -> tuple[Article, list[_Item], int]:
+def _build_article(art: _ArticleDraft, name: str, places: tuple[str, ...], style: str,
+                   last_item: int) -> tuple[Article, list[_Item], int]:
+    """The article (title, lead-in, article-level departments) and its items; ``last_item`` is the
+    previous article's last item number, which numbered items may run on from."""
     label = f"第{int_to_chinese(art.number)}条"
     if not art.paragraphs:
         raise ParseError(name, art.line, f"{label}没有正文")
@@ -534,13 +544,13 @@ def _build_article(art: _ArticleDraft, name: str, places: tuple[str, ...], style
     article_depts: list[str] = []
     lead = ""
     if form is None:
-        items = _sentence_items(paragraphs, name, places, label)
+        items = _sentence_items(paragraphs, places)
         first_text = items[0].text if items else ""
         # a sentence whose subject is a department ("由区人才办会同区财政局审核后拨付。") says who
         # administers the whole article: its departments go to every item
         article_depts = _dedupe([d for it in items if dept_mod.leads_with_department(it.text, places) for d in it.body_depts])
     else:
-        lead, article_depts, items = _numbered_items(paragraphs, form, name, places, label, art.line, last_item)
+        lead, article_depts, items = _numbered_items(paragraphs, form, name, places, label, last_item)
         first_text = lead or (items[0].text if items else "")
     if not items:
         raise ParseError(name, art.line, f"{label}没有可引用的条目")
@@ -606,7 +616,7 @@ def _same_kind(a: str, b: str) -> bool:
 
 
 def _numbered_items(paragraphs: list[_Line], form: tuple[str, re.Pattern], name: str, places: tuple[str, ...],
-                    label: str, line: int, last_item: int) -> tuple[str, list[str], list[_Item]]:
+                    label: str, last_item: int) -> tuple[str, list[str], list[_Item]]:
     """(lead-in, article-level departments, items) of an article with numbered items."""
     kind, rx = form
     lead_parts: list[str] = []
@@ -666,7 +676,7 @@ def _strip_notes(text: str) -> str:
     return text
 
 
-def _sentence_items(paragraphs: list[_Line], name: str, places: tuple[str, ...], label: str) -> list[_Item]:
+def _sentence_items(paragraphs: list[_Line], places: tuple[str, ...]) -> list[_Item]:
     """Items of an article without numbered items: its sentences. A table belongs to the sentence before it."""
     items: list[_Item] = []
     pending: list[_Item] = []
