@@ -42,10 +42,10 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 _CN_NUM = "零〇一二两三四五六七八九十百"
 _ARTIFACT = re.compile(r"\[bookmark:[^\]]*\]|\{#[^}]*\}|<a\s+(?:name|id)=[^>]*>\s*</a>")
-_ART_INLINE = re.compile(rf"^([{_CN_NUM}]+)、[\s\u3000]*(.*)$")
+_ART_INLINE = re.compile(rf"^([{_CN_NUM}]+)(?:、|[．.](?!\d))[\s\u3000]*(.*)$")
 _ART_TIAO = re.compile(rf"^第([{_CN_NUM}\d]+)条[\s\u3000]*(.*)$")
 _CHAPTER = re.compile(rf"^第([{_CN_NUM}\d]+)([章节])(?:[\s\u3000]+(.*)|([^\s\u3000，。；：].{{0,20}})?)$")
-_TIAO_TITLE = re.compile(r"^[【\[［]([^】\]］]*)[】\]］][\s\u3000]*(.*)$")
+_TIAO_TITLE = re.compile(r"^(?:[【\[［]([^】\]］]*)[】\]］]|[（(]([^）)：:，,。\d]{2,12})[）)])[\s\u3000]*(.*)$")
 _STATUS_WORDS = "征求意见稿|送审稿|修订草案|草案|试行|暂行|修订稿|讨论稿"
 _DRAFT_WORDS = {"征求意见稿", "送审稿", "修订草案", "草案", "修订稿", "讨论稿"}
 _STATUS_LINE = re.compile(rf"^[（(]({_STATUS_WORDS})[）)]$|^(征求意见稿|送审稿|讨论稿)$")
@@ -63,7 +63,7 @@ _TITLE_CUT = re.compile(r"[，。；：:,;！？!?（(“]")
 
 # Item numbering forms, highest level first. "一、" items exist only inside 第X条 articles.
 _ITEM_FORMS: tuple[tuple[str, re.Pattern], ...] = (
-    ("一、", re.compile(rf"^([{_CN_NUM}]+)、[\s\u3000]*(.*)$")),
+    ("一、", re.compile(rf"^([{_CN_NUM}]+)(?:、|[．.](?!\d))[\s\u3000]*(.*)$")),
     ("（一）", re.compile(rf"^[（(]([{_CN_NUM}]+)[）)][\s\u3000]*(.*)$")),
     ("1.", re.compile(r"^(\d{1,2})(?:[.．](?!\d)|、)[\s\u3000]*(.*)$")),
     ("（1）", re.compile(r"^[（(](\d{1,2})[）)][\s\u3000]*(.*)$")),
@@ -177,8 +177,22 @@ def _clean_text(text: str, name: str, no: int) -> str:
             raise ParseError(name, no, f"含有控制字符 U+{ord(ch):04X}")
     text = text.replace("\u200b", "").replace("\ufeff", "")
     text = re.sub(r"^#{1,6}\s*", "", text.strip())  # markdown headings
+    text = _ENCLOSED.sub(_unenclose, text)
     text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text)
     return text.strip()
+
+
+_ENCLOSED = re.compile(r"^([㈠-㈩⑴-⒇⒈-⒛])")
+
+
+def _unenclose(m: re.Match) -> str:
+    """㈠ → （一）, ⑴ → （1）, ⒈ → 1.: one-character item numbers written the long way."""
+    ch = m.group(1)
+    if "㈠" <= ch <= "㈩":
+        return f"（{int_to_chinese(ord(ch) - ord('㈠') + 1)}）"
+    if "⑴" <= ch <= "⒇":
+        return f"（{ord(ch) - ord('⑴') + 1}）"
+    return f"{ord(ch) - ord('⒈') + 1}."
 
 
 def _clean(line: _Line, name: str) -> _Line:
@@ -427,8 +441,8 @@ def _article_heading(text: str, style: str) -> tuple[int, str, str] | None:
         return None
     rest = m.group(2).strip()
     tm = _TIAO_TITLE.match(rest)
-    if tm:
-        return number, tm.group(1).strip(), tm.group(2).strip()
+    if tm and not (tm.group(2) and re.fullmatch(rf"[{_CN_NUM}]+", tm.group(2))):  # 第二条（一）… is an item
+        return number, (tm.group(1) if tm.group(1) is not None else tm.group(2)).strip(), tm.group(3).strip()
     return number, "", rest
 
 
@@ -539,6 +553,10 @@ def _build_article(art: _ArticleDraft, name: str, places: tuple[str, ...], style
     label = f"第{int_to_chinese(art.number)}条"
     if not art.paragraphs:
         raise ParseError(name, art.line, f"{label}没有正文")
+    first = art.paragraphs[0]
+    if (not art.title and style == "tiao" and len(art.paragraphs) > 1 and first.no == art.line and first.table is None
+            and len(first.text) <= 12 and _reads_as_title(first.text) and not _item_match(first.text)):
+        art = replace(art, title=first.text, paragraphs=art.paragraphs[1:])  # "第一条　立法目的" + body below
     paragraphs = _split_inline_items(art.paragraphs)
     form = _item_form(paragraphs, style)
     article_depts: list[str] = []

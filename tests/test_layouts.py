@@ -352,6 +352,19 @@ def test_table_with_a_caption_row_opening_an_article(tmp_path):
     assert c["1.2"].text == "奖励分两年发放。" and c["1.1"].departments == c["1.2"].departments == ("县人社局",)
 
 
+def test_article_titles_in_parentheses_or_alone_on_the_heading_line_and_enclosed_item_numbers():
+    d = parse_text("某市办法\n第一条（立法目的）为了规范管理，制定本办法。\n第二条　适用范围\n本办法适用于本市企业。\n"
+                   "第三条 补贴标准：\n㈠博士10万元；\n㈡硕士5万元。\n", name="t.txt")
+    assert [(a.title, a.title_derived) for a in d.articles] == [("立法目的", False), ("适用范围", False), ("补贴标准", True)]
+    assert [c.text for c in d.clauses] == ["为了规范管理，制定本办法。", "本办法适用于本市企业。", "博士10万元；", "硕士5万元。"]
+
+
+def test_full_stop_after_chinese_article_numbers_and_parenthesised_digits():
+    d = parse_text("某市办法\n一．总体要求。加快发展。\n二．重点任务\n⑴ 培育企业；\n⑵ 建设园区。\n", name="f.txt")
+    assert [(c.id, c.article_title, c.text) for c in d.clauses] == [
+        ("1.1", "总体要求", "加快发展。"), ("2.1", "重点任务", "培育企业；"), ("2.2", "重点任务", "建设园区。")]
+
+
 def test_letterhead_bare_status_line_and_until_without_validity_word():
     d = parse_text("江陵市滨湖区人民政府文件\n滨政发〔2026〕5号\n江陵市滨湖区企业上市扶持办法\n征求意见稿\n"
                    "第一条 对在境内上市的企业，给予300万元奖励。\n第二条 本办法自2026年1月1日起施行，至2027年12月31日止。\n", name="h.txt")
