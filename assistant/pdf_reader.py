@@ -46,13 +46,20 @@ class _PageLine:
 def pdf_lines(data: bytes) -> list[tuple[int, str]]:
     """``(line number, paragraph text)`` pairs. Raises ``ValueError`` with a Chinese reason for an
     unreadable or text-less PDF (``parser`` turns it into ``ParseError``)."""
+    import logging
+
     from pypdf import PdfReader
 
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # pypdf logs repairs of damaged files; the user gets one line from us
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [_page_text(page) for page in reader.pages]
     except Exception as exc:  # noqa: BLE001 - untrusted bytes: pypdf raises many types on garbage
         raise ValueError(f"不是有效的 PDF 文件（{type(exc).__name__}）") from None
+    finally:
+        log.setLevel(level)
     if not any(t.strip() for t in pages):
         raise ValueError("PDF 中没有可提取的文字（可能是扫描件，请提供文字版或 .docx）")
     lines = _page_lines(pages)

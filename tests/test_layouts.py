@@ -643,3 +643,25 @@ def test_lead_in_is_part_of_the_retrieval_text_of_each_item(binhu):
 
     assert node_text(by_id(binhu)["5.1"]) == "人才公寓：申请人才公寓的，按以下程序办理：用人单位向区人才办提交申请材料；"
     assert node_text(by_id(binhu)["4.1"]).startswith("对新引进的全职博士研究生：对新引进")
+
+
+@pytest.mark.parametrize("name,content", [("damaged.pdf", b"%PDF-1.7\n1 0 obj <<>>"), ("damaged.docx", b"PK\x03\x04garbage"),
+                                          ("gaps.md", "某市办法\n第一条 给予补贴。\n第三条 施行。\n".encode())])
+def test_add_refuses_a_bad_file_with_exactly_one_line(tmp_path, name, content):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import WUHAN
+
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    shutil.copy(WUHAN, corpus_dir)
+    src = tmp_path / name
+    src.write_bytes(content)
+    env = dict(os.environ, POLICY_CORPUS_DIR=str(corpus_dir), POLICY_INDEX_DIR=str(tmp_path / "index"), POLICY_EMBEDDER="hash")
+    p = subprocess.run([sys.executable, "-m", "assistant.cli", "add", str(src)], capture_output=True, text=True, env=env)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith(f"错误：无法解析政策文件 {name}")
+    assert sorted(x.name for x in corpus_dir.iterdir()) == [WUHAN.name]
