@@ -531,16 +531,24 @@ def _strip_signature(lines: list[_Line]) -> tuple[list[_Line], str, str | None]:
         if ln.table is not None:
             break
         dm = dates_mod.DATE_LINE.match(t)
+        both = re.match(rf"^(.+?)[\s\u3000]+({dates_mod.DATE})$", t)  # "江陵市滨湖区人民政府　2026年6月1日"
         if dm:
             issued = issued or dm.group(1)
         elif _PUBLIC_NOTE.match(t) or _TRAILER.match(t):
             pass
-        elif _ISSUER.match(t) and not _item_match(t) and not _ART_TIAO.match(t) and not _ART_INLINE.match(t):
+        elif both and _is_issuer(both.group(1).strip()):
+            issuer_lines.insert(0, both.group(1).strip())
+            issued = issued or both.group(2)
+        elif _is_issuer(t):
             issuer_lines.insert(0, t)
         else:
             break
         end -= 1
     return lines[:end], "、".join(issuer_lines), issued
+
+
+def _is_issuer(text: str) -> bool:
+    return bool(_ISSUER.match(text)) and not _item_match(text) and not _ART_TIAO.match(text) and not _ART_INLINE.match(text)
 
 
 # ---------------------------------------------------------------- articles and items

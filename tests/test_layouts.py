@@ -365,6 +365,13 @@ def test_full_stop_after_chinese_article_numbers_and_parenthesised_digits():
         ("1.1", "总体要求", "加快发展。"), ("2.1", "重点任务", "培育企业；"), ("2.2", "重点任务", "建设园区。")]
 
 
+def test_issuer_and_date_on_one_signature_line():
+    d = parse_text("某区办法\n第一条 给予补贴。\n第二条 本办法自发布之日起施行。\n江陵市滨湖区人民政府　　2026年6月1日\n（此件公开发布）\n",
+                   name="sig.txt")
+    assert (d.issuer, d.issued, d.effective_from) == ("江陵市滨湖区人民政府", "2026年6月1日", "2026年6月1日")
+    assert by_id(d)["2.1"].text == "本办法自发布之日起施行。"
+
+
 def test_letterhead_bare_status_line_and_until_without_validity_word():
     d = parse_text("江陵市滨湖区人民政府文件\n滨政发〔2026〕5号\n江陵市滨湖区企业上市扶持办法\n征求意见稿\n"
                    "第一条 对在境内上市的企业，给予300万元奖励。\n第二条 本办法自2026年1月1日起施行，至2027年12月31日止。\n", name="h.txt")
