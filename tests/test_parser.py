@@ -20,6 +20,12 @@ def test_clause_table_matches_golden_file(doc):
     got = [{"id": c.id, "article": c.article_title, "departments": list(c.departments),
             "starts_with": c.text[:12], "ends_with": c.text[-6:]} for c in doc.clauses]
     assert got == golden["clauses"]
+    d = golden["document"]
+    assert (doc.title, doc.status.value, doc.status_text, doc.effective_from, doc.effective_until) == (
+        d["title"], d["status"], d["status_text"], d["effective_from"], d["effective_until"])
+    assert (doc.level, doc.region, doc.validity, doc.dates_state.value, len(doc.departments)) == (
+        d["level"], d["region"], d["validity"], d["dates_state"], d["departments"])
+    assert not any(c.lead or c.tables or c.final for c in doc.clauses)
 
 
 def test_document_metadata_is_as_written(doc):
