@@ -414,6 +414,8 @@ def _is_part_heading(lines: list[_Line], i: int, part_no: int) -> bool:
     m = _ART_INLINE.match(lines[i].text)
     if not m or _to_int(m.group(1)) != part_no + 1 or len(lines[i].text) > 24 or lines[i].text.endswith(("。", "；", "：", "，")):
         return False
+    if i > 0 and lines[i - 1].text.endswith(("：", ":")):  # "第二条 奖励标准：" + "一、博士10万元": an item
+        return False
     nxt = lines[i + 1] if i + 1 < len(lines) else None
     return nxt is not None and nxt.table is None and _ART_TIAO.match(nxt.text) is not None
 

@@ -372,6 +372,13 @@ def test_issuer_and_date_on_one_signature_line():
     assert by_id(d)["2.1"].text == "本办法自发布之日起施行。"
 
 
+def test_part_headings_over_tiao_articles_and_a_single_item_that_is_not_one():
+    d = parse_text("某市办法\n一、总则\n第一条 为了规范，制定本办法。\n二、奖励\n第二条 奖励标准：\n一、博士10万元\n"
+                   "第三条 本办法自2026年1月1日起施行。\n", name="parts.txt")
+    assert [(a.number, a.chapter) for a in d.articles] == [(1, "一、总则"), (2, "二、奖励"), (3, "二、奖励")]
+    assert by_id(d)["2.1"].text == "博士10万元" and d.articles[1].lead == "奖励标准："
+
+
 def test_letterhead_bare_status_line_and_until_without_validity_word():
     d = parse_text("江陵市滨湖区人民政府文件\n滨政发〔2026〕5号\n江陵市滨湖区企业上市扶持办法\n征求意见稿\n"
                    "第一条 对在境内上市的企业，给予300万元奖励。\n第二条 本办法自2026年1月1日起施行，至2027年12月31日止。\n", name="h.txt")
