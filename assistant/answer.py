@@ -221,15 +221,15 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
     # dates / conflicts / department answers come first: they are what was asked
     if u.has("dates"):
         for c in corpus.clauses:
-            if c.article_no is None and ("施行" in c.text or "有效期" in c.text):
+            if c.is_final_provision and ("施行" in c.text or "有效期" in c.text):
                 lines.append(f"{c.text} [{c.id}]")
                 shown.append(c.id)
     if u.has("conflicts"):
         for c in corpus.clauses:
-            if c.article_no is None and "就高不重复" in c.text:
+            if c.is_final_provision and "就高不重复" in c.text:
                 lines.append(f"{c.text} [{c.id}]")
                 shown.append(c.id)
-    measures = [cid for cid in chosen if corpus.get(cid).article_no is not None]
+    measures = [cid for cid in chosen if not corpus.get(cid).is_final_provision]
     if u.has("department") and measures:
         for cid in measures[:2]:
             c = corpus.get(cid)
@@ -277,7 +277,7 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
     cited = _citations(shown, corpus)
     answer = Answer(q, "\n".join(lines), False, cited, tuple(calcs), total, tuple(conditions), tuple(notes), asks=tuple(asks))
     # final provisions quoted for dates/conflicts are looked up, not retrieved: they count as sourced
-    looked_up = {cid for cid in shown if corpus.get(cid).article_no is None}
+    looked_up = {cid for cid in shown if corpus.get(cid).is_final_provision}
     verified = verify(answer, corpus, retrieved={h.clause.id for h in hits} | set(chosen) | looked_up)
     if not verified.answer.strip() and cited:
         quoted = "\n".join(f"{c.text} [{c.clause_id}]" for c in cited)

@@ -679,3 +679,12 @@ def test_add_refuses_a_bad_file_with_exactly_one_line(tmp_path, name, content):
     assert p.returncode == 2 and p.stdout == ""
     assert p.stderr.count("\n") == 1 and p.stderr.startswith(f"错误：无法解析政策文件 {name}")
     assert sorted(x.name for x in corpus_dir.iterdir()) == [WUHAN.name]
+
+
+def test_dates_question_quotes_final_articles_of_a_final_chapter(two_policies):
+    from assistant.answer import Conversation, Engine, ask
+    from assistant.bootstrap import open_retriever
+
+    retriever, _ = open_retriever(two_policies, quiet=True)
+    a = ask("这个政策什么时候开始施行？", Engine(retriever.corpus, retriever), Conversation())
+    assert {"附则.2", "binhu:8.1"} <= {c.clause_id for c in a.citations}
