@@ -221,15 +221,15 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
     # dates / conflicts / department answers come first: they are what was asked
     if u.has("dates"):
         for c in corpus.clauses:
-            if c.article_no is None and ("施行" in c.text or "有效期" in c.text):
+            if c.is_final_provision and ("施行" in c.text or "有效期" in c.text):
                 lines.append(f"{c.text} [{c.id}]")
                 shown.append(c.id)
     if u.has("conflicts"):
         for c in corpus.clauses:
-            if c.article_no is None and "就高不重复" in c.text:
+            if c.is_final_provision and "就高不重复" in c.text:
                 lines.append(f"{c.text} [{c.id}]")
                 shown.append(c.id)
-    measures = [cid for cid in chosen if corpus.get(cid).article_no is not None]
+    measures = [cid for cid in chosen if not corpus.get(cid).is_final_provision]
     if u.has("department") and measures:
         for cid in measures[:2]:
             c = corpus.get(cid)
@@ -268,16 +268,16 @@ def _answer(q: str, u: Understanding, facts: Facts, hits: list[Hit], engine: Eng
     if not shown and chosen:
         shown = chosen[:1]
     doc = corpus.document_of(corpus.get(shown[0])) if shown else corpus.documents[0]
-    if not doc.dates_fixed:
-        notes.append(phrases.DRAFT_NOTE.format(status=doc.status_text or doc.status.label,
-                                               start=doc.effective_from or "未写明", end=doc.effective_until or "未写明"))
+    date_note = doc.dates_note()  # drafts: DRAFT_NOTE; an in-force document's dates are never "undetermined"
+    if date_note:
+        notes.append(date_note)
     if calcs or u.has("amount"):
         notes.append(phrases.FINAL_NOTE)
 
     cited = _citations(shown, corpus)
     answer = Answer(q, "\n".join(lines), False, cited, tuple(calcs), total, tuple(conditions), tuple(notes), asks=tuple(asks))
     # final provisions quoted for dates/conflicts are looked up, not retrieved: they count as sourced
-    looked_up = {cid for cid in shown if corpus.get(cid).article_no is None}
+    looked_up = {cid for cid in shown if corpus.get(cid).is_final_provision}
     verified = verify(answer, corpus, retrieved={h.clause.id for h in hits} | set(chosen) | looked_up)
     if not verified.answer.strip() and cited:
         quoted = "\n".join(f"{c.text} [{c.clause_id}]" for c in cited)
@@ -497,7 +497,8 @@ def _refusal(q: str, hits: list[Hit], engine: Engine) -> Answer:
             if h.clause.article_no is not None and (i == 0 or engine.corpus.rules_for(h.clause.id)):
                 names.append(f"{_measure_name(engine.corpus, h.clause.id)} [{h.clause.id}]")
         if names:
-            notes = (phrases.REFUSAL_NEAREST + "；".join(names) + "（本市政策，仅供参考）",)
+            local = engine.corpus.document_of(hits[0].clause).local_label  # 本市 / 本区 / 本县
+            notes = (phrases.REFUSAL_NEAREST + "；".join(names) + f"（{local}政策，仅供参考）",)
     return Answer(q, phrases.REFUSAL, True, (), (), None, (), notes)
 
 
