@@ -201,6 +201,8 @@ def create_api(service) -> FastAPI:
         corpus = service.corpus
         return {"documents": [{"id": d.id, "title": d.full_title, "status": d.status.value, "status_label": d.status.label,
                                "effective_from": d.effective_from, "effective_until": d.effective_until,
+                               "validity": d.validity, "dates_state": d.dates_state.value, "trial": d.trial,
+                               "level": d.level, "region": d.region, "departments": list(d.departments),
                                "active": corpus.is_active(d.id), "clauses": len(d.clauses)} for d in corpus.documents]}
 
     @app.get("/api/health", summary="健康检查")

@@ -362,7 +362,7 @@ def add(
     doc_id: Optional[str] = typer.Option(None, "--id", help="文件编号（条款编号前缀），如 talent"),
     status: Optional[str] = typer.Option(None, "--status", help="draft（征求意见稿）/ in_force（现行有效）/ superseded（已废止）"),
     title: Optional[str] = typer.Option(None, "--title", help="标题（默认取文件开头）"),
-    effective_from: Optional[str] = typer.Option(None, "--from", help="施行日期，如 2026年1月1日"),
+    effective_from: Optional[str] = typer.Option(None, "--from", help="施行（发布）日期，如 2026年6月1日；原文为“自发布之日起施行，有效期三年”时有效期从此日起算"),
     effective_until: Optional[str] = typer.Option(None, "--until", help="有效期至，如 2028年12月31日"),
     rules_file: Optional[str] = typer.Option(None, "--rules", help="规则补充文件（.rules.toml）；默认取政策文件旁的同名 .rules.toml"),
 ) -> None:

@@ -213,6 +213,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     """
     from dataclasses import replace
 
+    from assistant.dates import with_dates
     from assistant.types import DocStatus
 
     corpus_dir = Path(corpus_dir)
@@ -233,8 +234,10 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             raise ParseError(e["file"], None, f"{MANIFEST} 列出的文件不存在")
         status = DocStatus(e["status"]) if e.get("status") else None
         doc = parse_file(path, doc_id=e["id"], status=status, id_prefix=e.get("prefix", ""))
-        overrides = {k: e[k] for k in ("title", "effective_from", "effective_until") if e.get(k)}
-        docs.append(replace(doc, **overrides) if overrides else doc)
+        if e.get("title"):
+            doc = replace(doc, title=e["title"])
+        # --from is the start (the publication date for 自发布之日起施行): a relative term counts from it
+        docs.append(with_dates(doc, effective_from=e.get("effective_from"), effective_until=e.get("effective_until")))
     return Corpus.from_documents(docs)
 
 

@@ -152,8 +152,8 @@ def report_markdown(results: list[MeasureResult], corpus: Corpus, profile: Profi
         if m.conditions:
             lines.append(f"- [{m.rule.clause_id}] {m.rule.name}：" + "；".join(f"{mark[s]} {c}" for c, s in m.conditions))
     lines += ["", "## 说明"]
-    if not doc.dates_fixed:
-        lines.append(f"- 本政策目前为{doc.status_text or doc.status.label}，施行日期（{doc.effective_from}）和有效期（至{doc.effective_until}）尚未确定。")
+    if doc.dates_note():
+        lines.append(f"- {doc.dates_note()}")
     lines.append("- 同一事项符合多项政策的，按照“就高不重复”的原则执行；实际金额以责任单位实施细则和审核结果为准。")
     notes = {n for m in results for n in m.rule.notes}
     lines += [f"- {n}" for n in sorted(notes)]

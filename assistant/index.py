@@ -34,15 +34,16 @@ from assistant.lexicon import sidecars_hash
 from assistant.text import data_hash
 from assistant.types import Clause
 
-NODE_SETTINGS = {"unit": "clause", "context": "article_title", "version": 1}
+NODE_SETTINGS = {"unit": "clause", "context": "article_title+lead", "version": 2}
 LEXICON_VERSION = 1  # bump when the lexicon derivation changes how clauses are tokenised
 ACTIVE = "active"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def node_text(clause: Clause) -> str:
-    """What is embedded and BM25-indexed for a clause: its article title gives context."""
-    return f"{clause.article_title}：{clause.text}"
+    """What is embedded and BM25-indexed for a clause: its article title, and the article's lead-in
+    ("申请人才公寓的，按以下程序办理：") when it has one, give context."""
+    return f"{clause.article_title}：{clause.lead}{clause.text}"
 
 
 def node_metadata(corpus: Corpus, clause: Clause) -> dict:

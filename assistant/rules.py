@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from assistant.quantities import Span, scan
+from assistant.quantities import UNIT_SCALE, Span, scan
 from assistant.types import (Bracket, Cap, CapScope, Clause, Comparator, Coverage, NonComputable, PerUnit, Quantity,
                              Rule, RuleKind, Schedule, Threshold, Tier)
 
@@ -98,18 +98,19 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     ('computable', 'rate', '研发成本', '30%', '500万元')
     """
     text = clause.text
-    table = getattr(clause, "table", ()) or ()
-    quantities = [s for s in scan(text) if s.kind in ("money", "percent")]
+    tables = getattr(clause, "tables", ()) or ()
+    table = tables[0] if tables else ()
+    body = _text_without_table(text, tables) if tables else text
+    quantities = [s for s in scan(body) if s.kind in ("money", "percent")]
     rules: list[Rule] = []
     problems: list[str] = []
-    body = _text_without_table(text) if table else text
     for seg in award_segments(body):
         rule, problem = _rule_from_segment(clause, seg)
         if rule is not None:
             rules.append(rule)
         elif problem:
             problems.append(problem)
-    if table:
+    for table in tables:
         t_rules, t_problem = _rules_from_table(clause, table, body)
         rules.extend(t_rules)
         if t_problem:
@@ -962,45 +963,80 @@ def _is_award_without_figure(text: str) -> bool:
 # ---------------------------------------------------------------- tables
 
 
-def _text_without_table(text: str) -> str:
-    """The clause text before its rendered table rows (the parser appends them after the body)."""
-    cut = text.find("（附表）")
-    return text[:cut] if cut != -1 else text
+def _text_without_table(text: str, tables) -> str:
+    """The clause text without its tables' rows (the parser renders each row into the text as a sentence)."""
+    from assistant.parser import render_table
+
+    for t in tables:
+        rendered = render_table(t)
+        if rendered and rendered in text:
+            text = text.replace(rendered, "")
+        else:  # a caption row was split off: drop the rendered rows one by one
+            for row in render_table(t[1:] and ((t[0],) + tuple(t[1:])) or t).split("。"):
+                if row and row + "。" in text:
+                    text = text.replace(row + "。", "")
+    return text
+
+
+_HEADER_UNIT = re.compile(r"[（(]\s*(万元|元|亿元)(?:\s*/\s*(人|年|月|人·月|人/年|平方米))?\s*[）)]")
+_PERSON_SUBJECT = re.compile(r"(人才|人员|毕业生|博士|硕士|专家|学者|技能人才|工匠)$")
 
 
 def _rules_from_table(clause: Clause, table, body: str) -> tuple[list[Rule], str]:
-    """One tiered rule per money column: rows are the tiers, keyed by the first column."""
+    """One tiered rule per money column: rows are the tiers, keyed by the first column. A unit in the
+    header ("安家补贴（万元）") applies to bare numbers; what the text says about a column
+    ("购房补贴分三年按4:3:3拨付", "生活津贴按年度发放，连续支持3年") gives its schedule."""
     rows = [tuple(str(c).strip() for c in r) for r in table if any(str(c).strip() for c in r)]
     if len(rows) < 2:
         return [], ""
     header, data = rows[0], rows[1:]
+    subject = _subject(body)
     rules: list[Rule] = []
     for col in range(1, len(header)):
+        head = header[col]
+        unit_m = _HEADER_UNIT.search(head)
+        name = _HEADER_UNIT.sub("", head).strip() or head
         cells = [r[col] if col < len(r) else "" for r in data]
-        spans = [[s for s in scan(c) if s.kind in ("money", "percent")] for c in cells]
-        if not any(spans):
-            continue
         tiers: list[Tier] = []
         per = None
-        for row, cell, ss in zip(data, cells, spans):
-            if not ss:
+        for row, cell in zip(data, cells):
+            if not cell or cell in ("—", "-", "/", "无", "——"):
                 continue
-            if len(ss) != 1:
-                return [], f"第{clause.id}项附表“{header[col]}”一栏“{cell}”含多个数字，未能识别"
-            s = ss[0]
-            pm = _PER.search(cell[: cell.find(s.text)])
-            if pm:
-                unit, period = _unit_of(pm.group(1))
-                per = per or PerUnit(unit, period)
-            q = Quantity(s.text, s.value)
-            tiers.append(Tier(row[0], amount=q if s.kind == "money" else None, rate=q if s.kind == "percent" else None))
-        label = header[0] or "类别"
-        name = header[col]
-        kind = RuleKind.PER_UNIT if per else RuleKind.TIERED
-        if per is None and re.search(r"每人|每名|按人", body + name):
+            spans = [s for s in scan(cell) if s.kind in ("money", "percent")]
+            if not spans and unit_m and re.fullmatch(r"\d+(?:\.\d+)?", cell):
+                q = Quantity(cell, Decimal(cell) * UNIT_SCALE[unit_m.group(1)])
+            elif len(spans) == 1:
+                s = spans[0]
+                pm = _PER.search(cell[: cell.find(s.text)])
+                if pm:
+                    u, period = _unit_of(pm.group(1))
+                    per = per or PerUnit(u, period)
+                q = Quantity(s.text, s.value)
+                if s.kind == "percent":
+                    tiers.append(Tier(row[0], rate=q))
+                    continue
+            elif not spans:
+                continue
+            else:
+                return [], f"第{clause.id}项附表“{name}”一栏“{cell}”含多个数字，未能识别"
+            tiers.append(Tier(row[0], amount=q))
+        if not tiers:
+            continue
+        said = [p for p in re.split(r"[；;。]", body) if name in p]
+        schedule = None
+        if said:
+            seg = "，".join(said)
+            sched_roles = _Roles(seg, [x for x in scan(seg) if x.kind in ("duration", "ratio")])
+            schedule = _read_schedule(sched_roles)
+            if schedule and not schedule.per_year and re.search(r"(按年度|每年|按年)", seg):
+                schedule = replace(schedule, per_year=True)
+        if unit_m and unit_m.group(2) in ("年", "人/年") and schedule is None:
+            schedule = Schedule(years=None, per_year=True)
+        if per is None and _PERSON_SUBJECT.search(subject.split("、")[-1]):
             per = PerUnit("人", "")
-            kind = RuleKind.PER_UNIT
-        rules.append(Rule(id=clause.id, clause_id=clause.id, kind=kind, segment=f"{name}：" + "；".join(
-            f"{r[0]}{c}" for r, c in zip(data, cells)), name=name, subject=_subject(body), conditions=tuple(_conditions(body)),
-            tiers=tuple(tiers), tier_label=label, per_unit=per))
+        kind = RuleKind.PER_UNIT if per else RuleKind.TIERED
+        segment = f"{name}：" + "；".join(f"{r[0]}{c}" for r, c in zip(data, cells) if c)
+        rules.append(Rule(id=clause.id, clause_id=clause.id, kind=kind, segment=segment, name=name, subject=subject,
+                          conditions=tuple(_conditions(body)), tiers=tuple(tiers), tier_label=header[0] or "类别", per_unit=per,
+                          schedule=schedule))
     return rules, ""

@@ -25,21 +25,32 @@ class DocStatus(str, enum.Enum):
 FINAL_SECTION = "附则"
 
 
+Table = tuple[tuple[str, ...], ...]  # rows of cell texts; the first row is the header
+
+
 @dataclass(frozen=True)
 class Clause:
-    """One citable item: a sentence of an article body (``3.4``) or of the final provisions."""
+    """One citable item: a sentence of an article body (``3.4``), a ``（一）``/``1.`` item, or a final provision."""
 
     id: str  # "3.4" or "附则.1"
     doc_id: str
-    article_no: int | None  # None for the final provisions
-    article_title: str
+    article_no: int | None  # None for the free-text final provisions (附则.1)
+    article_title: str  # never empty: derived from the article's first phrase when it has no title
     item_no: int
-    text: str  # verbatim
+    text: str  # verbatim; a table that belongs to the item is rendered into it as sentences
     departments: tuple[str, ...] = ()
+    lead: str = ""  # the article's lead-in before its items ("对符合下列条件的企业给予支持："): context, not part of text
+    tables: tuple[Table, ...] = ()  # tables of this item, structured (also rendered into ``text``)
+    final: bool = False  # an article of a 附则 chapter (keeps its 条 number)
 
     @property
     def is_final_provision(self) -> bool:
-        return self.article_no is None
+        return self.article_no is None or self.final
+
+    @property
+    def table(self) -> Table:
+        """The item's (first) table, first row the header; ``()`` if it has none."""
+        return self.tables[0] if self.tables else ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,11 @@ class Article:
     number: int | None  # None = final provisions
     title: str
     clause_ids: tuple[str, ...]
+    lead: str = ""  # text between the heading and the first item (not citable; context for every item)
+    title_derived: bool = False  # no title in the source: ``title`` is the article's first phrase
+    chapter: str = ""  # "第二章 支持措施" when the document has chapters
+    final: bool = False  # final provisions: in a 附则 chapter, or trailing 本办法… articles
+    departments: tuple[str, ...] = ()  # named in the lead-in or an article-level sentence: apply to every item
 
     @property
     def label(self) -> str:
@@ -55,42 +71,100 @@ class Article:
         return FINAL_SECTION if self.number is None else f"第{int_to_chinese(self.number)}条"
 
 
+class DatesState(str, enum.Enum):
+    """How much the document says about when it applies (see ``Document.dates_state``)."""
+
+    KNOWN = "known"  # real dates (written, or computed from a relative term and the publication date)
+    PLACEHOLDER = "placeholder"  # written with placeholders: 2026年X月X日
+    AWAITING_PUBLICATION = "awaiting_publication"  # relative (自发布之日起…有效期三年) and no publication date given
+    UNSTATED = "unstated"  # the text gives no dates at all
+
+
 @dataclass(frozen=True)
 class Document:
     id: str  # file stem
     title: str  # without the status suffix
     status: DocStatus
-    status_text: str  # as written, e.g. "征求意见稿"; "" if none
-    effective_from: str | None  # as written, e.g. "2026年X月X日"
-    effective_until: str | None
+    status_text: str  # as written after the title, e.g. "征求意见稿"; "" if none
+    effective_from: str | None  # as written ("2026年X月X日"), or the publication date for 自发布之日起施行
+    effective_until: str | None  # as written, or computed from the validity term (``until_computed``)
     preamble: str
     articles: tuple[Article, ...]
     clauses: tuple[Clause, ...]
     source_path: str
     content_hash: str
+    level: str = ""  # the issuing government's level: 省/市/州/区/县 ("" if unknown)
+    region: str = ""  # e.g. "武汉市", "江陵市滨湖区" ("" if unknown)
+    trial: str = ""  # "试行"/"暂行" when the document says it is a trial/interim policy (it is still in force)
+    validity: str = ""  # the validity wording as written, e.g. "自发布之日起施行，有效期三年"
+    term_months: int | None = None  # a relative validity term ("有效期三年" → 36)
+    starts_on_publication: bool = False  # "自发布/印发/公布之日起施行"
+    until_computed: bool = False  # ``effective_until`` was computed from ``effective_from`` + ``term_months``
+    issued: str | None = None  # the date line at the end (落款日期), as written
+    issuer: str = ""  # the issuing body in the signature block, as written
 
     @property
     def full_title(self) -> str:
         return f"《{self.title}（{self.status_text}）》" if self.status_text else f"《{self.title}》"
 
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Every department named for any clause, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for c in self.clauses:
+            for d in c.departments:
+                seen.setdefault(d, None)
+        return tuple(seen)
+
+    @property
+    def local_label(self) -> str:
+        """How the document calls its own jurisdiction: "本区", "本县", "本市" (default)."""
+        return f"本{self.level}" if self.level else "本市"
+
     def expired(self, today=None) -> bool:
         """True if a fixed ``effective_until`` date lies before ``today``."""
         import datetime as dt
-        import re
 
-        m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", self.effective_until or "")
-        if not m:
-            return False
-        today = today or dt.date.today()
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) < today
+        from assistant.dates import parse_date
+
+        until = parse_date(self.effective_until or "")
+        return until is not None and until < (today or dt.date.today())
+
+    @property
+    def dates_state(self) -> DatesState:
+        from assistant.dates import parse_date
+
+        written = [d for d in (self.effective_from, self.effective_until) if d]
+        if any(parse_date(d) is None for d in written):
+            return DatesState.PLACEHOLDER
+        if (self.starts_on_publication or self.term_months) and not self.effective_from:
+            return DatesState.AWAITING_PUBLICATION
+        return DatesState.KNOWN if written else DatesState.UNSTATED
 
     @property
     def dates_fixed(self) -> bool:
-        """True only if both dates are written out without placeholders such as ``X``."""
-        import re
+        """Kept for older callers: the dates are real dates (``dates_state`` is KNOWN)."""
+        return self.dates_state is DatesState.KNOWN
 
-        dates = [d for d in (self.effective_from, self.effective_until) if d]
-        return bool(dates) and all(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", d) for d in dates)
+    def dates_note(self) -> str | None:
+        """The note answers add about the document's dates, or None when there is nothing to warn about.
+
+        A draft always gets ``DRAFT_NOTE``; an in-force document is never said to have undetermined dates:
+        its placeholders are reported as unfilled, a relative term without a publication date as such.
+        """
+        from assistant import phrases
+
+        state = self.dates_state
+        if self.status is DocStatus.DRAFT:
+            if state is DatesState.AWAITING_PUBLICATION or (self.validity and not self.effective_from):
+                return phrases.DRAFT_RELATIVE_NOTE.format(status=self.status_text or self.status.label, validity=self.validity)
+            return phrases.DRAFT_NOTE.format(status=self.status_text or self.status.label,
+                                             start=self.effective_from or "未写明", end=self.effective_until or "未写明")
+        if state is DatesState.PLACEHOLDER:
+            return phrases.PLACEHOLDER_NOTE.format(start=self.effective_from or "未写明", end=self.effective_until or "未写明")
+        if state is DatesState.AWAITING_PUBLICATION:
+            return phrases.RELATIVE_NOTE.format(validity=self.validity)
+        return None
 
 
 class RuleKind(str, enum.Enum):

@@ -19,6 +19,7 @@ import gradio as gr  # noqa: E402
 
 from assistant.amounts import format_yuan  # noqa: E402
 from assistant.errors import PolicyError, UnknownClauseError  # noqa: E402
+from assistant.types import DatesState, DocStatus  # noqa: E402
 
 EXAMPLES = [
     "我们是中小企业，去年算力服务费80万元，另外调用大模型API花了40万元，能拿多少补贴？",
@@ -98,8 +99,11 @@ def answer_panel(service, answer: dict) -> str:
 
 def draft_banner(service) -> str:
     doc = service.corpus.documents[0]
-    if doc.dates_fixed:
+    note = doc.dates_note()
+    if note is None:
         return f"<b>{esc(doc.full_title)}</b>"
+    if doc.status is not DocStatus.DRAFT or doc.dates_state is not DatesState.PLACEHOLDER:
+        return f"<b>{esc(doc.full_title)}</b>　<span class='notice'>{esc(note)}</span>"
     return (f"<b>{esc(doc.full_title)}</b>　<span class='notice'>{esc(doc.status.label)}：施行日期（{esc(doc.effective_from)}）"
             f"与有效期（至{esc(doc.effective_until)}）尚未确定，回答仅供参考。</span>")
 

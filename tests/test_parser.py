@@ -5,7 +5,8 @@ import pytest
 
 from assistant.errors import ParseError
 from assistant.parser import parse_file, parse_text
-from assistant.types import DocStatus
+from assistant import phrases
+from assistant.types import DatesState, DocStatus
 from tests.conftest import GOLDEN, WUHAN
 
 
@@ -19,13 +20,30 @@ def test_clause_table_matches_golden_file(doc):
     got = [{"id": c.id, "article": c.article_title, "departments": list(c.departments),
             "starts_with": c.text[:12], "ends_with": c.text[-6:]} for c in doc.clauses]
     assert got == golden["clauses"]
+    d = golden["document"]
+    assert (doc.title, doc.status.value, doc.status_text, doc.effective_from, doc.effective_until) == (
+        d["title"], d["status"], d["status_text"], d["effective_from"], d["effective_until"])
+    assert (doc.level, doc.region, doc.validity, doc.dates_state.value, len(doc.departments)) == (
+        d["level"], d["region"], d["validity"], d["dates_state"], d["departments"])
+    assert not any(c.lead or c.tables or c.final for c in doc.clauses)
 
 
 def test_document_metadata_is_as_written(doc):
     assert doc.title == "武汉市加快推进数智经济高质量发展若干政策措施"
     assert doc.status is DocStatus.DRAFT and doc.status_text == "征求意见稿"
     assert (doc.effective_from, doc.effective_until) == ("2026年X月X日", "2028年X月X日")
-    assert not doc.dates_fixed
+    assert not doc.dates_fixed and doc.dates_state is DatesState.PLACEHOLDER
+    assert doc.validity == "自2026年X月X日起施行，有效期至2028年X月X日" and doc.term_months is None
+    assert (doc.level, doc.region, doc.local_label) == ("市", "武汉市", "本市")
+    assert doc.dates_note() == phrases.DRAFT_NOTE.format(status="征求意见稿", start="2026年X月X日", end="2028年X月X日")
+
+
+def test_shipped_policy_departments_come_only_from_its_notes(doc):
+    """Body-text recognition adds nothing to the shipped policy: it names its departments in notes."""
+    from assistant.departments import body_departments
+
+    assert all(body_departments(c.text) == [] for c in doc.clauses)
+    assert doc.departments[:3] == ("市数据局", "各区人民政府", "市经信局") and len(doc.departments) == 17
 
 
 def test_ten_articles_with_titles(doc):

@@ -173,5 +173,6 @@ def test_admin_add_makes_the_document_answerable(admin_client):
     assert client.get("/api/clauses/talent:2.1").json()["text"] == "对博士给予每月3000元生活补贴。"
     docs = client.get("/api/documents").json()["documents"]
     assert [x["id"] for x in docs][1] == "talent" and docs[1]["active"]
+    assert (docs[1]["level"], docs[1]["region"], docs[1]["dates_state"], docs[1]["departments"]) == ("市", "某市", "known", ["市人社局"])
     bad = client.post("/api/admin/policies", files={"file": ("bad.txt", "标题\n无条款。\n".encode())}, headers={"X-Admin-Token": "s3cret"})
     assert bad.status_code == 400 and "bad.txt" in bad.json()["error"]
