@@ -46,6 +46,7 @@ class Claim:
     rate_ref: Decimal | None = None  # the loan prime rate (a fraction) for interest subsidies
     years: int | None = None  # years of multi-year support claimed; None = the whole schedule
     counts: tuple[tuple[str, int], ...] = field(default=())  # count facts for thresholds: (("博士", 5),)
+    instalment: int | None = None  # for instalment schedules: which year's payment (1-based); None = the total
 
 
 def calculate(rule: Rule, base: Decimal | None = None, *, measure: Decimal | None = None,
@@ -82,6 +83,18 @@ def total_yuan(calculations: list[Calculation]) -> int | None:
     if not calculations:
         return None
     return sum(c.amount_yuan for c in calculations)
+
+
+def combine(calcs: list[Calculation]) -> Calculation:
+    """Several claims of one rule (1名B类 and 3名D类) as one calculation: amounts summed, traces joined."""
+    if len(calcs) == 1:
+        return calcs[0]
+    first = calcs[0]
+    total = sum(c.amount_yuan for c in calcs)
+    return Calculation(first.rule_id, first.clause_id, {"claims": [c.inputs for c in calcs]},
+                       "；".join(c.formula for c in calcs) + f"；合计{format_yuan(total)}", total,
+                       capped=any(c.capped for c in calcs), eligible=any(c.eligible for c in calcs),
+                       reason="；".join(c.reason for c in calcs if c.reason), is_upper_bound=any(c.is_upper_bound for c in calcs))
 
 
 def needed_facts(rule: Rule) -> list[str]:
@@ -125,6 +138,8 @@ def _calculate_group(group: list[Claim]) -> Calculation:
 
     # 1. thresholds
     for th in rule.thresholds:
+        if th.unit == "%":
+            continue  # a condition on a share (出资比例): shown to the user as a condition to confirm, not computed
         if th.unit == "元":
             if rule.tiers and any(t.threshold for t in rule.tiers):
                 continue  # milestone tiers read the measure themselves
@@ -163,7 +178,7 @@ def _calculate_group(group: list[Claim]) -> Calculation:
 
     # 3. per-unit caps, units, periods
     amount = _apply_caps(rule, amount, trace, (CapScope.UNIT,))
-    if rule.kind is RuleKind.PER_UNIT and rule.per_unit:
+    if rule.per_unit and (rule.kind is RuleKind.PER_UNIT or rule.per_unit.period):
         amount, upper = _units_and_periods(rule, claim, amount, trace, inputs, upper)
     elif rule.kind is RuleKind.FIXED and claim.count != 1:
         if claim.count < 1:
@@ -200,6 +215,13 @@ def _calculate_group(group: list[Claim]) -> Calculation:
         shares = [amount * r / total for r in sched.ratios]
         trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}年拨付：" +
                   "、".join(f"第{i}年{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
+        k = group[0].instalment
+        if k is not None:
+            if not 1 <= k <= len(shares):
+                raise AmountError(str(k), f"该项分{len(shares)}年拨付，没有第{k}年")
+            trace.add(f"第{k}年拨付{format_yuan(amount)} × {sched.ratios[k - 1]}/{total} = {format_yuan(shares[k - 1])}")
+            inputs["instalment"] = k
+            amount = shares[k - 1]
     return Calculation(rule.id, rule.clause_id, inputs, trace.text(), to_yuan(amount),
                        capped=trace.capped, eligible=True, is_upper_bound=upper)
 

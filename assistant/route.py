@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assistant import phrases
-from assistant.calculator import Claim, calculate_claims
+from assistant.calculator import Claim, calculate_claims, combine
 from assistant.errors import AmountError, MissingFactError
 from assistant.rules import canonical_base
 from assistant.types import BlockStatus, Calculation, Condition, Hit, Rule, RuleKind
@@ -223,9 +223,14 @@ def named_clauses(u, doc_ids: list[str], corpus) -> dict[str, float]:
     return out
 
 
+def _mentions(rule: Rule, t: str) -> bool:
+    return t in rule.segment or t in rule.name or bool(rule.base and t in rule.base) or any(t in k.key or k.key in t for k in rule.tiers)
+
+
 def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | None = None) -> bool:
-    """The question names this rule: a term of it (its name, base, tier, object or condition words)
-    that its sibling rules in the same clause do not share."""
+    """The question names this rule: a term of it (its name, base, object or condition words)
+    that its sibling rules in the same clause do not share. Who the user is (a subject, a tier
+    such as 国家级 or D类) is a fact for the claim, not the measure's name."""
     if rule.clause_id not in named:
         return False
     others = [r for r in (siblings or []) if r.id != rule.id]
@@ -233,12 +238,11 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
         if rule.clause_id not in m.term.clause_ids:
             continue
         t = m.term.means if m.term.kind == "variant" else m.term.text
-        if m.term.kind == "distinctive" and len(t) < 3:
+        if m.term.kind == "distinctive" and len(t) < 3 and len(m.term.clause_ids) > 2:
+            continue  # a short word several clauses use does not name one measure
+        if m.term.kind in ("department", "region", "title", "tier", "subject"):
             continue
-        if m.term.kind in ("department", "region", "title", "tier"):
-            continue  # a tier word (国家级) or a department is a fact about the claim, not the measure's name
-        mine = t in rule.segment or t in rule.name or (rule.base and t in rule.base) or any(t in k.key or k.key in t for k in rule.tiers)
-        if mine and not any(t in o.segment for o in others):
+        if _mentions(rule, t) and not any(_mentions(o, t) for o in others):
             return True
     return False
 
@@ -269,13 +273,19 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     # 2. stated money → the rule whose base it names
     assigned: dict[str, list] = {}
     amounts = [s for s in facts.stated if s.kind == "money" and s.role in ("amount", "previous")]
+    scores: dict[int, float] = {}
     for s in [a for a in amounts if a.role == "amount"]:
-        rule = _best_rule_for_amount(s, candidate_rules, u, facts, named, ranked, engine, chosen + list(topic))
+        rule, score = _best_rule_for_amount(s, candidate_rules, u, facts, named, ranked, engine, chosen + list(topic))
         if rule is not None:
             assigned.setdefault(rule.id, []).append(s)
+            scores[id(s)] = score
     for rid, got in list(assigned.items()):
+        # a newer number replaces an older one; of one turn's numbers, those that name the base best
+        # ("贷款800万元…本金损失了500万元" → the loss, not the loan)
         newest = min(s.turn for s in got)
-        assigned[rid] = [s for s in got if s.turn == newest]
+        got = [s for s in got if s.turn == newest]
+        top = max(scores[id(s)] for s in got)
+        assigned[rid] = [s for s in got if scores[id(s)] >= top - 0.01]
         cid = next(r.clause_id for r in candidate_rules if r.id == rid)
         if cid not in chosen:
             chosen.append(cid)
@@ -293,9 +303,12 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     for cid, score in sorted(named.items(), key=lambda kv: (-kv[1], ranked.index(kv[0]) if kv[0] in ranked else 99)):
         if len([c for c in chosen if not corpus.get(c).is_final_provision]) >= MAX_MEASURES:
             break
-        if cid in base_only:
+        if cid in base_only or cid in chosen or corpus.get(cid).is_final_provision:
             continue
-        if cid not in chosen and (score >= 2.0 or cid in ranked[:5]) and not corpus.get(cid).is_final_provision:
+        rules_here = corpus.rules_for(cid)
+        if rules_here and not any(rule_named(r, u, named, rules_here) for r in rules_here):
+            continue  # named only by words it shares with other measures, or by a tier word
+        if score >= 2.0 or cid in ranked[:5]:
             chosen.append(cid)
 
     # 5. best hits
@@ -344,15 +357,20 @@ def resolve_ref(ref: str, corpus, doc_ids: list[str]) -> str | None:
     return None
 
 
-def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, engine, preferred: list[str]) -> Rule | None:
+def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, engine, preferred: list[str]) -> tuple[Rule | None, float]:
     money_rules = [r for r in rules if r.kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST)
                    or (r.tiers and any(t.threshold for t in r.tiers))]
     if not money_rules:
-        return None
-    contexts = [s.context, s.context + s.text + s.after, u.question]
+        return None, 0.0
+    contexts = [s.context, s.window or s.context, s.after]
     scored: list[tuple[float, Rule]] = []
     for r in money_rules:
-        score = max(base_score(contexts[0], r, engine.lexicon), 0.9 * base_score(contexts[1], r, engine.lexicon))
+        score = max(base_score(contexts[0], r, engine.lexicon), 0.95 * base_score(contexts[1], r, engine.lexicon),
+                    0.85 * base_score(contexts[2], r, engine.lexicon))
+        # the measure itself named in the same stretch of words ("…应用场景项目入选，总投入200万元")
+        if any(r.clause_id in m.term.clause_ids and m.term.kind in ("measure", "variant", "condition", "subject", "distinctive")
+               and m.term.text in (s.window or "") for m in u.terms):
+            score += 0.04
         v = facts.subject(r.subject)
         if score > 0 and v is True:
             score += 0.05
@@ -371,13 +389,13 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
         pool = [r for r in money_rules if rule_named(r, u, named)] or [r for r in money_rules if r.clause_id in preferred]
         if pool:
             pool.sort(key=lambda r: (_subject_penalty(r, facts), ranked.index(r.clause_id) if r.clause_id in ranked else 99))
-            return pool[0]
-        return None
+            return pool[0], 0.5
+        return None, 0.0
     top = [r for sc, r in scored if sc >= best - 0.02]
     top.sort(key=lambda r: (_subject_penalty(r, facts), -named.get(r.clause_id, 0.0),
                             preferred.index(r.clause_id) if r.clause_id in preferred else 50,
                             ranked.index(r.clause_id) if r.clause_id in ranked else 99))
-    return top[0]
+    return top[0], best
 
 
 def _embedding_scores(context: str, rules: list[Rule], engine) -> dict[str, float]:
@@ -513,7 +531,7 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         return Measure(rule.clause_id, clause.doc_id, rule, BlockStatus.INFO if status is BlockStatus.COUNTED else status,
                        None, tuple(conds), if_text, "", (), "", named)
     try:
-        calc = calculate_claims([Claim(rule, **claim_kwargs)])[0]
+        calc = combine(calculate_claims([Claim(rule, **kw) for kw in _split_by_tier(rule, claim_kwargs, facts)]))
     except MissingFactError as err:
         opts = tuple(t.key for t in rule.tiers if t.threshold is None)[:6]
         question = f"请问{err.need}是{'、'.join(opts[:-1])}还是{opts[-1]}？" if len(opts) >= 2 else f"{err.message}。"
@@ -590,7 +608,14 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
     area = [s for s in facts.stated if s.kind == "area"]
     if area and rule.per_unit and rule.per_unit.unit in ("平方米", "亩"):
         kw["area"] = area[0].value
+    if rule.schedule and rule.schedule.ratios and u.instalment:
+        kw["instalment"] = u.instalment
     durations = [s for s in facts.stated if s.kind == "duration"]
+    if u.per_period and not durations:
+        if rule.per_unit and rule.per_unit.period:
+            kw["periods"] = 1
+        elif rule.schedule and rule.schedule.per_year and rule.kind in (RuleKind.FIXED, RuleKind.CAP_ONLY, RuleKind.PER_UNIT, RuleKind.TIERED):
+            kw["years"] = 1
     if durations and rule.per_unit and rule.per_unit.period:
         d = durations[0]
         periods = d.value * 12 if (rule.per_unit.period == "月" and d.unit == "年") else d.value
@@ -600,6 +625,29 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
         if years:
             kw["years"] = int(years[0].value)
     return kw
+
+
+def _key_for_count(c, keys: list[str]) -> str | None:
+    """The tier a count belongs to: "1名B类人才" (key after) or "全日制博士研究生2名" (key before)."""
+    after, before = c.after[:12], (c.window or c.context)[-12:]
+    hits = [k for k in keys if after.startswith(k) or after[:len(k) + 2].find(k) >= 0 or before.endswith(k)]
+    return max(hits, key=len) if hits else None
+
+
+def _split_by_tier(rule: Rule, kw: dict, facts: Facts) -> list[dict]:
+    """One claim per tier when the user counts people or items per tier (2名省级、3名市级)."""
+    keys = [t.key for t in rule.tiers if t.threshold is None]
+    if not keys:
+        return [kw]
+    counts = [s for s in facts.stated if s.kind == "count" and s.turn == 0]
+    per_key: dict[str, int] = {}
+    for c in counts:
+        k = _key_for_count(c, keys)
+        if k:
+            per_key[k] = per_key.get(k, 0) + int(c.value)
+    if len(per_key) < 2:
+        return [kw]
+    return [{**kw, "level": k, "count": n} for k, n in per_key.items()]
 
 
 def _tier_key(rule: Rule, u, facts: Facts, counts: list) -> str | None:

@@ -39,7 +39,8 @@ _LT_LEFT = re.compile(r"(低于|不足|不满|未达到|未达|少于)$")
 _GE_RIGHT = re.compile(r"^(（含）)?(及以上|以上|（含）以上|或以上)")
 _LE_RIGHT = re.compile(r"^(（含）)?(及以下|以下|以内|（含）以下)(?!的部分)")
 _BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下)?(（含）)?的部分")
-_PER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|每平方米每月|每平方米每年|每平方米|每亩|每月|每年)(?:[^，；。]{0,10}?)$")
+_PER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
+                  r"每平方米每月|每平方米每年|每平方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每月|每年)(?:[^，；。]{0,10}?)$")
 _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)(年度|每年)"), CapScope.RECIPIENT_YEAR),
@@ -47,7 +48,7 @@ _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
     (re.compile(r"累计|合计|总额|总计|全周期|支持期内"), CapScope.TOTAL),
     (re.compile(r"同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位"), CapScope.RECIPIENT),
     (re.compile(r"单个区|每个区"), CapScope.REGION),
-    (re.compile(r"每人|每名|每位|单人|个人"), CapScope.UNIT),
+    (re.compile(r"每人|每名|每位|单人|个人|每月|每个月"), CapScope.UNIT),
     (re.compile(r"每个专项|单个专项|每个项目|单个项目|每项|单项|每个"), CapScope.ITEM),
     (re.compile(r"每年|年度|当年|每年度"), CapScope.YEAR),
 )
@@ -70,6 +71,8 @@ class _Roles:
     used: set[int] = field(default_factory=set)  # indexes into spans
     notes: list[str] = field(default_factory=list)
     milestone: Threshold | None = None  # comparator of milestone tiers ("首次突破1亿元、5亿元…")
+    tier_ceiling: bool = False  # "分别给予最高…": each tier is a ceiling
+    share_conditions: list = field(default_factory=list)  # conditions on a share ("出资不低于注册资本30%")
 
     def take(self, i: int) -> Span:
         self.used.add(i)
@@ -84,6 +87,35 @@ class ClauseRules:
     coverage: Coverage
     rules: tuple[Rule, ...] = ()
     reason: str = ""
+    shared_caps: tuple[Cap, ...] = ()  # SHARED_CAP: limits that apply to the rules of the article's other items
+    shared_years: int | None = None  # "贴息期限累计不超过2年"
+
+
+_SHARED = re.compile(r"^(?:单个企业|同一企业|单户企业|单户|同一主体|单个项目|同一项目|每家企业|单个单位|单个用人单位)?[^，。；]{0,14}?"
+                     r"(?:获得|享受|申请)?(?:本条|本项|上述|以上|前款|前述|该项|本措施|本办法|本政策)?[^，。；]{0,6}?"
+                     r"(?:补助|补贴|奖励|资助|贴息|支持)(?:资金|金额|总额)?[^，。；]{0,4}?(?:累计|合计|总额|每年|年度)?[^，。；]{0,4}?(?:最高|不超过)")
+
+
+def _shared_cap(clause: Clause, text: str) -> ClauseRules | None:
+    """A clause that only limits the other items of its article: no award of its own, only caps
+    ("单个企业同一年度内获得本条补助资金累计最高1000万元", "单个企业每年贴息最高200万元，同一项目贴息期限累计不超过2年")."""
+    if re.search(r"(给予|予以)", text) or not re.search(r"(最高|不超过)", text):
+        return None
+    spans = [x for x in scan(text) if x.kind in ("money", "percent", "duration")]
+    if not spans or any(x.kind == "percent" for x in spans):
+        return None
+    roles = _Roles(text, spans)
+    caps = _read_caps(roles)
+    years = None
+    for i, x in enumerate(spans):
+        if x.kind == "duration" and x.unit == "年" and re.search(r"(不超过|最长|累计)$", _left(text, x, 6)):
+            roles.take(i)
+            years = int(x.value)
+    if not caps or any(i not in roles.used for i in range(len(spans))) or not _SHARED.search(text.split("，")[0] + "，"):
+        return None
+    caps = [replace(c, scope=c.scope if c.scope is not CapScope.CLAIM else CapScope.RECIPIENT) for c in caps]
+    shown = "；".join(f"{c.text}最高{c.amount.text}" for c in caps)
+    return ClauseRules(clause.id, Coverage.SHARED_CAP, (), f"本条各项共用的上限：{shown}（已计入本条各项的测算）", tuple(caps), years)
 
 
 # ---------------------------------------------------------------- public API
@@ -104,6 +136,9 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     quantities = [s for s in scan(body) if s.kind in ("money", "percent")]
     rules: list[Rule] = []
     problems: list[str] = []
+    shared = _shared_cap(clause, body) if clause.article_no is not None else None
+    if shared is not None:
+        return shared
     for seg in award_segments(body):
         rule, problem = _rule_from_segment(clause, seg)
         if rule is not None:
@@ -134,18 +169,35 @@ def extract_rules(clause: Clause) -> list[Rule]:
 
 
 def build_rule_table(clauses) -> list[Rule]:
+    """Every clause's rules; a clause that only limits its article's other items adds its caps
+    (and years) to their rules."""
     out: list[Rule] = []
+    shared: dict[tuple[str, int | None], list[ClauseRules]] = {}
     for c in clauses:
-        out.extend(extract_rules(c))
-    return out
+        a = analyse_clause(c)
+        if a.coverage is Coverage.SHARED_CAP:
+            shared.setdefault((c.doc_id, c.article_no), []).append(a)
+        out.extend(a.rules)
+    if not shared:
+        return out
+    article = {c.id: (c.doc_id, c.article_no) for c in clauses}
+    result = []
+    for r in out:
+        for a in shared.get(article.get(r.clause_id), []):
+            r = replace(r, caps=r.caps + a.shared_caps,
+                        notes=r.notes + (f"[{a.clause_id}] {a.reason.split('（')[0]}",),
+                        schedule=r.schedule or (Schedule(years=a.shared_years, per_year=True) if a.shared_years else None))
+        result.append(r)
+    return result
 
 
 def non_computable(clauses) -> list[NonComputable]:
-    """Clauses with amounts that no rule captures (needs review) and awards without a figure."""
+    """Clauses with amounts that no rule captures (needs review), awards without a figure, and
+    article-wide caps (listed with what they limit)."""
     out = []
     for c in clauses:
         a = analyse_clause(c)
-        if a.coverage in (Coverage.REVIEW, Coverage.NO_FIGURE):
+        if a.coverage in (Coverage.REVIEW, Coverage.NO_FIGURE, Coverage.SHARED_CAP):
             out.append(NonComputable(c.id, a.reason, a.coverage))
     return out
 
@@ -265,10 +317,11 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
     per_unit_amount, per_unit = _read_per_unit(roles, tiers)
     caps = _read_caps(roles)
     rate, rate_is_max, base, increment, interest = _read_rate(roles)
-    schedule = _read_schedule(roles)
-    fixed = None if (rate or brackets or tiers or per_unit_amount) else _read_fixed(roles)
+    thresholds += roles.share_conditions
     if per_unit is not None:
         per_unit = _read_unit_limits(roles, per_unit)
+    schedule = _read_schedule(roles)
+    fixed = None if (rate or brackets or tiers or per_unit_amount) else _read_fixed(roles)
 
     # every money / percent / period / ratio / area quantity must have a role
     missing = [s for i, s in enumerate(spans) if i not in roles.used and s.kind in ("money", "percent", "ratio", "area")]
@@ -305,11 +358,23 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
         return None, f"第{clause.id}项“{_short(seg)}”写了比例，但未写明按什么金额计算"
     if kind is RuleKind.PER_UNIT and per_unit_amount is not None:
         fixed = per_unit_amount
+    if kind is RuleKind.RATE and per_unit is None and re.search(r"(每月|每个月)", seg):
+        # "按月租金的50%给予补贴，每月最高3000元，最长补贴3年": a rate on a monthly base, paid for months
+        months = None
+        if schedule and schedule.years and not schedule.ratios:
+            months = Quantity(next((x.text for x in spans if x.kind == "duration" and x.unit == "年"), f"{schedule.years}年"),
+                              Decimal(schedule.years * 12))
+            schedule = None
+        else:
+            mx = next((x for x in spans if x.kind == "duration" and x.unit == "月"), None)
+            months = Quantity(mx.text, mx.value) if mx else None
+        per_unit = PerUnit("", "月", None, months)
 
     subject = _subject(seg)
     conditions = tuple(_conditions(seg))
     notes = list(roles.notes)
-    reviewed = bool(re.search(r"(遴选|评审|择优|综合评定|综合评估|视情|认定后)", clause.text)) and kind in (RuleKind.CAP_ONLY,)
+    reviewed = (bool(re.search(r"(遴选|评审|择优|综合评定|综合评估|视情|认定后)", clause.text)) and kind in (RuleKind.CAP_ONLY,)) \
+        or roles.tier_ceiling
     if kind is RuleKind.CAP_ONLY:
         notes.append("原文只规定了上限（最高金额），具体金额由责任单位评审确定，本工具只给出上限。")
     if rate_is_max:
@@ -353,9 +418,12 @@ def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
     """"分别给予" lists (keys before, amounts after) and inline "国家级500万元、省级100万元" pairs."""
     seg, spans = roles.seg, roles.spans
     money_idx = [i for i, s in enumerate(spans) if s.kind in ("money", "percent")]
-    m = re.search(r"分别(?:按照?|给予|予以|奖励|补助|补贴|资助)?", seg)
+    m = re.search(r"分别(?:按照?|给予|予以|奖励|补助|补贴|资助)?(?P<max>最高|不超过)?", seg)
     if m:
-        after = [i for i in money_idx if spans[i].start >= m.end() and not _UPPER_WORDS.search(_left(seg, spans[i]))]
+        if m.group("max"):
+            roles.notes.append("原文为“分别给予最高…”，各档金额都是可获得的上限，具体金额由责任单位评审确定。")
+            roles.tier_ceiling = True
+        after = [i for i in money_idx if spans[i].start >= m.end() and (m.group("max") or not _UPPER_WORDS.search(_left(seg, spans[i])))]
         values = _enumeration_after(seg, spans, after)
         if len(values) >= 2:
             pairs = _inline_pairs(seg, spans, values)
@@ -403,7 +471,8 @@ def _enumeration_after(seg: str, spans: list[Span], idx: list[int]) -> list[int]
     return out
 
 
-_LEVEL_KEY = re.compile(r"(国家级|国家|省级|省|市级|市|区级|区|县级|县|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
+_LEVEL_KEY = re.compile(r"(国际级|国家级|省级|市级|区级|县级|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
+_BARE_LEVEL = re.compile(r"(国家|省|市|区|县)$")
 
 
 def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str, int]]:
@@ -416,6 +485,8 @@ def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str
         for km in _LEVEL_KEY.finditer(left):
             pass
         if km is None:
+            km = _BARE_LEVEL.search(left)  # "国家500万元、省100万元"
+        if km is None:
             continue
         between = left[km.end():]
         if len(between) > 10 or re.search(r"(最高|不超过|达到?|超过|以上|突破)", between):
@@ -424,7 +495,33 @@ def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str
     keys = [k for k, _ in pairs]
     if len(pairs) >= 2 and len(set(keys)) == len(keys):
         return pairs
-    return []
+    return _noun_pairs(seg, spans, idx)
+
+
+_PAIR_FILLER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个|每家|每月|每年|一次性|给予|分别|按照|按|的)")
+
+
+def _noun_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str, int]]:
+    """An enumeration "博士研究生每人每月3000元、硕士研究生每人每月2000元、本科毕业生每人每月1000元":
+    each amount right after its own key noun, the items joined by 、."""
+    if len(idx) < 2:
+        return []
+    pairs: list[tuple[str, int]] = []
+    prev_end = None
+    for i in idx:
+        s = spans[i]
+        start = prev_end if prev_end is not None else max(seg.rfind("，", 0, s.start), seg.rfind("；", 0, s.start)) + 1
+        chunk = seg[start: s.start]
+        if prev_end is not None and not chunk.startswith("、"):
+            return []
+        key = _PAIR_FILLER.sub("", chunk.lstrip("、"))
+        key = re.sub(r"^(对|向|为|其中|凡)", "", key)
+        if not (2 <= len(key) <= 10) or re.search(r"[\d，；]", key):
+            return []
+        pairs.append((key, i))
+        prev_end = s.end
+    keys = [k for k, _ in pairs]
+    return pairs if len(set(keys)) == len(keys) else []
 
 
 def _take_pairs(roles: _Roles, pairs: list[tuple[str, int]]) -> tuple[list[Tier], str]:
@@ -453,6 +550,9 @@ def _tier_label(keys: list[str]) -> str:
 def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[str], list[int], str]:
     """The n enumerated keys before "分别": levels (国家级、省级), milestone amounts (1亿元、5亿元), or stages."""
     before = seg[:end].rstrip("的，")
+    listed = [p for p in re.split(r"[，；]", before) if "、" in p]
+    if listed:
+        before = before[: before.rfind(listed[-1]) + len(listed[-1])]
     milestones = [i for i, s in enumerate(spans) if s.end <= end and s.kind == "money"]
     if len(milestones) >= n:
         ms = milestones[-n:]
@@ -568,7 +668,9 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
 
 def _measure_name(before: str) -> str:
     """The noun a threshold compares: the end of the text before the comparator."""
-    t = re.sub(r"(首次|当年|上年度?的?)$", "", before)
+    t = re.sub(r"[（(][^）)]*[）)]", "", before)
+    t = re.sub(r"^[^（(]*[）)]", "", t)  # the tail of a parenthesis cut off by the window
+    t = re.sub(r"(首次|当年|上年度?的?)$", "", t)
     parts = re.split(r"(对|的|且|并|或|、|通过|在|其中|平台|凡|经|为|中)", t)
     name = parts[-1] if parts else t
     name = re.sub(r"^(年度|当年)?", lambda m: m.group(), name)
@@ -685,7 +787,7 @@ def _read_caps(roles: _Roles) -> list[Cap]:
 
 
 def _cap_scope(before: str) -> tuple[CapScope, str]:
-    tail = before[-14:]
+    tail = before[-24:]
     for pat, scope in _SCOPE_WORDS:
         ms = list(pat.finditer(tail))
         if ms:
@@ -726,8 +828,15 @@ def _read_rate(roles: _Roles):
         if s.kind != "percent" or i in roles.used:
             continue
         left = _left(seg, s, 24)
-        if re.search(r"(不低于|不少于|至少|达到|超过|增长|增幅|占比|比重)$", left):
-            continue  # a condition ("增长20%以上"), not the rate
+        if re.search(r"(不低于|不少于|至少|达到|超过|增长|增幅|占比|比重)$", left) or \
+                (re.search(r"(不低于|不少于|至少|达到|超过|高于|低于)[^，；。给予按]{0,10}$", left) and not re.search(r"(按|给予|予以)", left)):
+            # a condition on a share ("人才个人出资不低于注册资本30%", "增长20%以上"), not the rate
+            cm = re.search(r"(不低于|不少于|至少|达到|超过|高于|低于|增长|增幅|占比|比重)[^，；。]{0,10}$", left)
+            roles.take(i)
+            roles.share_conditions.append(Threshold(_measure_name(left[: cm.start()]) + left[cm.end():],
+                                                    Comparator.LT if cm.group(1) == "低于" else (Comparator.GT if cm.group(1) in ("超过", "高于") else Comparator.GE),
+                                                    Quantity(s.text, s.value), f"{cm.group(1)}{left[cm.end():]}{s.text}", unit="%"))
+            continue
         interest = bool(_LPR.search(left))
         base, lead_max = _base_before(left)
         if base is None:
@@ -749,6 +858,8 @@ def _read_rate(roles: _Roles):
                     base = _clean_base(re.split(r"[对的]", whole.group(1))[-1]) if whole else None
             else:
                 base = _clean_base(base)
+        if not interest and base and base.endswith("利率"):
+            interest = True  # "按实际利率的50%给予贴息": share of an interest rate on the loan
         if interest:
             base = "贷款金额"
         roles.take(i)
@@ -757,7 +868,7 @@ def _read_rate(roles: _Roles):
 
 
 # What a money base looks like: a noun ending in a money word (交易额, 服务费用, 研发成本, 项目总投入 …).
-_MONEY_NOUN = re.compile(r"(额|费|费用|金额|成本|投入|投资|收入|利息|资金|价款|损失|产值|营收|租金|工资|薪酬|保费|贷款|出资|资本|价格|支出|开支|合同|价值|款|税收|税额|奖金)$")
+_MONEY_NOUN = re.compile(r"(额|费|费用|金额|成本|投入|投资|收入|利息|资金|价款|损失|产值|营收|租金|工资|薪酬|保费|贷款|出资|资本|价格|支出|开支|合同|价值|款|税收|税额|奖金|额度|利率)$")
 
 
 def _clean_base(base: str | None) -> str | None:
@@ -906,7 +1017,8 @@ def _subject(seg: str) -> str:
     if not candidates:
         return "申报单位"
     preferred = [c for c in candidates if _SUBJECT_SUFFIX.search(c)]
-    return re.sub(r"(分别|均|各)$", "", max(preferred or candidates, key=len))
+    best = re.sub(r"(分别|均|各)$", "", max(preferred or candidates, key=len))
+    return "申报单位" if re.fullmatch(r"(最高|不超过|每年|分别|一次性)", best) else best
 
 
 def _conditions(seg: str) -> list[str]:

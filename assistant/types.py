@@ -379,11 +379,13 @@ class Coverage(str, enum.Enum):
     COMPUTABLE = "computable"  # every amount in the clause is in a rule
     REVIEW = "review"  # the clause states amounts that no rule captures fully: a person must read it
     NO_FIGURE = "no_figure"  # an award with no figure ("按有关规定给予奖励")
+    SHARED_CAP = "shared_cap"  # a limit on the other items of its article ("单个企业每年累计最高1000万元"): applied to their rules
     NONE = "none"  # no amounts, no award
 
     @property
     def label(self) -> str:
-        return {"computable": "可计算", "review": "需人工核对", "no_figure": "未写明金额", "none": "无金额"}[self.value]
+        return {"computable": "可计算", "review": "需人工核对", "no_figure": "未写明金额", "shared_cap": "本条共用上限（已计入各项）",
+                "none": "无金额"}[self.value]
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ class Stated:
     after: str  # the words of its phrase after the number
     role: str = "amount"  # "amount" | "previous" | "received" | "claimed" | "rate_ref"
     turn: int = 0  # 0 = this turn, 1 = the turn before … (a newer amount for the same rule replaces an older one)
+    window: str = ""  # the words since the previous number or the start of the sentence: what this number is about
 
     @property
     def noun(self) -> str:
@@ -96,6 +97,8 @@ class Understanding:
     injection: bool = False
     first_time: bool | None = None
     glossary_terms: tuple[str, ...] = field(default=())
+    instalment: int | None = None  # "第二年拨付多少" / "首期" → which instalment
+    per_period: bool = False  # "每个月补多少" / "一年能贴息多少": the amount for one period, not the total
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -130,7 +133,25 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
         clause_refs=tuple(m.group() for m in _CLAUSE_REF.finditer(q)), reply=reply,
         follow_up=bool(FOLLOW_UP.search(q)) and len(q) <= 40, injection=bool(_INJECTION.search(q)),
         first_time=True if _FIRST_TIME.search(q) else None, glossary_terms=glossary_terms,
+        instalment=_instalment(q), per_period=bool(_PER_PERIOD.search(q)) and not _TOTAL.search(q),
     )
+
+
+_ORDINAL = re.compile(r"(?:第([一二三四五六七八九十\d]{1,2})(?:年|期|笔|次|批)|(首期|首笔|头一年|第一笔))")
+_PER_PERIOD = re.compile(r"(每个月|每月|一个月|每年|一年|每一年|年度)")
+_TOTAL = re.compile(r"(一共|合计|总共|累计|总计|加起来|全部|满|领满|最长期限|[两三四五六七八九十\d]+年|[两三四五六七八九十\d]+个月)")
+
+
+def _instalment(q: str) -> int | None:
+    m = _ORDINAL.search(q)
+    if not m or not re.search(r"(拨付|拨|发放|发|到账|兑现|给|拿|领|那笔|多少)", q):
+        return None
+    if m.group(2):
+        return 1
+    try:
+        return chinese_to_int(m.group(1))
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------- numbers the user states
@@ -138,8 +159,11 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
 
 def _stated(q: str) -> tuple[Stated, ...]:
     out: list[Stated] = []
+    prev_end = 0
     for s in _user_spans(q):
         before = re.split(r"[，,。；;！？!?]", q[: s.start])[-1]
+        window = re.split(r"[。；;！？!?]", q[prev_end: s.start])[-1]
+        prev_end = s.end
         after = re.split(r"[，,。；;！？!?]", q[s.end:])[0]
         role = "amount"
         if s.kind == "money":
@@ -149,7 +173,7 @@ def _stated(q: str) -> tuple[Stated, ...]:
                 role = "received"
         elif s.kind == "percent":
             role = "rate_ref" if _LPR.search(before) else "claimed"
-        out.append(Stated(s.text, s.value, s.unit, s.kind, s.start, before, after, role))
+        out.append(Stated(s.text, s.value, s.unit, s.kind, s.start, before, after, role, 0, window))
     # last year's value: two amounts of one thing, one marked 去年/上年 and one 今年/本年
     money = [s for s in out if s.kind == "money" and s.role == "amount"]
     if len(money) >= 2 and any(_CURRENT.search(s.context) for s in money):
@@ -187,8 +211,9 @@ SIZE_CLASS = "中小企业"
 def _subjects(q: str, lexicon: Lexicon, terms: tuple[Match, ...], glossary_terms: tuple[str, ...]) -> list[tuple[str, bool]]:
     found: dict[str, bool] = {}
     candidates: list[tuple[str, int]] = []
+    subject_names = {t.text for d in lexicon.docs for t in d.terms if t.kind == "subject"}
     for m in terms:
-        if m.term.kind in ("subject", "variant"):
+        if m.term.kind == "subject" or (m.term.kind == "variant" and m.term.means in subject_names):
             name = m.term.means if m.term.kind == "variant" else m.term.text
             candidates.append((name, m.start))
     for d in lexicon.docs:

@@ -47,6 +47,8 @@ def build_corpus(tmp: Path, sets: list[tuple[Path, dict]]) -> tuple[Path, dict[s
     corpus_dir = tmp / "corpus"
     corpus_dir.mkdir(parents=True)
     shutil.copy(SHIPPED, corpus_dir / SHIPPED.name)
+    for sidecar in SHIPPED.parent.glob(SHIPPED.stem + ".*.toml"):  # its rule and variant sidecars
+        shutil.copy(sidecar, corpus_dir / sidecar.name)
     manifest = ROOT / "corpus" / "policies.json"
     if manifest.exists():
         shutil.copy(manifest, corpus_dir / "policies.json")
