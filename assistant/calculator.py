@@ -325,14 +325,25 @@ def _rate_amount(rule: Rule, group: list[Claim], trace: _Trace, inputs: dict, up
         trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} = {format_yuan(amount)}（一年）")
         return amount, upper
     rate = rule.rate
+    cap_tier = None
     if rule.kind is RuleKind.TIERED:
         tier = _pick_tier(rule, group[0], trace, inputs)
         if tier is None:
             return Decimal(0), upper
         rate = tier.rate
+        cap_tier = tier if tier.amount is not None else None
+    elif rule.tiers:  # a ceiling per kind of project ("通用机场单个项目最高1000万元，垂直起降场…")
+        cap_tier = _pick_tier(rule, group[0], trace, inputs)
     assert rate is not None
     amount = base_total * rate.value
     trace.add(f"{base_txt} × {format_percent(rate.value)} = {format_yuan(amount)}")
+    if cap_tier is not None and cap_tier.amount is not None:
+        if amount > cap_tier.amount.value:
+            trace.parts[-1] += f"，超过{cap_tier.key}上限{format_yuan(cap_tier.amount.value)}，按{format_yuan(cap_tier.amount.value)}计"
+            amount = cap_tier.amount.value
+            trace.capped = True
+        else:
+            trace.parts[-1] += f"（未超过{cap_tier.key}上限{format_yuan(cap_tier.amount.value)}）"
     return amount, upper
 
 
