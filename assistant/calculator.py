@@ -70,8 +70,10 @@ def calculate_claims(claims: list[Claim]) -> list[Calculation]:
     one calculation ``(3000万元 + 2000万元) × 5% = 250万元，超过上限200万元，按200万元计``.
     """
     groups: "OrderedDict[str, list[Claim]]" = OrderedDict()
+    per_claim = (CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM)
     for claim in claims:
-        if claim.rule.cap_aggregates and claim.rule.kind in (RuleKind.RATE, RuleKind.MARGINAL):
+        if claim.rule.cap_aggregates and claim.rule.kind in (RuleKind.RATE, RuleKind.MARGINAL) \
+                and not any(c.scope in per_claim for c in claim.rule.caps):
             groups.setdefault(claim.rule.id, []).append(claim)
         else:
             groups[f"{claim.rule.id}#{len(groups)}"] = [claim]
@@ -85,15 +87,21 @@ def total_yuan(calculations: list[Calculation]) -> int | None:
     return sum(c.amount_yuan for c in calculations)
 
 
-def combine(calcs: list[Calculation]) -> Calculation:
-    """Several claims of one rule (1名B类 and 3名D类) as one calculation: amounts summed, traces joined."""
+def combine(calcs: list[Calculation], rule: Rule | None = None) -> Calculation:
+    """Several claims of one rule (1名B类 and 3名D类; three cases of 80万元, 80万元 and 30万元) as one
+    calculation: each claim with its own caps, then the sum under the caps that bind the recipient."""
     if len(calcs) == 1:
         return calcs[0]
     first = calcs[0]
-    total = sum(c.amount_yuan for c in calcs)
-    return Calculation(first.rule_id, first.clause_id, {"claims": [c.inputs for c in calcs]},
-                       "；".join(c.formula for c in calcs) + f"；合计{format_yuan(total)}", total,
-                       capped=any(c.capped for c in calcs), eligible=any(c.eligible for c in calcs),
+    total = Decimal(sum(c.amount_yuan for c in calcs))
+    formula = "；".join(f"（{i}）{c.formula}" for i, c in enumerate(calcs, start=1)) + f"；合计{format_yuan(total)}"
+    capped = any(c.capped for c in calcs)
+    for cap in (rule.caps if rule else ()):
+        if cap.scope.aggregates and total > cap.amount.value:
+            formula += f"，超过{cap.text or ''}上限{format_yuan(cap.amount.value)}，按{format_yuan(cap.amount.value)}计"
+            total, capped = cap.amount.value, True
+    return Calculation(first.rule_id, first.clause_id, {"claims": [c.inputs for c in calcs]}, formula, to_yuan(total),
+                       capped=capped, eligible=any(c.eligible for c in calcs),
                        reason="；".join(c.reason for c in calcs if c.reason), is_upper_bound=any(c.is_upper_bound for c in calcs))
 
 

@@ -155,7 +155,10 @@ def build_lexicon(corpus, glossary: Glossary | None = None) -> Lexicon:
     for doc in corpus.documents:
         rules = [r for r in corpus.rules if corpus.get(r.clause_id).doc_id == doc.id]
         terms: list[Term] = []
-        terms += _rule_terms(doc.id, rules)
+        texts = [c.text for c in doc.clauses]
+        # a measure's core words name it only when few clauses use them ("制造业单项冠军", not "中小企业")
+        terms += [t for t in _rule_terms(doc.id, rules)
+                  if not (t.kind == "measure" and t.means == "core" and sum(t.text in x for x in texts) > 2)]
         terms += _doc_terms(doc)
         vocab: set[str] = set()
         by_token: dict[str, list[str]] = {}
@@ -196,6 +199,11 @@ def _rule_terms(doc_id: str, rules: list[Rule]) -> list[Term]:
         cids = (r.clause_id,)
         name = re.sub(r"（按.*计）$", "", r.name)
         out.append(Term(name, "measure", doc_id, cids))
+        core = re.sub(r"[（(][^）)]*[）)]|[“”‘’]", "", name)
+        core = re.sub(r"^(国际级|国家级|省级|市级|区级|县级|首次|新)+", "", core)
+        core = re.sub(r"(奖励|补助|补贴|资助|支持|贴息|奖补|经费支持|资金支持)$", "", core)
+        if 3 <= len(core) <= 14 and core != name:
+            out.append(Term(core, "measure", doc_id, cids, "core"))
         voucher = re.search(r"([\u4e00-\u9fa5]{1,6}券)", r.name)
         if voucher:
             out.append(Term(voucher.group(1), "measure", doc_id, cids))

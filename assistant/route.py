@@ -29,7 +29,7 @@ from assistant import phrases
 from assistant.calculator import Claim, calculate_claims, combine
 from assistant.errors import AmountError, MissingFactError
 from assistant.rules import canonical_base
-from assistant.types import BlockStatus, Calculation, Condition, Hit, Rule, RuleKind
+from assistant.types import BlockStatus, Calculation, CapScope, Condition, Hit, Rule, RuleKind
 
 CLOSE_SCORE = 0.75  # a hit this close to the best one (see ``closeness``) is shown too
 MAX_MEASURES = 3
@@ -183,6 +183,10 @@ def base_score(context: str, rule: Rule, lexicon) -> float:
     for t in lexicon.glossary.matches(context):
         if len(t) >= 2 and (t in base or canonical_base(t) in canon or canon in t):
             return 0.8
+    for part in re.split(r"[、和及与]", rule.subject):
+        part = re.sub(r"(费用|等)$", "", part)
+        if len(part) >= 2 and part not in ("企业", "单位", "项目", "申报单位") and part in context:
+            return 0.85
     common = _longest_common(canon, context)
     if len(common) >= 2 and common not in _GENERIC_BASE_CHARS:
         return min(0.79, 0.25 + 0.1 * len(common))  # 2 shared characters alone are not enough
@@ -359,7 +363,7 @@ def resolve_ref(ref: str, corpus, doc_ids: list[str]) -> str | None:
 
 def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, engine, preferred: list[str]) -> tuple[Rule | None, float]:
     money_rules = [r for r in rules if r.kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST)
-                   or (r.tiers and any(t.threshold for t in r.tiers))]
+                   or (r.tiers and any(t.threshold for t in r.tiers)) or (r.kind is RuleKind.TIERED and r.base)]
     if not money_rules:
         return None, 0.0
     contexts = [s.context, s.window or s.context, s.after]
@@ -392,10 +396,15 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
             return pool[0], 0.5
         return None, 0.0
     top = [r for sc, r in scored if sc >= best - 0.02]
-    top.sort(key=lambda r: (_subject_penalty(r, facts), -named.get(r.clause_id, 0.0),
+    top.sort(key=lambda r: (_subject_penalty(r, facts), not _meets(r, s.value), -named.get(r.clause_id, 0.0),
                             preferred.index(r.clause_id) if r.clause_id in preferred else 50,
                             ranked.index(r.clause_id) if r.clause_id in ranked else 99))
     return top[0], best
+
+
+def _meets(rule: Rule, value: Decimal) -> bool:
+    """The amount satisfies the rule's own money thresholds (bands: 200万元以上、500万元以下 at 5%)."""
+    return all(t.comparator.holds(value, t.amount.value) for t in rule.thresholds if t.unit == "元")
 
 
 def _embedding_scores(context: str, rules: list[Rule], engine) -> dict[str, float]:
@@ -451,11 +460,35 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             out.append(Measure(cid, clause.doc_id, None, BlockStatus.REVIEW if _listed(corpus, cid) else BlockStatus.INFO))
             continue
         relevant = [r for r in rules if r.id in assigned or rule_named(r, u, named, rules)]
+        if not relevant and len(rules) > 1:
+            relevant = _closest_siblings(rules, u)
+        if len(relevant) > 1:
+            relevant = _by_level(relevant, u)
         for r in relevant or rules:
             identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules)
                           or (cid in topic and (len(rules) == 1 or r.id in assigned)))
             out.append(_measure(r, u, facts, assigned.get(r.id, []), identified, engine))
     return out
+
+
+_LEVELS = ("国际级", "国家级", "省级", "市级", "区级", "县级")
+
+
+def _by_level(rules: list[Rule], u) -> list[Rule]:
+    """Sibling awards that differ by level ("国家级…给予100万元；省级…给予30万元"): the level the question names."""
+    said = [lv for lv in _LEVELS if lv in u.question]
+    if not said or any(r.tiers for r in rules):
+        return rules
+    picked = [r for r in rules if any(lv in r.segment for lv in said)]
+    return picked or rules
+
+
+def _closest_siblings(rules: list[Rule], u) -> list[Rule]:
+    """No sibling is named by a word of its own: the ones sharing most of the question's words."""
+    words = {m.term.text for m in u.terms if len(m.term.text) >= 2}
+    scores = [(sum(1 for w in words if w in r.segment), r) for r in rules]
+    best = max(sc for sc, _ in scores)
+    return [r for sc, r in scores if sc == best] if best > 0 else []
 
 
 def _base_shared(rule: Rule, corpus) -> bool:
@@ -531,7 +564,7 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         return Measure(rule.clause_id, clause.doc_id, rule, BlockStatus.INFO if status is BlockStatus.COUNTED else status,
                        None, tuple(conds), if_text, "", (), "", named)
     try:
-        calc = combine(calculate_claims([Claim(rule, **kw) for kw in _split_by_tier(rule, claim_kwargs, facts)]))
+        calc = combine(calculate_claims([Claim(rule, **kw) for kw in _split_claims(rule, claim_kwargs, facts, amounts, u)]), rule)
     except MissingFactError as err:
         opts = tuple(t.key for t in rule.tiers if t.threshold is None)[:6]
         question = f"请问{err.need}是{'、'.join(opts[:-1])}还是{opts[-1]}？" if len(opts) >= 2 else f"{err.message}。"
@@ -568,7 +601,7 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
     kw: dict = {}
     money = [s for s in amounts if s.role == "amount"]
     if money:
-        if rule.tiers and any(t.threshold for t in rule.tiers) and not rule.rate:
+        if rule.tiers and any(t.threshold for t in rule.tiers) and not rule.rate and not rule.base:
             kw["measure"] = sum((s.value for s in money), Decimal(0))
         else:
             kw["base"] = sum((s.value for s in money), Decimal(0))
@@ -610,6 +643,8 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
         kw["area"] = area[0].value
     if rule.schedule and rule.schedule.ratios and u.instalment:
         kw["instalment"] = u.instalment
+    elif u.instalment and rule.per_unit and rule.per_unit.period and not any(s.kind == "duration" for s in facts.stated):
+        kw["periods"] = 12 if rule.per_unit.period == "月" else 1  # "第一年能拿多少" of a monthly award
     durations = [s for s in facts.stated if s.kind == "duration"]
     if u.per_period and not durations:
         if rule.per_unit and rule.per_unit.period:
@@ -629,9 +664,33 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
 
 def _key_for_count(c, keys: list[str]) -> str | None:
     """The tier a count belongs to: "1名B类人才" (key after) or "全日制博士研究生2名" (key before)."""
-    after, before = c.after[:12], (c.window or c.context)[-12:]
-    hits = [k for k in keys if after.startswith(k) or after[:len(k) + 2].find(k) >= 0 or before.endswith(k)]
+    after, before = c.after[:16], (c.window or c.context)[-12:]
+    hits = [k for k in keys if after.startswith(k) or after[:len(k) + 6].find(k) >= 0 or before.endswith(k)]
     return max(hits, key=len) if hits else None
+
+
+def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[dict]:
+    """The claims a question makes on one rule: one per stated amount when each is its own case
+    (三起案件分别80万元、80万元、30万元; 4项，每项150万元), one per tier named, else one."""
+    per_claim_cap = any(c.scope in (CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM) for c in rule.caps)
+    money = [s for s in amounts if s.role == "amount"]
+    if "base" in kw and per_claim_cap:
+        if len(money) >= 2:
+            return [{**kw, "base": s.value} for s in money]
+        each = re.search(r"(每项|每个|每笔|每件|每起|每家|都是|均为|各)", money[0].window + money[0].context) if money else None
+        n = next((int(c.value) for c in facts.stated if c.kind == "count" and c.turn == 0 and 1 < c.value <= 50), None)
+        if each and n:
+            return [dict(kw) for _ in range(n)]
+    stages = _named_keys(rule, u)
+    if len(stages) >= 2 and rule.tier_label not in ("级别", "类别", "档次") and "level" not in kw or \
+            len(stages) >= 2 and re.search(r"(先后|分别|都|各|两项|三项|一共|合计)", u.question):
+        return [{**kw, "level": k} for k in stages]
+    return _split_by_tier(rule, kw, facts)
+
+
+def _named_keys(rule: Rule, u) -> list[str]:
+    keys = [t.key for t in rule.tiers if t.threshold is None]
+    return [k for k in keys if k in u.question or (len(k) >= 3 and k.rstrip("级类档") in u.question)]
 
 
 def _split_by_tier(rule: Rule, kw: dict, facts: Facts) -> list[dict]:

@@ -160,6 +160,9 @@ def analyse_clause(clause: Clause) -> ClauseRules:
         return ClauseRules(clause.id, Coverage.NO_FIGURE, (), "原文只写了适用条件，未写明金额或比例（如“一事一议”，以实施细则为准）")
     problems = [p for p in problems if p != NO_FIGURE_MARK]
     rules = _share_trailing_caps(rules)
+    if rules and _CLAUSE_TOP_UP.search(body):
+        # "企业由低层级晋升为高层级的，按照就高原则补足差额部分，已享受的奖励予以扣除": every award of the clause
+        rules = [replace(r, top_up=True) for r in rules]
     if problems:
         # the segments that were read keep their rules; the clause is listed for the part that was not
         return ClauseRules(clause.id, Coverage.REVIEW, tuple(rules), "；".join(problems))
@@ -171,6 +174,9 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     if _is_award_without_figure(text):
         return ClauseRules(clause.id, Coverage.NO_FIGURE, (), "给予奖补，但原文未写明金额或比例（以实施细则为准）")
     return ClauseRules(clause.id, Coverage.NONE)
+
+
+_CLAUSE_TOP_UP = re.compile(r"(补足差额|差额部分|按差额|已享受的?[^，。；]{0,6}予以扣除|扣除已享受|已获得的[^，。；]{0,6}予以扣除)")
 
 
 def _share_trailing_caps(rules: list[Rule]) -> list[Rule]:

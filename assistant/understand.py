@@ -174,12 +174,29 @@ def _stated(q: str) -> tuple[Stated, ...]:
         elif s.kind == "percent":
             role = "rate_ref" if _LPR.search(before) else "claimed"
         out.append(Stated(s.text, s.value, s.unit, s.kind, s.start, before, after, role, 0, window))
-    # last year's value: two amounts of one thing, one marked 去年/上年 and one 今年/本年
+    # last year's value: of two amounts told for different years (今年/去年/前年), the earlier one
     money = [s for s in out if s.kind == "money" and s.role == "amount"]
-    if len(money) >= 2 and any(_CURRENT.search(s.context) for s in money):
-        out = [replace(s, role="previous")
-               if s in money and _PREVIOUS.search(s.context) and not _CURRENT.search(s.context) else s for s in out]
+    ranks = {id(s): _year_rank(s.window or s.context) for s in money}
+    known = [r for r in ranks.values() if r is not None]
+    if len(money) >= 2 and len(set(known)) >= 2:
+        latest = max(known)
+        out = [replace(s, role="previous") if id(s) in ranks and ranks[id(s)] is not None and ranks[id(s)] < latest else s
+               for s in out]
     return tuple(out)
+
+
+_YEAR_WORDS = ((re.compile(r"(再上一年|再前一年|前年|上上年)"), -2), (re.compile(r"(去年|上年|上一年|前一年)"), -1),
+               (re.compile(r"(今年|本年|当年|今年度)"), 0))
+
+
+def _year_rank(text: str) -> int | None:
+    """Which year a number is told for: 今年 0, 去年 −1, 前年 −2 (the last year word before it wins)."""
+    best, pos = None, -1
+    for pat, rank in _YEAR_WORDS:
+        for m in pat.finditer(text):
+            if m.start() >= pos:
+                best, pos = rank, m.start()
+    return best
 
 
 MIN_USER_AMOUNT = Decimal(100)  # "这两块分别…" is not two yuan: nobody asks about subsidies on 100 yuan or less
