@@ -45,7 +45,7 @@ class Claim:
     received: Decimal | None = None  # already received, for top-ups (按差额补足)
     rate_ref: Decimal | None = None  # the loan prime rate (a fraction) for interest subsidies
     years: int | None = None  # years of multi-year support claimed; None = the whole schedule
-    counts: tuple[tuple[str, int], ...] = field(default=())  # count facts for thresholds: (("博士", 5),)
+    counts: tuple[tuple[str, int], ...] = field(default=())  # count facts for thresholds: (("博士|名", 5), ("标准煤|吨", 1200))
     instalment: int | None = None  # for instalment schedules: which year's payment (1-based); None = the total
 
 
@@ -160,7 +160,7 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             shown = format_yuan(value)
             limit = format_yuan(th.amount.value)
         else:
-            found = [n for c in group for m, n in c.counts if m and (m in th.measure or th.measure in m)]
+            found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _unit_of_key(m) == th.unit)]
             if not found:
                 raise MissingFactError(th.measure or "数量", f"请说明{th.measure or '数量'}（条件：{th.measure}{th.text}）")
             value = Decimal(found[0])
@@ -234,6 +234,15 @@ def _calculate_group(group: list[Claim]) -> Calculation:
                        capped=trace.capped, eligible=True, is_upper_bound=upper)
 
 
+def _unit_of_key(key: str) -> str:
+    return key.split("|", 1)[1] if "|" in key else ""
+
+
+def _same_measure(key: str, measure: str) -> bool:
+    noun = key.split("|", 1)[0]
+    return bool(noun) and (noun in measure or measure in noun or (len(noun) >= 2 and noun[:2] in measure))
+
+
 def _rate_tiers(rule: Rule) -> bool:
     return bool(rule.tiers) and all(t.rate is not None for t in rule.tiers)
 
@@ -282,6 +291,8 @@ def _unit_amount(rule: Rule, claim: Claim, trace: _Trace, inputs: dict) -> Decim
             trace.add(f"{tier.key}：{format_yuan(tier.amount.value)}")
         return tier.amount.value
     if rule.fixed is not None:
+        if rule.kind is RuleKind.PER_UNIT:
+            return rule.fixed.value  # the per-unit line says it ("300元/吨 × 1200吨")
         per = "/年" if rule.schedule and rule.schedule.per_year and rule.schedule.years else ""
         trace.add(f"固定金额{format_yuan(rule.fixed.value)}{per}" + ("（一次性）" if "一次性" in rule.segment else ""))
         return rule.fixed.value

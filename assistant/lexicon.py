@@ -200,7 +200,7 @@ def _rule_terms(doc_id: str, rules: list[Rule]) -> list[Term]:
         name = re.sub(r"（按.*计）$", "", r.name)
         out.append(Term(name, "measure", doc_id, cids))
         core = re.sub(r"[（(][^）)]*[）)]|[“”‘’]", "", name)
-        core = re.sub(r"^(国际级|国家级|省级|市级|区级|县级|首次|新)+", "", core)
+        core = re.sub(r"^((国际级|国家级|省级|市级|区级|县级)[、和及]?|首次|新)+", "", core)
         core = re.sub(r"(奖励|补助|补贴|资助|支持|贴息|奖补|经费支持|资金支持)$", "", core)
         if 3 <= len(core) <= 14 and core != name:
             out.append(Term(core, "measure", doc_id, cids, "core"))

@@ -244,8 +244,10 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
         t = m.term.means if m.term.kind == "variant" else m.term.text
         if m.term.kind == "distinctive" and len(t) < 3 and len(m.term.clause_ids) > 2:
             continue  # a short word several clauses use does not name one measure
-        if m.term.kind in ("department", "region", "title", "tier", "subject"):
+        if m.term.kind in ("department", "region", "title", "tier"):
             continue
+        if m.term.kind == "subject" and (is_size_class(t) or t in GENERIC_SUBJECTS or not specific_subject(t)):
+            continue  # 中小企业 / 用人单位 say who the user is; 国家级企业技术中心 names what is awarded
         if _mentions(rule, t) and not any(_mentions(o, t) for o in others):
             return True
     return False
@@ -460,13 +462,18 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             out.append(Measure(cid, clause.doc_id, None, BlockStatus.REVIEW if _listed(corpus, cid) else BlockStatus.INFO))
             continue
         relevant = [r for r in rules if r.id in assigned or rule_named(r, u, named, rules)]
-        if not relevant and len(rules) > 1:
+        picked = set()
+        if not relevant and len(rules) > 1 and named.get(cid, 0.0) >= 1.0:
             relevant = _closest_siblings(rules, u)
+            picked = {r.id for r in relevant}
         if len(relevant) > 1:
             relevant = _by_level(relevant, u)
+            picked = {r.id for r in relevant} if picked else picked
+        primary = cid == next((c for c in chosen if not corpus.get(c).is_final_provision), None) and named.get(cid, 0.0) >= 1.0
         for r in relevant or rules:
             identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules)
-                          or (cid in topic and (len(rules) == 1 or r.id in assigned)))
+                          or (cid in topic and (len(rules) == 1 or r.id in assigned)) or (r.id in picked and len(picked) == 1)
+                          or (primary and len(relevant or rules) == 1 and not specific_subject(r.subject)))
             out.append(_measure(r, u, facts, assigned.get(r.id, []), identified, engine))
     return out
 
@@ -630,14 +637,14 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
         if level:
             kw["level"] = level
     if counts:
-        kw["counts"] = tuple((c.noun or c.unit, int(c.value)) for c in counts)
+        kw["counts"] = tuple((f"{c.noun}|{c.unit}", int(c.value)) for c in counts)
         unit = rule.per_unit.unit if rule.per_unit else ""
-        fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人")))) or
-               any(k in c.noun for k in keys)] if (rule.per_unit or rule.kind is RuleKind.FIXED) else []
+        fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人")) or _convert(1, c.unit, unit)))
+               or any(k in c.noun for k in keys)] if (rule.per_unit or rule.kind is RuleKind.FIXED) else []
         if not fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT) and len(counts) == 1 and counts[0].unit not in ("年", "月"):
             fit = counts
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
-            kw["count"] = int(sum(c.value for c in fit))
+            kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
     area = [s for s in facts.stated if s.kind == "area"]
     if area and rule.per_unit and rule.per_unit.unit in ("平方米", "亩"):
         kw["area"] = area[0].value
@@ -707,6 +714,18 @@ def _split_by_tier(rule: Rule, kw: dict, facts: Facts) -> list[dict]:
     if len(per_key) < 2:
         return [kw]
     return [{**kw, "level": k, "count": n} for k, n in per_key.items()]
+
+
+_UNIT_FACTOR = {("兆瓦", "千瓦"): 1000, ("万千瓦", "千瓦"): 10000, ("兆瓦时", "千瓦时"): 1000, ("万吨", "吨"): 10000,
+                ("年", "月"): 12, ("亩", "平方米"): Decimal("666.6667")}
+
+
+def _convert(value, unit: str, to: str):
+    """A count in another unit of the same measure (8兆瓦 → 8000千瓦); None if they do not convert."""
+    if unit == to:
+        return value
+    f = _UNIT_FACTOR.get((unit, to))
+    return None if f is None or to == "平方米" else value * f
 
 
 def _tier_key(rule: Rule, u, facts: Facts, counts: list) -> str | None:

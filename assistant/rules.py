@@ -1222,7 +1222,7 @@ def _name(kind: RuleKind, clause: Clause, seg: str, subject: str, base: str | No
     named = _named_award(seg)
     if named:
         return named
-    got = re.search(rf"(?:认定为|评为|评价为|获评|获批|入选|获得|获准注册的|获准|成为)(?P<x>[{_CJK}“”‘’（）()A-Za-z]{{3,24}}?)(?:的|，|$)", seg)
+    got = re.search(rf"(?:认定为|评为|评价为|获评|获批|入选|获得|获准注册的|获准|成为|认定的|获评的)(?P<x>[{_CJK}“”‘’（）()A-Za-z、]{{3,30}}?)(?:的|，|$)", seg)
     if got and (subject in GENERIC_NAMES or len(subject) > 16):
         return f"{got.group('x')}{award}"
     if kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) and base:
