@@ -26,7 +26,7 @@ from assistant import phrases
 from assistant.calculator import total_yuan
 from assistant.compose import block, compose, maybe, measure_name, refusal
 from assistant.errors import EmptyQueryError
-from assistant.route import Facts, choose_documents, route
+from assistant.route import Facts, choose_documents, is_size_class, route
 from assistant.scope import decide
 from assistant.types import Answer, BlockStatus, Hit
 from assistant.understand import Understanding, understand
@@ -251,9 +251,11 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
     failed = [m for m in measures if m.status is BlockStatus.NOT_ELIGIBLE and m.calculation is not None]
     total = total_yuan([m.calculation for m in counted + failed]) if counted or failed else None
     total_ub = any(m.calculation.is_upper_bound for m in counted)
-    asks = list(dict.fromkeys(m.ask for m in measures if m.ask))
-    quick = next((m.options for m in measures if m.ask and m.options), ())
-    pending = next((m for m in measures if m.ask), None)
+    # one clarifying question at a time: a size class (中小企业) first, then the measure the question names
+    asking = sorted([m for m in measures if m.ask], key=lambda m: (not (m.ask_subject and is_size_class(m.ask_subject)), not m.named))
+    asks = [asking[0].ask] if asking else []
+    quick = asking[0].options if asking else ()
+    pending = asking[0] if asking else None
     # the topic a follow-up ("这个…", "那…呢") refers to: the measures this question identified
     conv.topic = tuple(dict.fromkeys(m.clause_id for m in measures if m.named)) or tuple(m.clause_id for m in measures[:1])
     if pending is not None:
@@ -295,8 +297,12 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
             facts = facts.with_subject(name, v)
         return facts, p.question
     if p.kind == "choice":
-        picked = next((o for o in p.options if o in u.question or (len(u.question) <= 6 and u.question.rstrip("的。") in o)), None)
-        if picked:
+        picked = next((o for o in p.options if o in u.question or (len(u.question) <= 6 and u.question.rstrip("的。！") in o)), None)
+        if picked is None and u.reply == "yes" and p.options:
+            picked = p.options[0]
+        if picked in ("不是",) or (picked is None and u.reply == "no"):
+            picked = "否"
+        if picked and picked != "不确定":
             return Facts(conv.facts.stated, conv.facts.subjects, picked), p.question
     if p.kind == "amount" and u.stated and len(u.question) <= 30:
         own = Facts(u.stated, u.subjects, None)

@@ -371,8 +371,9 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
     contexts = [s.context, s.window or s.context, s.after]
     scored: list[tuple[float, Rule]] = []
     for r in money_rules:
-        score = max(base_score(contexts[0], r, engine.lexicon), 0.95 * base_score(contexts[1], r, engine.lexicon),
-                    0.85 * base_score(contexts[2], r, engine.lexicon))
+        score = max(base_score(contexts[0], r, engine.lexicon), 0.95 * base_score(contexts[1], r, engine.lexicon))
+        if score == 0:  # only when nothing before the number names a base: "100万元的研发投入"
+            score = 0.6 * base_score(re.split(r"\d", contexts[2])[0], r, engine.lexicon)
         # the measure itself named in the same stretch of words ("…应用场景项目入选，总投入200万元")
         if any(r.clause_id in m.term.clause_ids and m.term.kind in ("measure", "variant", "condition", "subject", "distinctive")
                and m.term.text in (s.window or "") for m in u.terms):
@@ -473,12 +474,22 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
         for r in relevant or rules:
             identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules)
                           or (cid in topic and (len(rules) == 1 or r.id in assigned)) or (r.id in picked and len(picked) == 1)
-                          or (primary and len(relevant or rules) == 1 and not specific_subject(r.subject)))
+                          or (primary and len(relevant or rules) == 1 and not specific_subject(r.subject))
+                          or (r.id in assigned and facts.subject(r.subject) is True))
             out.append(_measure(r, u, facts, assigned.get(r.id, []), identified, engine))
     return out
 
 
 _LEVELS = ("国际级", "国家级", "省级", "市级", "区级", "县级")
+
+
+def _required_level(rule: Rule) -> str | None:
+    """The one level a tier-less award is for ("对获批…国家级中小企业产业集群的，给予所在区500万元")."""
+    if rule.tiers:
+        return None
+    head = rule.segment.split("给予")[0]
+    found = [lv for lv in _LEVELS if lv in head]
+    return found[0] if len(found) == 1 and not re.search(r"(及以上|以上)", head) else None
 
 
 def _by_level(rules: list[Rule], u) -> list[Rule]:
@@ -555,6 +566,20 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
                 options = ("是", "否", "不确定")
     for phrase in review_conditions(rule, clause.text):
         conds.append(Condition(rule.clause_id, phrase, "review"))
+    # a level the award requires ("获批国家级中小企业产业集群的，给予…"): the user's level, or ask
+    level = _required_level(rule)
+    if level and status is BlockStatus.COUNTED:
+        said = [lv for lv in _LEVELS if lv in u.question] or ([facts.level] if facts.level in _LEVELS + ("否",) else [])
+        if said and level not in said:
+            conds.append(Condition(rule.clause_id, f"获批（获评）{level}", "not_met"))
+            status = BlockStatus.NOT_ELIGIBLE
+        elif not said:
+            conds.append(Condition(rule.clause_id, f"获批（获评）{level}", "unknown"))
+            status, if_text = BlockStatus.CONDITIONAL, f"如为{level}"
+            if not ask and (u.has("amount") or u.has("eligibility")):
+                ask, options = f"请问获批（获评）的是否为{level}？", (level, "不是", "不确定")
+        else:
+            conds.append(Condition(rule.clause_id, f"获批（获评）{level}", "met"))
 
     claim_kwargs = _claim_facts(rule, u, facts, amounts)
     calc = None
@@ -562,7 +587,7 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
     if needs_amount and not (rule.tiers and "measure" in claim_kwargs):
         if status is BlockStatus.NOT_ELIGIBLE:
             return Measure(rule.clause_id, clause.doc_id, rule, status, None, tuple(conds), named=named)
-        if u.has("amount") and named and not ask:
+        if u.has("amount") and named and not ask and not any(x.kind == "money" and x.turn == 0 for x in facts.stated):
             ask = phrases.ASK_AMOUNT.format(base=rule.base)
         return Measure(rule.clause_id, clause.doc_id, rule, BlockStatus.INFO if status is BlockStatus.COUNTED else status,
                        None, tuple(conds), if_text, ask, options, ask_subject, named)

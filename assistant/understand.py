@@ -28,7 +28,7 @@ INTENT_WORDS = {
                    "管哪些"),
     "dates": ("什么时候开始", "什么时候执行", "什么时候施行", "何时", "有效期", "施行", "生效", "截止日期", "过期", "多久", "到期",
               "实施日期", "哪年", "正式", "征求意见", "起执行", "开始执行", "还有效", "有效吗", "定稿", "草稿", "执行到", "到什么时候",
-              "期限是", "什么时候到期", "什么时候出台", "什么时候发布"),
+              "期限是", "什么时候到期", "什么时候出台", "什么时候发布", "开始实施", "哪一年", "何时实施", "截止到"),
     "conflicts": ("冲突", "重复享受", "叠加", "同时拿", "同时申请", "同时享受", "就高不重复", "都能拿", "两个都", "兼得", "一起申请", "一起拿",
                   "按哪个", "其他政策", "别的政策", "再拿一份", "重复申报", "重复支持"),
     "amount": ("多少", "能补", "能拿", "金额", "算一下", "计算", "测算", "几万", "多少钱", "补多少", "奖多少", "最高", "上限", "比例",
@@ -173,6 +173,9 @@ def _stated(q: str) -> tuple[Stated, ...]:
                 role = "received"
         elif s.kind == "percent":
             role = "rate_ref" if _LPR.search(before) else "claimed"
+        if s.kind == "count" and (re.match(r"^(一共|合计|加起来|总共|共|奖励|补贴|补助|政策|措施|都|分别|加在一起)", after)
+                                  or re.search(r"(这|那|以上|上述|前面|这些)$", before)):
+            continue  # "以上两项一共多少": counting measures, not units
         out.append(Stated(s.text, s.value, s.unit, s.kind, s.start, before, after, role, 0, window))
     # last year's value: of two amounts told for different years (今年/去年/前年), the earlier one
     money = [s for s in out if s.kind == "money" and s.role == "amount"]
