@@ -25,7 +25,7 @@ deterministic answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from decimal import Decimal
 from typing import Iterable, Mapping
@@ -51,6 +51,7 @@ KINDS = {
     "condition_dropped": "删掉了条件及其是否满足",
     "condition_changed": "改变了条件是否满足（✓/✗/？）",
     "question_dropped": "删掉了向用户提出的追问",
+    "unsourced_department": "责任单位不是所引条款写明的",
     "contradiction": "与来源矛盾（如来源有上限却说不设上限）",
     "prompt_echo": "回答里混入了提示词",
     "empty": "回答为空",
@@ -97,7 +98,7 @@ _COMPATIBLE = {
     INTERMEDIATE: {INTERMEDIATE, PAYOUT, UNKNOWN},
     UNKNOWN: {CAP, THRESHOLD, PAYOUT, BASE, INTERMEDIATE, UNKNOWN},
 }
-_SEGMENT_END = "，。；;！!？?\n、：:,|·•"
+_SEGMENT_END = "，。；;！!？?\n、,|｜·•"  # not "：": in "合计：40万元" the label is the role
 _WINDOW = 14
 _AFTER_CAP = re.compile(r"^\s*(?:的|为|作为)?\s*(?:以下|以内|之内|封顶|为限|顶格|上限|限额)")
 _AFTER_THRESHOLD = re.compile(r"^\s*(?:及|或)?\s*(?:以上|起)")
@@ -148,6 +149,8 @@ def _read_claims(text: str, origin: str | None) -> tuple[Claim, ...]:
         next_start = mentions[i + 1].start if i + 1 < len(mentions) else len(masked)
         after = masked[m.end:min(next_start, _segment_end(masked, m.end), m.end + 8)]
         role, direction = _role(before, after)
+        if out and re.fullmatch(r"\s*[（(]\s*", before) and out[-1].mention.value == m.value:
+            role, direction = out[-1].role, out[-1].direction  # "20万元（200000元）" restates, same role
         segment_before = masked[max(seg_start, prev_end):m.start]
         quals = set()
         if _PER_YEAR.search(segment_before) or re.match(r"^\s*(?:/|／|每)年", after):
@@ -175,12 +178,12 @@ def _role(before: str, after: str) -> tuple[str, str]:
         return THRESHOLD, direction or "up"
     if _AFTER_BASE.match(after):
         return BASE, direction
-    if _COMPUTED.search(before):
-        return INTERMEDIATE, direction
-    if _PAYOUT.search(before):
-        return PAYOUT, direction
-    if _BASE.search(before):
-        return BASE, direction
+    if re.match(r"^\s*计", after) and before.rstrip().endswith("按"):
+        return PAYOUT, direction  # "按20万元计"
+    closest = max(((m.end(), role) for role, cue in ((INTERMEDIATE, _COMPUTED), (PAYOUT, _PAYOUT), (BASE, _BASE))
+                   for m in cue.finditer(before)), default=None)
+    if closest:
+        return closest[1], direction
     return UNKNOWN, direction
 
 
@@ -198,7 +201,7 @@ def _segment_end(text: str, pos: int) -> int:
     return i
 
 
-_SENTENCE = re.compile(r"[^。！!？?；;\n]*(?:[。！!？?；;\n]+|$)")
+_SENTENCE = re.compile(r"(?:[^。！!？?；;\n]|[？?](?=\s*待确认))*(?:[。！!？?；;\n]+|$)")  # "（？待确认）" is a mark, not a question
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -223,9 +226,15 @@ def _localities(text: str, refs: list[IdRef]):
             else:
                 piece = [r for r in inside if r.start >= pos][:1] or inside[-1:]
             return tuple(i for r in piece for i in r.ids)
-        ls, le = text.rfind("\n", 0, pos) + 1, text.find("\n", pos)
-        le = len(text) if le < 0 else le
-        return tuple(i for r in refs if ls <= r.start < le for i in r.ids)
+        ls = text.rfind("\n", 0, pos) + 1
+        while True:
+            le = text.find("\n", ls)
+            le = len(text) if le < 0 else le
+            ids = tuple(i for r in refs if ls <= r.start < le for i in r.ids)
+            indented = text[ls:ls + 1].isspace()
+            if ids or not indented or ls == 0:
+                return ids
+            ls = text.rfind("\n", 0, ls - 1) + 1  # an indented line belongs to the item above it
 
     return at
 
@@ -245,21 +254,22 @@ class Sources:
     texts: tuple[str, ...] = ()  # other trusted, answer-wide text: notes, clarifying questions
     counts: tuple[int, ...] = ()  # structural counts (两项措施): calculations, citations …
     claims: tuple[Claim, ...] = field(default=(), compare=False)
+    departments: frozenset[str] = frozenset()  # departments the cited clauses name
+    all_departments: frozenset[str] = frozenset()  # every department of the corpus (to spot a wrong one)
 
     def with_reference(self, reference: Answer) -> "Sources":
         """The reference answer's own text becomes an answer-wide source too."""
         extra = tuple(Claim(c.mention, c.role, c.total, c.direction, c.qualifiers, (), None, True)
                       for c in read_claims(reference.answer))
-        return Sources(self.clauses, self.retrieved, self.known, self.calculations, self.total_yuan, self.texts,
-                       self.counts, self.claims + extra)
+        return replace(self, claims=self.claims + extra)
 
 
 def sources_for(answer: Answer, *, known: Iterable[str] | None = None, retrieved: Iterable[str] | None = None,
-                clauses: Mapping[str, str] | None = None) -> Sources:
+                clauses: Mapping[str, str] | None = None, all_departments: Iterable[str] = ()) -> Sources:
     """Sources of ``answer``: its citations (or ``clauses``), calculations, total, notes and questions.
 
     ``retrieved`` defaults to the cited ids; ``known`` (all ids of the corpus) enables the
-    "does this id exist" check.
+    "does this id exist" check; ``all_departments`` the "is this the right department" check.
     """
     texts = dict(clauses) if clauses is not None else {c.clause_id: c.text for c in answer.citations}
     claims: list[Claim] = []
@@ -273,9 +283,10 @@ def sources_for(answer: Answer, *, known: Iterable[str] | None = None, retrieved
         claims.extend(read_claims(text))
     counts = {len(answer.calculations), len(answer.citations), len(answer.conditions), len(answer.asks),
               len({c.clause_id for c in answer.calculations})} - {0}
+    departments = frozenset(d for c in answer.citations for d in c.departments)
     return Sources(texts, frozenset(retrieved if retrieved is not None else texts), frozenset(known) if known is not None else None,
                    tuple(answer.calculations), answer.total_yuan, tuple(answer.notes) + tuple(answer.asks),
-                   tuple(sorted(counts)), tuple(claims))
+                   tuple(sorted(counts)), tuple(claims), departments, frozenset(all_departments))
 
 
 def _money_claim(yuan, role: str, origin: str | None, total: bool = False) -> Claim:
@@ -390,7 +401,7 @@ def _check_quantities(text: str, sources: Sources) -> list[Finding]:
 def _candidates(claim: Claim, sources: Sources) -> list[Claim]:
     """Source claims in reach: of the clauses cited next to it, or answer-wide ones."""
     if claim.ids:
-        return [s for s in sources.claims if (s.origin is None and not s.from_reference) or s.origin in claim.ids]
+        return [s for s in sources.claims if (s.origin is None and not s.from_reference and not s.total) or s.origin in claim.ids]
     return list(sources.claims)
 
 
@@ -404,7 +415,7 @@ def _match(claim: Claim, sources: Sources) -> Finding | None:
         return None
     where = f"（所引条款 {'、'.join(claim.ids)}）" if claim.ids else ""
     if not same:
-        other = [s for s in pool if _digits(s.mention.text) == _digits(m.text) and s.mention.dimension != m.dimension]
+        other = [s for s in pool if _digits(m.text) and _digits(s.mention.text) == _digits(m.text) and s.mention.dimension != m.dimension]
         hint = f"；来源中的“{other[0].mention.text}”是{_DIMENSION_NAMES.get(other[0].mention.dimension, '')}，不是{_DIMENSION_NAMES.get(m.dimension, '')}" if other else ""
         return Finding("unsourced_quantity", m.start, m.end, m.text, f"“{m.text}”不在所引条款或测算中{where}{hint}")
     if m.dimension == "money":
@@ -444,6 +455,10 @@ def _check_phrases(text: str, sources: Sources, reference: Answer | None) -> lis
             out.append(Finding("contradiction", m.start(), m.end(), m.group(), "所引条款或测算有上限，不能说不设上限或全额补助"))
     for m in _CONTRA_PROMISE.finditer(text):
         out.append(Finding("contradiction", m.start(), m.end(), m.group(), "金额须经责任单位审核确定，不能承诺一定获得"))
+    for name in sorted(sources.all_departments - sources.departments, key=len, reverse=True):
+        if name in text and not any(name in d for d in sources.departments) and (reference is None or name not in reference.answer):
+            i = text.index(name)
+            out.append(Finding("unsourced_department", i, i + len(name), name, f"所引条款的责任单位中没有“{name}”"))
     draft = any(_DRAFT_WORDS.search(t) for t in (*sources.texts, *(reference.notes if reference else ()), reference.answer if reference else ""))
     if draft:
         for m in _CONTRA_IN_FORCE.finditer(text):
@@ -452,12 +467,16 @@ def _check_phrases(text: str, sources: Sources, reference: Answer | None) -> lis
 
 
 def _quoted_masked(reference: Answer) -> str:
-    """The reference text without verbatim clause quotes (those stay in the citations) and ids."""
+    """The reference text without its clarifying questions and, when the answer says more than
+    the clauses, without verbatim clause quotes (those stay in the citation cards)."""
     text = reference.answer
-    for quoted in [c.text for c in reference.citations] + list(reference.asks):
-        if quoted and quoted in text:
-            text = text.replace(quoted, "\x00" * len(quoted))
-    return text
+    for quoted in reference.asks:
+        text = text.replace(quoted, "\x00" * len(quoted))
+    unquoted = text
+    for c in reference.citations:
+        if c.text:
+            unquoted = unquoted.replace(c.text, "\x00" * len(c.text))
+    return unquoted if find_quantities(mask(unquoted, _ID_REF)) else text
 
 
 def _check_kept(text: str, reference: Answer) -> list[Finding]:
@@ -483,6 +502,15 @@ def _check_kept(text: str, reference: Answer) -> list[Finding]:
             if not any(x.total and x.mention.value == c.mention.value for x in claims):
                 out.append(Finding("total_dropped", len(text), len(text), "", f"参考回答中的合计{c.mention.text}被删掉了"))
             break
+    for q, word, cue in (("per_year", "每年/年度", _PER_YEAR), ("cumulative", "累计", _CUMULATIVE)):
+        for value in {c.mention.value for c in ref_claims if q in c.qualifiers and c.mention.dimension == "money"}:
+            places = [c for c in claims if c.mention.dimension == "money" and c.mention.value == value]
+            # a cap or payout carries its scope next to it (同一主体年度…最高); a threshold or a base
+            # names its measure anywhere in the sentence (年度数据交易额99万元，未达100万元)
+            if places and not any(q in c.qualifiers or (c.role in (THRESHOLD, BASE, UNKNOWN)
+                                                        and cue.search(_sentence_of(text, c.mention.start))) for c in places):
+                p = places[0].mention
+                out.append(Finding("qualifier_dropped", p.start, p.end, p.text, f"参考回答中{p.text}带有“{word}”，这里被删掉了"))
     out += _check_upper_bounds(text, ref_text, claims)
     for name, said, kept in _CAVEATS:
         if said.search(ref_text) and not kept.search(text):
@@ -560,7 +588,7 @@ def _check_conditions(text: str, reference: Answer, complete: bool) -> list[Find
 def _question_kept(ask: str, text: str) -> bool:
     keys = [k for k in _ASK_NOISE.split(ask) if len(k) >= 2]
     for s, e in sentences(text):
-        sentence = text[s:e]
+        sentence = re.sub(r"[？?]\s*待确认", "", text[s:e])
         if _QUESTION.search(sentence) and all(k in sentence or (len(k) >= 4 and k[:-1] in sentence) for k in keys):
             return True
     return False
@@ -571,8 +599,6 @@ def _question_kept(ask: str, text: str) -> bool:
 
 def drop_unverified_lines(answer: Answer, sources: Sources, note_sources: Sources) -> Answer:
     """The deterministic answer without any line (or note) that has a finding against its sources."""
-    from dataclasses import replace
-
     kept = [line for line in answer.answer.split("\n") if not verify(line, sources, complete=False)]
     notes = tuple(n for n in answer.notes if not [f for f in verify(n, note_sources, complete=False) if f.kind != "contradiction"])
     return replace(answer, answer="\n".join(kept), notes=notes)

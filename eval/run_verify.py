@@ -1,0 +1,129 @@
+"""The verifier against a frozen corpus of rewrites: unfaithful ones must be rejected, faithful ones kept.
+
+    .venv/bin/python eval/run_verify.py [--out docs/benchmarks.md] [--show]
+
+``eval/verify/references.json`` holds reference answers as ``Answer`` dicts (the engine's
+answers of 2026-11 and a few in the bottom-line-first shape), frozen so that the corpus
+does not move when the engine's wording does. ``eval/verify/rewrites.json`` holds rewrites
+of them: ``reject`` ones (each must get a finding of one of its ``expect`` kinds) and
+``accept`` ones (faithful paraphrases: reordered, reworded, merged, Chinese numerals; no
+finding allowed). A rewrite is given as ``lines``, or as ``replace``/``append``/``prepend``
+edits of its reference's text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from eval.metrics import percentile  # noqa: E402
+
+HERE = ROOT / "eval" / "verify"
+
+
+def answer_from_dict(d: dict):
+    from assistant.types import Answer, Calculation, Citation, Condition
+
+    text = "\n".join(d["lines"]) if "lines" in d else d["answer"]
+    return Answer(d["question"], text, d["refused"],
+                  tuple(Citation(c["clause_id"], c["article"], c["text"], tuple(c["departments"])) for c in d["citations"]),
+                  tuple(Calculation(c["rule_id"], c["clause_id"], c["inputs"], c["formula"], c["amount_yuan"], c["capped"],
+                                    c["eligible"], c["reason"], c["is_upper_bound"]) for c in d["calculations"]),
+                  d["total_yuan"], tuple(Condition(c["clause_id"], c["condition"], c["status"]) for c in d["conditions"]),
+                  tuple(d["notes"]), asks=tuple(d["asks"]))
+
+
+def load_references() -> dict:
+    return {k: answer_from_dict(v) for k, v in json.loads((HERE / "references.json").read_text(encoding="utf-8")).items()}
+
+
+def load_rewrites() -> list[dict]:
+    return json.loads((HERE / "rewrites.json").read_text(encoding="utf-8"))
+
+
+def rewrite_text(case: dict, reference) -> str:
+    if "lines" in case:
+        return "\n".join(case["lines"])
+    text = reference.answer
+    for old, new in case.get("replace", []):
+        assert old in text, (case["id"], old)
+        text = text.replace(old, new)
+    if case.get("prepend"):
+        text = "\n".join(case["prepend"]) + "\n" + text
+    if case.get("append"):
+        text = text + "\n" + "\n".join(case["append"])
+    return text
+
+
+def check(case: dict, references: dict, corpus):
+    """(findings, passed) for one rewrite."""
+    from assistant.verify import sources_for, verify
+
+    reference = references[case["ref"]]
+    sources = sources_for(reference, known={c.id for c in corpus.clauses}, all_departments=corpus.departments)
+    findings = verify(rewrite_text(case, reference), sources, reference=reference)
+    if case["verdict"] == "reject":
+        return findings, any(f.kind in case["expect"] for f in findings)
+    return findings, not findings
+
+
+def evaluate(corpus) -> tuple[dict, list[dict]]:
+    references, cases = load_references(), load_rewrites()
+    rows, times = [], []
+    for case in cases:
+        t = time.perf_counter()
+        findings, passed = check(case, references, corpus)
+        times.append((time.perf_counter() - t) * 1000)
+        rows.append({"id": case["id"], "verdict": case["verdict"], "passed": passed, "rejected": bool(findings),
+                     "findings": [f.to_dict() for f in findings]})
+    bad = [r for r in rows if r["verdict"] == "reject"]
+    good = [r for r in rows if r["verdict"] == "accept"]
+    metrics = {
+        "references": len(references),
+        "bad": len(bad), "bad_rejected": sum(r["rejected"] for r in bad), "bad_rejected_for_the_right_reason": sum(r["passed"] for r in bad),
+        "faithful": len(good), "false_rejections": sum(r["rejected"] for r in good),
+        "ms_p50": percentile(times, 50), "ms_p95": percentile(times, 95),
+    }
+    return metrics, rows
+
+
+def render(m: dict) -> str:
+    return "\n".join([
+        f"Rewrite corpus (`eval/verify/`): {m['bad']} unfaithful and {m['faithful']} faithful rewrites of {m['references']} frozen reference answers.",
+        "", "| metric | value |", "|---|---|",
+        f"| unfaithful rewrites rejected | {m['bad_rejected']}/{m['bad']} ({m['bad_rejected'] / m['bad']:.0%}) |",
+        f"| … with a finding of the expected kind | {m['bad_rejected_for_the_right_reason']}/{m['bad']} |",
+        f"| faithful paraphrases rejected (false rejections) | {m['false_rejections']}/{m['faithful']} ({m['false_rejections'] / m['faithful']:.0%}) |",
+        f"| verify() per rewrite p50 / p95 | {m['ms_p50']:.2f} ms / {m['ms_p95']:.2f} ms |",
+    ])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--show", action="store_true", help="print every rewrite's findings")
+    args = ap.parse_args(argv)
+    from assistant.corpus import load_corpus
+    from assistant.settings import load_settings
+
+    metrics, rows = evaluate(load_corpus(load_settings().corpus_dir))
+    text = render(metrics)
+    print(text)
+    for r in rows:
+        if args.show or not r["passed"]:
+            print(json.dumps(r, ensure_ascii=False))
+    if args.out:
+        from eval.run_retrieval import write_section
+
+        write_section(args.out, "verify", text)
+    return 0 if all(r["passed"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
