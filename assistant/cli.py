@@ -230,11 +230,13 @@ def search(
 
 
 def _engine(settings, quiet: bool = False):
+    """The answer pipeline and, when an LLM is configured, the polish applied to its answers (the edge)."""
     from assistant.answer import Engine
-    from assistant.bootstrap import open_llm, open_retriever
+    from assistant.bootstrap import open_polisher, open_retriever
 
     retriever, _ = open_retriever(settings, quiet=quiet)
-    return Engine(retriever.corpus, retriever, llm=open_llm(settings))
+    polisher = open_polisher(settings, retriever.corpus)
+    return Engine(retriever.corpus, retriever), (polisher.polish if polisher else (lambda a: a))
 
 
 def print_answer(answer) -> None:
@@ -276,8 +278,8 @@ def ask(
             from assistant.errors import EmptyQueryError
 
             raise EmptyQueryError()
-        engine = _engine(settings, quiet=as_json)
-        answer = ask_fn(question, engine, Conversation())
+        engine, polish = _engine(settings, quiet=as_json)
+        answer = polish(ask_fn(question, engine, Conversation()))
     except PolicyError as err:
         _fail(err)
         return
@@ -303,7 +305,7 @@ def _ask_batch(settings, source: str) -> None:
 
             raise PE(f"无法读取文件 {source}：{exc.strerror}") from None
         lines = data.decode("utf-8", errors="replace").splitlines()
-    engine = _engine(settings, quiet=True)
+    engine, polish = _engine(settings, quiet=True)
     conversations: dict[str, Conversation] = {}
     for no, line in enumerate(lines, start=1):
         if not line.strip():
@@ -324,7 +326,7 @@ def _ask_batch(settings, source: str) -> None:
             else:
                 q = stripped
             conv = conversations.setdefault(conv_id, Conversation(id=conv_id)) if conv_id else Conversation()
-            answer = ask_fn(q, engine, conv)
+            answer = polish(ask_fn(q, engine, conv))
             typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         except PolicyError as err:
             typer.echo(json.dumps({"line": no, "error": err.message}, ensure_ascii=False))
