@@ -230,13 +230,19 @@ def search(
 
 
 def _engine(settings, quiet: bool = False):
-    """The answer pipeline and, when an LLM is configured, the polish applied to its answers (the edge)."""
     from assistant.answer import Engine
-    from assistant.bootstrap import open_polisher, open_retriever
+    from assistant.bootstrap import open_retriever
 
     retriever, _ = open_retriever(settings, quiet=quiet)
-    polisher = open_polisher(settings, retriever.corpus)
-    return Engine(retriever.corpus, retriever), (polisher.polish if polisher else (lambda a: a))
+    return Engine(retriever.corpus, retriever)
+
+
+def _polish(settings, engine):
+    """The optional LLM polish, applied here at the edge to finished answers (identity when not configured)."""
+    from assistant.bootstrap import open_polisher
+
+    polisher = open_polisher(settings, engine.corpus)
+    return polisher.polish if polisher else (lambda answer: answer)
 
 
 def print_answer(answer) -> None:
@@ -278,8 +284,8 @@ def ask(
             from assistant.errors import EmptyQueryError
 
             raise EmptyQueryError()
-        engine, polish = _engine(settings, quiet=as_json)
-        answer = polish(ask_fn(question, engine, Conversation()))
+        engine = _engine(settings, quiet=as_json)
+        answer = _polish(settings, engine)(ask_fn(question, engine, Conversation()))
     except PolicyError as err:
         _fail(err)
         return
@@ -305,7 +311,8 @@ def _ask_batch(settings, source: str) -> None:
 
             raise PE(f"无法读取文件 {source}：{exc.strerror}") from None
         lines = data.decode("utf-8", errors="replace").splitlines()
-    engine, polish = _engine(settings, quiet=True)
+    engine = _engine(settings, quiet=True)
+    polish = _polish(settings, engine)
     conversations: dict[str, Conversation] = {}
     for no, line in enumerate(lines, start=1):
         if not line.strip():
