@@ -25,6 +25,7 @@ class Script:
     first_byte_delay: float = 0.0
     forever: bool = False
     status: int = 200
+    parts: list = field(default_factory=list)  # [(text, seconds to wait after it)]: overrides reply/chunk_chars/delay
 
 
 @dataclass
@@ -120,9 +121,11 @@ def _handler(owner: ScriptedLLM):
             self.send_header("connection", "close")
             self.end_headers()
             n = max(1, script.chunk_chars)
-            for i in range(0, len(text), n):
-                self._event(text[i:i + n])
-                time.sleep(script.delay)
+            parts = [(p.replace("{DRAFT}", draft), wait) for p, wait in script.parts] or \
+                [(text[i:i + n], script.delay) for i in range(0, len(text), n)]
+            for piece, wait in parts:
+                self._event(piece)
+                time.sleep(wait)
             while script.forever and not owner._stop.is_set():
                 self._event("继续")
                 time.sleep(max(script.delay, 0.02))
