@@ -151,8 +151,10 @@ class Polisher:
                 if findings:
                     yield _fallback(answer, "rejected", findings)
                     return
+                grew = text[:upto].strip() != shown.strip()
                 shown = text[:upto]
-                yield shown.strip()
+                if grew:
+                    yield shown.strip()
         except (DeadlineExceeded, Cancelled) as exc:
             yield _fallback(answer, "timeout" if isinstance(exc, DeadlineExceeded) else "error")
             return

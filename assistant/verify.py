@@ -54,6 +54,7 @@ KINDS = {
     "unsourced_department": "责任单位不是所引条款写明的",
     "contradiction": "与来源矛盾（如来源有上限却说不设上限）",
     "prompt_echo": "回答里混入了提示词",
+    "too_long": "改写比参考回答长得多（只应改措辞和顺序）",
     "empty": "回答为空",
 }
 
@@ -126,8 +127,10 @@ class Claim:
     direction: str = ""  # "up" (以上, 达, 超过) | "down" (以下, 最高, 不超过) | ""
     qualifiers: frozenset[str] = frozenset()  # "per_year", "cumulative"
     ids: tuple[str, ...] = ()  # the clause ids it is cited with (locality); () = none nearby
+    sentence_ids: tuple[str, ...] = ()  # all ids of its sentence (a summary sentence cites every measure)
     origin: str | None = None  # for sources: clause id it comes from; None = answer-wide (total, notes, asks)
     from_reference: bool = False
+    sentence: str = field(default="", compare=False)  # the sentence it stands in
 
 
 def read_claims(text: str, *, origin: str | None = None) -> list[Claim]:
@@ -157,7 +160,9 @@ def _read_claims(text: str, origin: str | None) -> tuple[Claim, ...]:
             quals.add("per_year")
         if _CUMULATIVE.search(segment_before):
             quals.add("cumulative")
-        out.append(Claim(m, role, bool(_TOTAL.search(before)), direction, frozenset(quals), locality(m.start), origin))
+        ids, sentence_ids = locality(m.start)
+        out.append(Claim(m, role, bool(_TOTAL.search(before)), direction, frozenset(quals), ids, sentence_ids, origin,
+                         sentence=_sentence_of(masked, m.start)))
         prev_end = m.end
     return tuple(out)
 
@@ -214,10 +219,11 @@ def _localities(text: str, refs: list[IdRef]):
     else of its sentence, else of its line. ``[3.4] 算力券…`` puts ids before, ``算力券… [3.4]`` after."""
     spans = sentences(text)
 
-    def at(pos: int) -> tuple[str, ...]:
+    def at(pos: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         s, e = next(((s, e) for s, e in spans if s <= pos < e), (0, len(text)))
         inside = [r for r in refs if s <= r.start < e]
         if inside:
+            every = tuple(i for r in inside for i in r.ids)
             lead = text[s:inside[0].start]
             ids_first = not re.search(r"\d", lead) and len(lead.strip()) <= 24
             if ids_first:
@@ -225,7 +231,7 @@ def _localities(text: str, refs: list[IdRef]):
                 piece = own[-1:] if own else inside[:1]
             else:
                 piece = [r for r in inside if r.start >= pos][:1] or inside[-1:]
-            return tuple(i for r in piece for i in r.ids)
+            return tuple(i for r in piece for i in r.ids), every
         ls = text.rfind("\n", 0, pos) + 1
         while True:
             le = text.find("\n", ls)
@@ -233,7 +239,7 @@ def _localities(text: str, refs: list[IdRef]):
             ids = tuple(i for r in refs if ls <= r.start < le for i in r.ids)
             indented = text[ls:ls + 1].isspace()
             if ids or not indented or ls == 0:
-                return ids
+                return ids, ids
             ls = text.rfind("\n", 0, ls - 1) + 1  # an indented line belongs to the item above it
 
     return at
@@ -259,7 +265,7 @@ class Sources:
 
     def with_reference(self, reference: Answer) -> "Sources":
         """The reference answer's own text becomes an answer-wide source too."""
-        extra = tuple(Claim(c.mention, c.role, c.total, c.direction, c.qualifiers, (), None, True)
+        extra = tuple(Claim(c.mention, c.role, c.total, c.direction, c.qualifiers, (), (), None, True)
                       for c in read_claims(reference.answer))
         return replace(self, claims=self.claims + extra)
 
@@ -291,11 +297,11 @@ def sources_for(answer: Answer, *, known: Iterable[str] | None = None, retrieved
 
 def _money_claim(yuan, role: str, origin: str | None, total: bool = False) -> Claim:
     text = format_yuan(yuan)
-    return Claim(QuantityMention(0, 0, text, Decimal(yuan), "money"), role, total, "", frozenset(), (), origin)
+    return Claim(QuantityMention(0, 0, text, Decimal(yuan), "money"), role, total, "", frozenset(), (), (), origin)
 
 
 def _calculation_claims(calc: Calculation) -> list[Claim]:
-    out = [Claim(c.mention, c.role, c.total, c.direction, c.qualifiers, (), calc.clause_id)
+    out = [Claim(c.mention, c.role, c.total, c.direction, c.qualifiers, origin=calc.clause_id)
            for c in read_claims(f"{calc.formula}。{calc.reason}")]
     for key, value in calc.inputs.items():
         for v in value if isinstance(value, list) else [value]:
@@ -313,8 +319,10 @@ def _calculation_claims(calc: Calculation) -> list[Claim]:
 
 # ---------------------------------------------------------------- verify
 
-_ECHO = re.compile(r"请输出润色后的回答|润色后的回答[:：]|草稿回答[:：]|用户问题[:：]|你是政策咨询助手|润色器|严格要求[:：]|"
+# the prompt's own words: an answer about a policy never talks about 润色, 草稿 or 用户问题
+_ECHO = re.compile(r"请输出润色后的回答|润色后的回答[:：]?|草稿回答[:：]?|用户问题[:：]?|你是政策咨询助手|润色器|润色|草稿|提示词|严格要求[:：]|"
                    r"不得增加、删除或修改任何数字")
+MAX_GROWTH = 2.0  # a rewrite rewords; one more than twice as long as the draft (plus a greeting) is padding
 _CONTRA_CAP = re.compile(r"不设(?:置)?(?:上限|封顶|限额)|没有(?:上限|限额|封顶)|无上限|不受上限|上不封顶|不封顶|不限额|全额(?:补助|补贴|报销|支持|返还)|"
                          r"(?:补|报销|承担)全部(?:费用)?")
 _CONTRA_PROMISE = re.compile(r"(?:保证|一定|必定|肯定|确保|百分百|稳)(?:能|可以|可|会)?(?:获得|拿到|获批|通过|到手)|无需(?:评审|审核|申请|审批)|不用(?:评审|审核)|"
@@ -324,7 +332,7 @@ _DRAFT_WORDS = re.compile(r"征求意见稿|草案|尚未(?:确定|正式)|未�
 _UPPER_MARK = re.compile(rf"{re.escape(phrases.UPPER_BOUND)}|[（(]\s*(?:为可获得的)?上限[^）)]{{0,20}}[）)]|为可获得的上限")
 _UPPER_WORDS = re.compile(r"上限|最高|最多|至多|封顶|不超过|以内|顶格|为限|封顶")
 _CAVEATS = (  # (name shown in findings, where the reference says it, how a rewrite may say it)
-    ("待评审", re.compile(r"评审|审核"), re.compile(r"评审|审核|核定|审定|认定|以.{0,12}为准")),
+    ("待评审", re.compile(r"评审|审核"), re.compile(r"评审|审核|核定|审定|认定|评定|以.{0,12}为准|(?:由|经).{0,16}确定")),
     ("征求意见稿", _DRAFT_WORDS, re.compile(r"征求意见稿|草案|尚未(?:确定|正式)|未正式|以正式(?:发布|文件)")),
     ("施行日期/有效期", re.compile(r"施行|有效期"), re.compile(r"施行|生效|有效期|实施")),
     ("就高不重复", re.compile(r"就高不重复"), re.compile(r"就高不重复|不重复(?:享受|支持|补助|奖励)|择高|从高")),
@@ -332,7 +340,7 @@ _CAVEATS = (  # (name shown in findings, where the reference says it, how a rewr
 _NOT_MET = re.compile(r"✗|✘|❌|不满足|未满足|不符合|未达到|未达|达不到|不具备|不属于")
 _MET = re.compile(r"✓|✔|√|已满足|满足|符合|已达到")
 _UNKNOWN = re.compile(r"？\s*待确认|待确认|需确认|需要确认|有待确认|尚待确认|未确认|待核实|尚不确定|不确定|待定|是否")
-_QUESTION = re.compile(r"[？?]|吗|是否|请告诉|请提供|请问|告知|多少")
+_QUESTION = re.compile(r"[？?]|吗|是否|告诉|提供|请问|告知|多少")
 _ASK_NOISE = re.compile(r"请问|贵单位|贵公司|您|是否|属于|如需测算金额|请告诉我|是多少|获评的是|还是|（如“[^”]*”）|\(如\"[^\"]*\"\)|[，。？?！、：:“”\"（）()]")
 
 
@@ -358,6 +366,10 @@ def verify(answer: Answer | str, sources: Sources, reference: Answer | None = No
     findings += _check_quantities(text, sources)
     findings += _check_phrases(text, sources, reference)
     if reference is not None:
+        limit = int(MAX_GROWTH * len(reference.answer)) + 60
+        if len(text.strip()) > limit:
+            findings.append(Finding("too_long", limit, len(text), text[limit:limit + 20],
+                                    f"改写有{len(text.strip())}字，参考回答只有{len(reference.answer)}字：只应改措辞和顺序"))
         findings += _check_conditions(text, reference, complete)
         if complete:
             findings += _check_kept(text, reference)
@@ -401,8 +413,15 @@ def _check_quantities(text: str, sources: Sources) -> list[Finding]:
 def _candidates(claim: Claim, sources: Sources) -> list[Claim]:
     """Source claims in reach: of the clauses cited next to it, or answer-wide ones."""
     if claim.ids:
-        return [s for s in sources.claims if (s.origin is None and not s.from_reference and not s.total) or s.origin in claim.ids]
+        summary = _summarises(claim, sources)  # "可申请约40万元：算力券…[3.4]，模型券…[6.3]" may state the total
+        return [s for s in sources.claims if (s.origin is None and not s.from_reference and (summary or not s.total)) or s.origin in claim.ids]
     return list(sources.claims)
+
+
+def _summarises(claim: Claim, sources: Sources) -> bool:
+    """Its sentence names no clause, or every clause that was calculated."""
+    calculated = {c.clause_id for c in sources.calculations}
+    return not claim.sentence_ids or bool(calculated) and calculated <= set(claim.sentence_ids)
 
 
 def _match(claim: Claim, sources: Sources) -> Finding | None:
@@ -431,10 +450,14 @@ def _match(claim: Claim, sources: Sources) -> Finding | None:
         if claim.direction and directed and all(s.direction != claim.direction for s in directed):
             return Finding("direction_flipped", m.start, m.end, m.text,
                            f"来源中的{m.text}是{'下限（以上）' if directed[0].direction == 'up' else '上限（以下）'}，这里方向相反{where}")
-    for q, word in (("per_year", "每年/年度"), ("cumulative", "累计")) if m.dimension == "money" else ():
-        if all(q in s.qualifiers for s in same) and q not in claim.qualifiers:
+    # a cap or an amount carries its scope next to it (同一主体年度…最高, 每年2000万元); a threshold or a
+    # base names its measure anywhere in the sentence (年度数据交易额300万元，已达到100万元的门槛)
+    amount_like = claim.role in (CAP, PAYOUT, INTERMEDIATE)
+    for q, word, cue in (("per_year", "每年/年度", _PER_YEAR), ("cumulative", "累计", _CUMULATIVE)) if m.dimension == "money" else ():
+        said = q in claim.qualifiers or (not amount_like and bool(cue.search(claim.sentence)))
+        if all(q in s.qualifiers for s in same) and not said:
             return Finding("qualifier_dropped", m.start, m.end, m.text, f"来源中的{m.text}带有“{word}”，这里被删掉了{where}")
-        if not any(q in s.qualifiers for s in same) and q in claim.qualifiers:
+        if amount_like and not any(q in s.qualifiers for s in same) and q in claim.qualifiers:
             return Finding("qualifier_added", m.start, m.end, m.text, f"来源中的{m.text}没有“{word}”，这里加上了{where}")
     return None
 
@@ -497,9 +520,11 @@ def _check_kept(text: str, reference: Answer) -> list[Finding]:
         seen.add(key)
         if key not in have:
             out.append(Finding("quantity_dropped", len(text), len(text), "", f"参考回答中的“{c.mention.text}”被删掉或改动了"))
+    calculated = {c.clause_id for c in reference.calculations}
     for c in ref_claims:
         if c.total and c.mention.dimension == "money":
-            if not any(x.total and x.mention.value == c.mention.value for x in claims):
+            if not any(x.mention.value == c.mention.value and (x.total or (x.role in (PAYOUT, UNKNOWN, CAP) and x.sentence_ids
+                                                                           and calculated <= set(x.sentence_ids))) for x in claims):
                 out.append(Finding("total_dropped", len(text), len(text), "", f"参考回答中的合计{c.mention.text}被删掉了"))
             break
     for q, word, cue in (("per_year", "每年/年度", _PER_YEAR), ("cumulative", "累计", _CUMULATIVE)):

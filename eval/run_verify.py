@@ -1,6 +1,6 @@
 """The verifier against a frozen corpus of rewrites: unfaithful ones must be rejected, faithful ones kept.
 
-    .venv/bin/python eval/run_verify.py [--out docs/benchmarks.md] [--show]
+    .venv/bin/python eval/run_verify.py [--out docs/benchmarks.md] [--show] [--llm-url URL --llm-model NAME]
 
 ``eval/verify/references.json`` holds reference answers as ``Answer`` dicts (the engine's
 answers of 2026-11 and a few in the bottom-line-first shape), frozen so that the corpus
@@ -93,6 +93,60 @@ def evaluate(corpus) -> tuple[dict, list[dict]]:
     return metrics, rows
 
 
+def pipeline_overhead(engine, questions: list[str]) -> dict:
+    """Time spent in the pipeline's own verification (``answer.verify``) per answer, and per whole answer."""
+    import assistant.answer as pipeline
+    from assistant.answer import Conversation, ask
+
+    spent: list[float] = []
+    real = pipeline.verify
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent.append((time.perf_counter() - t) * 1000)
+
+    pipeline.verify = timed
+    try:
+        totals = []
+        for q in questions:
+            t = time.perf_counter()
+            ask(q, engine, Conversation())
+            totals.append((time.perf_counter() - t) * 1000)
+    finally:
+        pipeline.verify = real
+    return {"verify_ms_p50": percentile(spent, 50), "verify_ms_p95": percentile(spent, 95),
+            "answer_ms_p50": percentile(totals, 50), "answer_ms_p95": percentile(totals, 95), "answers": len(totals)}
+
+
+class InstantGenerator:
+    """Streams the draft back in 6-character pieces with no delay: what is left is the polisher's own cost."""
+
+    def stream(self, messages, *, max_tokens, deadline, cancel=None):
+        draft = messages[-1]["content"].split("草稿回答：\n", 1)[1].rsplit("\n\n请输出", 1)[0]
+        for i in range(0, len(draft), 6):
+            yield draft[i:i + 6]
+
+
+def polish_overhead(generator, references: dict, rounds: int = 5) -> dict:
+    """Wall time of ``Polisher.polish`` per reference answer, and how the outcomes fell."""
+    from dataclasses import replace as with_
+
+    from assistant.polish import Polisher
+
+    p = Polisher(generator, 120.0)
+    times, outcomes = [], {}
+    for i in range(rounds):
+        for key, ref in references.items():
+            t = time.perf_counter()
+            out = p.polish(with_(ref, conversation_id=f"{key}-{i}"))
+            times.append((time.perf_counter() - t) * 1000)
+            outcomes[out.llm] = outcomes.get(out.llm, 0) + 1
+    return {"ms_p50": percentile(times, 50), "ms_p95": percentile(times, 95), "outcomes": outcomes, "n": len(times)}
+
+
 def render(m: dict) -> str:
     return "\n".join([
         f"Rewrite corpus (`eval/verify/`): {m['bad']} unfaithful and {m['faithful']} faithful rewrites of {m['references']} frozen reference answers.",
@@ -101,18 +155,49 @@ def render(m: dict) -> str:
         f"| … with a finding of the expected kind | {m['bad_rejected_for_the_right_reason']}/{m['bad']} |",
         f"| faithful paraphrases rejected (false rejections) | {m['false_rejections']}/{m['faithful']} ({m['false_rejections'] / m['faithful']:.0%}) |",
         f"| verify() per rewrite p50 / p95 | {m['ms_p50']:.2f} ms / {m['ms_p95']:.2f} ms |",
-    ])
+    ] + ([
+        f"| pipeline: answer.verify per answer p50 / p95 ({m['pipeline']['answers']} gold questions) | "
+        f"{m['pipeline']['verify_ms_p50']:.2f} ms / {m['pipeline']['verify_ms_p95']:.2f} ms "
+        f"(whole answer {m['pipeline']['answer_ms_p50']:.1f} ms / {m['pipeline']['answer_ms_p95']:.1f} ms) |",
+        f"| polish with an instant generator (the polisher's own cost: sentence-by-sentence and whole check) p50 / p95 | "
+        f"{m['instant']['ms_p50']:.2f} ms / {m['instant']['ms_p95']:.2f} ms |",
+    ] if "pipeline" in m else []) + ([
+        f"| polish with {m['real']['model']} on a real OpenAI-compatible server, p50 / p95 | "
+        f"{m['real']['ms_p50'] / 1000:.1f} s / {m['real']['ms_p95'] / 1000:.1f} s (outcomes: {m['real']['outcomes']}) |",
+    ] if "real" in m else []))
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path)
     ap.add_argument("--show", action="store_true", help="print every rewrite's findings")
+    ap.add_argument("--no-latency", action="store_true", help="skip the pipeline and polish timings (they build an index)")
+    ap.add_argument("--llm-url", help="also time the polish against this OpenAI-compatible server (…/v1)")
+    ap.add_argument("--llm-model", default="default", help="model name for --llm-url")
     args = ap.parse_args(argv)
+    import tempfile
+
+    from assistant.answer import Engine
+    from assistant.bootstrap import open_retriever
     from assistant.corpus import load_corpus
     from assistant.settings import load_settings
 
-    metrics, rows = evaluate(load_corpus(load_settings().corpus_dir))
+    corpus = load_corpus(load_settings().corpus_dir)
+    metrics, rows = evaluate(corpus)
+    if not args.no_latency:
+        from eval.run_answers import load_cases
+
+        with tempfile.TemporaryDirectory() as tmp:
+            retriever, _ = open_retriever(load_settings(index_dir=Path(tmp)), quiet=True)
+            questions = [c["turns"][0] for c in load_cases()]
+            metrics["pipeline"] = pipeline_overhead(Engine(retriever.corpus, retriever), questions)
+        metrics["instant"] = polish_overhead(InstantGenerator(), load_references())
+    if args.llm_url:
+        from assistant.llm import OpenAICompatible
+
+        refs = load_references()
+        sample = {k: refs[k] for k in ("department", "dates", "opc", "data_trade", "two_measures")}
+        metrics["real"] = dict(polish_overhead(OpenAICompatible(args.llm_url, args.llm_model), sample, rounds=1), model=args.llm_model)
     text = render(metrics)
     print(text)
     for r in rows:
