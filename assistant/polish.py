@@ -30,7 +30,7 @@ from typing import Iterable, Iterator, Protocol
 from assistant import phrases
 from assistant.errors import Cancelled, DeadlineExceeded
 from assistant.types import Answer, Finding
-from assistant.verify import Sources, sources_for, verify
+from assistant.verify import MARK_AFTER_QUESTION_MARK, Sources, sources_for, verify
 
 MIN_TOKENS, MAX_TOKENS = 128, 2048
 _CANCEL_WAIT_S = 1.0  # how long a new request waits for the cancelled one of its conversation to let go
@@ -78,11 +78,11 @@ def strip_echo(text: str) -> str:
     return _TRAILING_ECHO.sub("", strip_leading_echo(text)[0]).strip()
 
 
-_DONE_SENTENCE = re.compile(r"[。！!；;\n]|[？?](?!\s*待确认)")
+_DONE_SENTENCE = re.compile(rf"[。！!；;\n]|[？?](?!{MARK_AFTER_QUESTION_MARK})")
 
 
 def _complete_upto(text: str) -> int:
-    """End of the last complete sentence; a final "？" waits (it may be "？待确认")."""
+    """End of the last complete sentence; a final "？" waits (it may be "？待确认", a status mark)."""
     end = 0
     for m in _DONE_SENTENCE.finditer(text):
         if m.group() in "？?" and m.end() == len(text.rstrip()):

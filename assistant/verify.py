@@ -101,7 +101,7 @@ _COMPATIBLE = {
 }
 _SEGMENT_END = "，。；;！!？?\n、,|｜·•"  # not "：": in "合计：40万元" the label is the role
 _WINDOW = 14
-_AFTER_CAP = re.compile(r"^\s*(?:的|为|作为)?\s*(?:以下|以内|之内|封顶|为限|顶格|上限|限额)")
+_AFTER_CAP = re.compile(r"^\s*(?:的|为|作为|及|或)?\s*(?:以下|以内|之内|封顶|为限|顶格|上限|限额)")
 _AFTER_THRESHOLD = re.compile(r"^\s*(?:及|或)?\s*(?:以上|起)")
 _AFTER_BASE = re.compile(r"^\s*(?:×|\*|乘以?|的\s*(?:\d|百分之))")
 _CAP = re.compile(r"最高|上限|不超过|不高于|至多|最多|封顶|顶格|以内|限额")
@@ -206,7 +206,8 @@ def _segment_end(text: str, pos: int) -> int:
     return i
 
 
-_SENTENCE = re.compile(r"(?:[^。！!？?；;\n]|[？?](?=\s*待确认))*(?:[。！!？?；;\n]+|$)")  # "（？待确认）" is a mark, not a question
+MARK_AFTER_QUESTION_MARK = r"\s*(?:待确认|需确认|已满足|不满足|未满足|满足)"  # "（？待确认）" is a status mark, not a question
+_SENTENCE = re.compile(rf"(?:[^。！!？?；;\n]|[？?](?={MARK_AFTER_QUESTION_MARK}))*(?:[。！!？?；;\n]+|$)")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -339,7 +340,7 @@ _CAVEATS = (  # (name shown in findings, where the reference says it, how a rewr
 )
 _NOT_MET = re.compile(r"✗|✘|❌|不满足|未满足|不符合|未达到|未达|达不到|不具备|不属于")
 _MET = re.compile(r"✓|✔|√|已满足|满足|符合|已达到")
-_UNKNOWN = re.compile(r"？\s*待确认|待确认|需确认|需要确认|有待确认|尚待确认|未确认|待核实|尚不确定|不确定|待定|是否")
+_UNKNOWN = re.compile(r"？\s*待确认|待确认|需确认|需要确认|有待确认|尚待确认|未确认|待核实|尚不确定|不确定|待定")
 _QUESTION = re.compile(r"[？?]|吗|是否|告诉|提供|请问|告知|多少")
 _ASK_NOISE = re.compile(r"请问|贵单位|贵公司|您|是否|属于|如需测算金额|请告诉我|是多少|获评的是|还是|（如“[^”]*”）|\(如\"[^\"]*\"\)|[，。？?！、：:“”\"（）()]")
 
@@ -575,6 +576,7 @@ def _condition_key(condition_text: str) -> str:
 
 
 def _statuses(sentence: str) -> set[str]:
+    """Every status a sentence states; "是否…？" reads as 待确认 only when nothing else is said."""
     found = set()
     if _NOT_MET.search(sentence):
         found.add("not_met")
@@ -584,6 +586,8 @@ def _statuses(sentence: str) -> set[str]:
         rest = mask(rest, _UNKNOWN)
     if _MET.search(rest):
         found.add("met")
+    if not found and "是否" in sentence:
+        found.add("unknown")
     return found
 
 
@@ -600,7 +604,7 @@ def _check_conditions(text: str, reference: Answer, complete: bool) -> list[Find
         for s, e in sentences(text):
             if key in text[s:e]:
                 stated.append((s, e, _statuses(text[s:e])))
-        wrong = [(s, e, st) for s, e, st in stated if st and cond.status not in st]
+        wrong = [(s, e, st) for s, e, st in stated if st - {cond.status}]
         if wrong:
             s, e, st = wrong[0]
             out.append(Finding("condition_changed", s, e, text[s:e].strip(),

@@ -73,6 +73,42 @@ def check(case: dict, references: dict, corpus):
     return findings, not findings
 
 
+def mutations(text: str) -> list[tuple[str, str]]:
+    """Small unfaithful edits of a faithful text, each of which must be rejected: an amount ×10, a rate
+    changed, 以上 → 以下, a status flipped, a citation removed, a reward added."""
+    from assistant.amounts import find_quantities, format_yuan
+    from assistant.verify import find_ids
+
+    out = []
+    money = [m for m in find_quantities(text) if m.dimension == "money" and m.value > 0]
+    if money:
+        m = money[0]
+        out.append(("amount x10", text[:m.start] + format_yuan(m.value * 10) + text[m.end:]))
+    pct = [m for m in find_quantities(text) if m.dimension == "percent"]
+    if pct:
+        m = pct[0]
+        out.append(("rate changed", text[:m.start] + f"{int(m.value * 100) + 10}%" + text[m.end:]))
+    import re
+
+    if re.search(r"(?<=[元%％年])(?:及)?以上", text):
+        out.append(("以上 → 以下", re.sub(r"(?<=[元%％年])((?:及)?)以上", r"\1以下", text, count=1)))
+    for a, b in (("✓", "✗"), ("已满足", "不满足"), ("不满足", "已满足"), ("待确认", "已满足")):
+        if a in text:
+            out.append((f"{a} → {b}", text.replace(a, b)))
+            break
+    refs = find_ids(text)
+    if refs:
+        gone = refs[-1].ids[-1]
+        pieces, last = [], 0
+        for r in refs:
+            if gone in r.ids:
+                pieces.append(text[last:r.start])
+                last = r.end
+        out.append((f"citation [{gone}] removed", "".join(pieces) + text[last:]))
+    out.append(("reward added", text + "\n另外还可再获30万元奖励。"))
+    return out
+
+
 def evaluate(corpus) -> tuple[dict, list[dict]]:
     references, cases = load_references(), load_rewrites()
     rows, times = [], []
@@ -82,13 +118,27 @@ def evaluate(corpus) -> tuple[dict, list[dict]]:
         times.append((time.perf_counter() - t) * 1000)
         rows.append({"id": case["id"], "verdict": case["verdict"], "passed": passed, "rejected": bool(findings),
                      "findings": [f.to_dict() for f in findings]})
-    bad = [r for r in rows if r["verdict"] == "reject"]
+    from assistant.verify import sources_for, verify
+
+    mutated = []
+    for case in cases:
+        if case["verdict"] != "accept":
+            continue
+        reference = references[case["ref"]]
+        sources = sources_for(reference, known={c.id for c in corpus.clauses}, all_departments=corpus.departments)
+        for name, text in mutations(rewrite_text(case, reference)):
+            findings = verify(text, sources, reference=reference)
+            mutated.append({"id": f"{case['id']} / {name}", "verdict": "reject", "passed": bool(findings), "rejected": bool(findings),
+                            "findings": [f.to_dict() for f in findings], "mutation": True})
+    rows += mutated
+    bad = [r for r in rows if r["verdict"] == "reject" and not r.get("mutation")]
     good = [r for r in rows if r["verdict"] == "accept"]
     metrics = {
         "references": len(references),
         "bad": len(bad), "bad_rejected": sum(r["rejected"] for r in bad), "bad_rejected_for_the_right_reason": sum(r["passed"] for r in bad),
         "faithful": len(good), "false_rejections": sum(r["rejected"] for r in good),
         "ms_p50": percentile(times, 50), "ms_p95": percentile(times, 95),
+        "mutated": len(mutated), "mutated_rejected": sum(r["rejected"] for r in mutated),
     }
     return metrics, rows
 
@@ -154,6 +204,8 @@ def render(m: dict) -> str:
         f"| unfaithful rewrites rejected | {m['bad_rejected']}/{m['bad']} ({m['bad_rejected'] / m['bad']:.0%}) |",
         f"| … with a finding of the expected kind | {m['bad_rejected_for_the_right_reason']}/{m['bad']} |",
         f"| faithful paraphrases rejected (false rejections) | {m['false_rejections']}/{m['faithful']} ({m['false_rejections'] / m['faithful']:.0%}) |",
+        f"| mutated faithful paraphrases rejected (amount ×10, rate, 以上→以下, status, citation, added reward) | "
+        f"{m['mutated_rejected']}/{m['mutated']} ({m['mutated_rejected'] / m['mutated']:.0%}) |",
         f"| verify() per rewrite p50 / p95 | {m['ms_p50']:.2f} ms / {m['ms_p95']:.2f} ms |",
     ] + ([
         f"| pipeline: answer.verify per answer p50 / p95 ({m['pipeline']['answers']} gold questions) | "

@@ -35,8 +35,15 @@ def test_rewrite(case, references, corpus):
 
 
 def test_corpus_rates(corpus):
-    metrics, _ = evaluate(corpus)
+    metrics, rows = evaluate(corpus)
     assert metrics["bad_rejected"] == metrics["bad"] and metrics["false_rejections"] == 0
+
+
+def test_every_mutation_of_a_faithful_paraphrase_is_rejected(corpus):
+    """Amount ×10, rate changed, 以上→以下, status flipped, citation removed, reward added: on every faithful text."""
+    metrics, rows = evaluate(corpus)
+    assert metrics["mutated"] >= 150
+    assert [r["id"] for r in rows if r.get("mutation") and not r["rejected"]] == []
 
 
 @pytest.mark.parametrize("text,expected", [
