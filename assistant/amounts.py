@@ -22,11 +22,6 @@ MAX_INPUT_CHARS = 64
 
 _CURRENCY = re.compile(r"(人民币|rmb|cny|¥|￥)", re.IGNORECASE)
 _UNIT_SUFFIX = re.compile(r"(元整?|块钱|块|圆)$")
-_AMOUNT_IN_TEXT = re.compile(
-    rf"(?<![\d.])-?(?:\d[\d,，]*(?:\.\d+)?|[{NUMERAL_CHARS}]+)"
-    rf"(?:[{NUMERAL_CHARS}\d.]*)(?:万元|亿元|元|万|亿|块钱|块)"
-    rf"(?:[\d一二两三四五六七八九]+[千百](?:元|块)?)?"  # 15万5千
-)
 
 
 def parse_amount(text: str) -> Decimal:
@@ -91,14 +86,13 @@ def find_amounts(text: str) -> list[tuple[str, Decimal]]:
 
 
 def find_amounts_at(text: str) -> list[tuple[int, str, Decimal]]:
-    """Like ``find_amounts`` with each mention's start offset (``"1200万…200万"`` are two places)."""
-    found: list[tuple[int, str, Decimal]] = []
-    for m in _AMOUNT_IN_TEXT.finditer(text or ""):
-        try:
-            found.append((m.start(), m.group(), parse_amount(m.group())))
-        except AmountError:
-            continue
-    return found
+    """Like ``find_amounts`` with each mention's start offset (``"1200万…200万"`` are two places).
+
+    The money mentions of ``find_quantities``, without negative ones (``-50万元``) and absurd ones.
+    """
+    text = text or ""
+    return [(m.start, m.text, m.value) for m in find_quantities(text)
+            if m.dimension == "money" and 0 < m.value <= MAX_AMOUNT_YUAN and not text[:m.start].rstrip().endswith(("-", "－", "负"))]
 
 
 def to_yuan(amount: Decimal) -> int:
@@ -143,7 +137,7 @@ _QUANTITY = re.compile(
 _RANGE_JOIN = re.compile(r"\s*(?:-|－|—|–|~|～|〜|至|到)\s*")
 # Words that contain numerals but state no quantity (一次性, 进一步, 千万注意 …); ordinals (第三条).
 _IDIOMS = re.compile(r"一次性|一批|一站|一体|一线|一流|一级|一起|一并|一律|一般|一定|一些|一致|一直|一步|一方面|一旦|一同|一是|一人公司|"
-                     r"统一|同一|唯一|之一|万一|千万(?![元人])|十分|百分百(?!之)|第[\d{0}]+|周[一二三四五六日]|星期[一二三四五六日天]".format(NUMERAL_CHARS))
+                     r"统一|同一|唯一|之一|万一|(?<![{0}\d])千万(?![元人])|十分|百分百(?!之)|第[\d{0}]+|周[一二三四五六日]|星期[一二三四五六日天]".format(NUMERAL_CHARS))
 _LIST_MARK = re.compile(r"(?m)^\s*(?:\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）])")
 _MULTIPLIER = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 _DIM = {"元": "money", "块": "money", "块钱": "money", "万元": "money", "亿元": "money", "%": "percent", "％": "percent",
@@ -200,8 +194,8 @@ def _mention(m: re.Match, text: str) -> QuantityMention | None:
         value = parse_number(num.replace(",", ""))
     except ValueError:
         return None
-    if not unit and num[-1] in "万萬亿億":
-        unit = "元"  # "20万", "千亿": amounts of money in this domain
+    if not unit and any(c in "万萬亿億" for c in num):
+        unit = "元"  # "20万", "15万5千", "千亿": amounts of money in this domain
     if unit in ("万元", "亿元"):
         value *= _MULTIPLIER[unit[0]]
     dimension = _DIM.get(unit, "count" if unit else "number")
