@@ -1,4 +1,6 @@
-"""LLM polish at the edge: a scripted OpenAI-compatible server on loopback, frozen reference answers."""
+"""LLM polish at the edge: a scripted OpenAI-compatible server on loopback, frozen reference answers.
+
+Tests that talk HTTP to the scripted server are marked ``integration``; the rest use in-process fakes."""
 
 import ast
 import threading
@@ -34,6 +36,7 @@ def polisher(server, corpus):
     return Polisher(gen, 2.0, frozenset(c.id for c in corpus.clauses), frozenset(corpus.departments))
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_faithful_rewrite_is_used(polisher, server):
     server.reset(reply="您好！根据政策测算如下。\n{DRAFT}\n以上供参考。")
     a = polisher.polish(TWO)
@@ -47,6 +50,7 @@ def test_faithful_rewrite_is_used(polisher, server):
     ("【算力服务券补助】[3.4] 给予百分之百补助、不设上限。", "contradiction"),
     ("{DRAFT}\n人才新政另有支持 [talent:9.9]。", "unknown_clause"),
 ])
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_unfaithful_rewrites_are_rejected_with_findings(polisher, server, reply, kind):
     server.reset(reply=reply)
     a = polisher.polish(TWO)
@@ -59,18 +63,21 @@ def test_unfaithful_rewrites_are_rejected_with_findings(polisher, server, reply,
     assert d["llm"] == "rejected" and {"kind", "span", "text", "why"} <= set(d["llm_findings"][0])
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_total_in_chinese_numerals_that_differs_is_rejected(polisher, server):
     server.reset(reply="{DRAFT}".replace("{DRAFT}", "{DRAFT}") + "\n合计：四百万元")
     a = polisher.polish(TWO)
     assert a.llm == "rejected" and "total_mismatch" in {f.kind for f in a.llm_findings}
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_prompt_echoes_are_stripped(polisher, server):
     server.reset(reply="以下是润色后的回答：\n{DRAFT}\n请输出润色后的回答：")
     a = polisher.polish(TWO)
     assert a.llm == "used" and "润色" not in a.answer and a.answer == TWO.answer
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_a_prompt_echo_in_the_middle_is_rejected(polisher, server):
     server.reset(reply="{DRAFT}\n用户问题：能拿多少补贴？\n{DRAFT}")
     a = polisher.polish(TWO)
@@ -82,6 +89,7 @@ def test_strip_echo():
     assert strip_echo("用户问题：x\n\n草稿回答：\ny\n\n请输出润色后的回答：\n可得20万元。") == "可得20万元。"
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_max_tokens_follow_the_draft_length(polisher, server):
     short = replace(REFS["department"], conversation_id="s")
     polisher.polish(short)
@@ -91,6 +99,7 @@ def test_max_tokens_follow_the_draft_length(polisher, server):
     assert sent[0] < sent[1] <= 2048
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_deadline_holds_while_the_server_streams_forever(polisher, server):
     server.reset(reply="{DRAFT}", forever=True, delay=0.02)
     t = time.monotonic()
@@ -101,6 +110,7 @@ def test_deadline_holds_while_the_server_streams_forever(polisher, server):
     assert server.wait_idle(2.0) and server.hangups, "the server must notice that the client closed the stream"
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_deadline_holds_when_the_server_never_answers(polisher, server):
     server.reset(first_byte_delay=30)
     t = time.monotonic()
@@ -108,6 +118,7 @@ def test_deadline_holds_when_the_server_never_answers(polisher, server):
     assert a.llm == "timeout" and time.monotonic() - t < 2.5
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_deadline_holds_for_a_stream_that_trickles(polisher, server):
     server.reset(reply="{DRAFT}", chunk_chars=1, delay=0.05)  # ~500 characters at 20 a second: 25 s
     t = time.monotonic()
@@ -115,6 +126,7 @@ def test_deadline_holds_for_a_stream_that_trickles(polisher, server):
     assert a.llm == "timeout" and time.monotonic() - t < 2.5
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_a_timed_out_request_frees_a_single_slot_server(corpus):
     srv = ScriptedLLM(threaded=False).start()  # one request at a time, like llama.cpp with one slot
     try:
@@ -130,6 +142,7 @@ def test_a_timed_out_request_frees_a_single_slot_server(corpus):
         srv.stop()
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_server_errors_and_a_dead_server_fall_back(polisher, server):
     server.reset(status=500)
     assert polisher.polish(TWO).llm == "error"
@@ -138,12 +151,14 @@ def test_server_errors_and_a_dead_server_fall_back(polisher, server):
     assert a.llm == "error" and a.answer == TWO.answer and phrases.LLM_FALLBACK_NOTE in a.notes
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_refusals_never_reach_the_llm(polisher, server):
     server.reset(reply="新能源汽车补贴最高5万元 [3.4]")
     refusal = replace(TWO, answer=phrases.REFUSAL, refused=True, citations=(), calculations=(), total_yuan=None)
     assert polisher.polish(refusal).llm == "off" and server.requests == []
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_stream_yields_only_verified_sentences(polisher, server):
     good = "【算力服务券补助】[3.4] 贵单位为中小企业，✓ 已满足条件。"
     bad = "另外还可再获50万元奖励。"
@@ -155,6 +170,7 @@ def test_stream_yields_only_verified_sentences(polisher, server):
     assert items[-1].llm == "rejected" and items[-1].answer == TWO.answer
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_stream_of_a_faithful_rewrite_grows_sentence_by_sentence(polisher, server):
     server.reset(reply="{DRAFT}", chunk_chars=5)
     items = list(polisher.stream(TWO))
@@ -243,6 +259,7 @@ def test_only_the_adapter_speaks_http_to_the_llm():
     assert users == {"llm"}
 
 
+@pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_service_polishes_at_the_edge_and_reports_it_in_json(default_engine, server, tmp_path, corpus):
     from assistant.feedback import FeedbackStore
     from assistant.service import ConversationStore, Service
