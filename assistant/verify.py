@@ -387,7 +387,7 @@ def _check_ids(text: str, sources: Sources, reference: Answer | None) -> list[Fi
             span = text[ref.start:ref.end]
             if sources.known is not None and cid not in sources.known:
                 out.append(Finding("unknown_clause", ref.start, ref.end, span, f"条款 {cid} 不存在"))
-            elif cid not in sources.retrieved and cid not in sources.clauses:
+            elif cid not in sources.retrieved:
                 out.append(Finding("unretrieved_clause", ref.start, ref.end, span, f"条款 {cid} 不在本次检索到的条款中"))
             elif allowed is not None and cid not in allowed:
                 out.append(Finding("citation_added", ref.start, ref.end, span, f"参考回答没有引用条款 {cid}"))
