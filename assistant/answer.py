@@ -7,8 +7,8 @@ does not cover gets ``refused=True`` with the fixed ``phrases.REFUSAL`` sentence
 amounts. User text can never change a rate or a cap: amounts come only from
 ``calculator`` over rules parsed from clause text.
 
-``Engine`` only holds the pieces (corpus, retriever, optional LLM); the steps are plain
-functions so each can be tested alone.
+``Engine`` only holds the pieces (corpus, retriever); the steps are plain functions so each
+can be tested alone. The optional LLM polish is applied at the edge (``polish.py``), never here.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class Conversation:
 class Engine:
     corpus: Corpus
     retriever: object  # HybridRetriever
-    llm: object | None = None  # optional phrasing only (see llm.py)
     degraded: bool = False
 
 
@@ -82,12 +81,7 @@ def ask(question: str, engine: Engine, conversation: Conversation | None = None)
         conv.last_question = q
         if not answer.refused and answer.citations:
             conv.topic = tuple(c.clause_id for c in answer.citations[:2])
-    answer = _replace(answer, question=original, conversation_id=conv.id)
-    if engine.llm is not None and not answer.refused:
-        from assistant.llm import rephrase
-
-        answer = rephrase(engine.llm, answer)
-    return answer
+    return _replace(answer, question=original, conversation_id=conv.id)
 
 
 _MARKUP = re.compile(r"<[^>]{0,200}>|\]\((?:javascript|https?|data|vbscript):[^)]*\)|(?:javascript|vbscript|data):\S*|https?://\S+", re.I)
@@ -504,41 +498,18 @@ def _refusal(q: str, hits: list[Hit], engine: Engine) -> Answer:
 
 # ---------------------------------------------------------------- verify
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_CITED = re.compile(r"\[([^\[\]]+)\]")
-
-
-def sourced_numbers(answer: Answer) -> set[str]:
-    """Every number the answer may state: those in its cited clauses and its calculations."""
-    sources = " ".join([c.text for c in answer.citations] + [c.formula + f" {c.amount_yuan} {format_yuan(c.amount_yuan)}" for c in answer.calculations])
-    if answer.total_yuan is not None:
-        sources += f" {answer.total_yuan} {format_yuan(answer.total_yuan)}"
-    return set(_NUMBER.findall(sources))
-
-
-def unsourced_numbers(text: str, allowed: set[str]) -> list[str]:
-    return [n for n in _NUMBER.findall(_CITED.sub("", text)) if n not in allowed]
-
 
 def verify(answer: Answer, corpus: Corpus, retrieved: set[str]) -> Answer:
-    """Drop answer lines that cite an unknown/unretrieved clause or state a number with no source."""
+    """Drop answer lines that ``assistant.verify`` finds unfaithful to the answer's citations and
+    calculations (unknown or unretrieved clause ids, quantities without a source in the same role),
+    and notes whose quantities appear nowhere in the corpus."""
+    from assistant import verify as checks
+
+    known = {c.id for c in corpus.clauses}
     cited = {c.clause_id for c in answer.citations}
-    allowed_numbers = sourced_numbers(answer)
-    kept = []
-    for line in answer.answer.split("\n"):
-        ids = _CITED.findall(line)
-        if any(i not in cited or i not in retrieved for i in ids if corpus.has(i) or re.match(r"^[\d.附则]+$", i)):
-            continue
-        if unsourced_numbers(line, allowed_numbers):
-            continue
-        kept.append(line)
-    notes = tuple(n for n in answer.notes if all(x in allowed_numbers or x in _note_numbers(corpus) for x in _NUMBER.findall(_CITED.sub("", n))))
-    return _replace(answer, answer="\n".join(kept), notes=notes)
-
-
-def _note_numbers(corpus: Corpus) -> set[str]:
-    """Numbers a fixed note may carry: those of the documents' own dates and clause texts."""
-    return set(_NUMBER.findall(" ".join(c.text for c in corpus.clauses)))
+    sources = checks.sources_for(answer, known=known, retrieved=cited & set(retrieved))
+    note_sources = checks.sources_for(answer, known=known, clauses={c.id: c.text for c in corpus.clauses})
+    return checks.drop_unverified_lines(answer, sources, note_sources)
 
 
 def _with_note(answer: Answer, note: str, degraded: bool) -> Answer:

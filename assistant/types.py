@@ -466,6 +466,8 @@ class Answer:
     degraded: bool = False
     conversation_id: str | None = None
     asks: tuple[str, ...] = ()  # follow-up questions to the user (missing facts)
+    llm: str = "off"  # optional polish: "off" | "used" | "rejected" | "timeout" | "error" (see polish.py)
+    llm_findings: tuple["Finding", ...] = ()  # why a rewrite was rejected
 
     def to_dict(self) -> dict:
         return {
@@ -480,4 +482,36 @@ class Answer:
             "asks": list(self.asks),
             "degraded": self.degraded,
             "conversation_id": self.conversation_id,
+            "llm": self.llm,
+            "llm_findings": [f.to_dict() for f in self.llm_findings],
         }
+
+
+@dataclass(frozen=True)
+class QuantityMention:
+    """A quantity written in text: ``四百万元`` at 12..17 is money, 4000000 yuan.
+
+    ``value`` is normalised per dimension: yuan (money), a fraction (percent), months
+    (duration), the number itself otherwise; ``date`` is yyyymmdd with unknown parts 0.
+    """
+
+    start: int
+    end: int
+    text: str
+    value: Decimal
+    dimension: str  # money | percent | duration | days | count | area | multiple | date | number
+    unit: str = ""  # canonical unit for counts (个, 人, 项 …); "" otherwise
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason a text is not faithful to its sources: what kind, where, and why (Chinese)."""
+
+    kind: str  # e.g. "unsourced_quantity", "role_mismatch", "citation_dropped" (see verify.KINDS)
+    start: int
+    end: int
+    text: str  # the offending span ("" for something missing)
+    why: str
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "span": [self.start, self.end], "text": self.text, "why": self.why}
