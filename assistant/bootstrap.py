@@ -83,10 +83,12 @@ def open_retriever(settings: Settings, *, corpus: Corpus | None = None, embedder
     return HybridRetriever(corpus, embedder, built.store, built.keyword, lexicon=lexicon), built
 
 
-def open_llm(settings: Settings):
-    """The optional phrasing LLM, or None when not configured."""
+def open_polisher(settings: Settings, corpus):
+    """The optional LLM polish (``polish.Polisher`` over ``llm.OpenAICompatible``), or None when not configured."""
     if not (settings.llm_base_url and settings.llm_model):
         return None
-    from assistant.llm import make_llm
+    from assistant.llm import OpenAICompatible
+    from assistant.polish import Polisher
 
-    return make_llm(settings)
+    generator = OpenAICompatible(settings.llm_base_url, settings.llm_model, settings.llm_api_key)
+    return Polisher(generator, settings.llm_timeout_s, frozenset(c.id for c in corpus.clauses), frozenset(corpus.departments))

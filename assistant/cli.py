@@ -256,6 +256,14 @@ def _engine(settings, quiet: bool = False):
     return Engine(retriever.corpus, retriever)
 
 
+def _polish(settings, engine):
+    """The optional LLM polish, applied here at the edge to finished answers (identity when not configured)."""
+    from assistant.bootstrap import open_polisher
+
+    polisher = open_polisher(settings, engine.corpus)
+    return polisher.polish if polisher else (lambda answer: answer)
+
+
 def print_answer(answer) -> None:
     from assistant.amounts import format_yuan
 
@@ -296,14 +304,7 @@ def ask(
 
             raise EmptyQueryError()
         engine = _engine(settings, quiet=as_json)
-        answer = ask_fn(question, engine, Conversation())
-        from assistant.bootstrap import open_llm
-
-        llm = open_llm(settings)
-        if llm is not None and not answer.refused:
-            from assistant.llm import rephrase
-
-            answer = rephrase(llm, answer)
+        answer = _polish(settings, engine)(ask_fn(question, engine, Conversation()))
     except PolicyError as err:
         _fail(err)
         return
@@ -330,6 +331,7 @@ def _ask_batch(settings, source: str) -> None:
             raise PE(f"无法读取文件 {source}：{exc.strerror}") from None
         lines = data.decode("utf-8", errors="replace").splitlines()
     engine = _engine(settings, quiet=True)
+    polish = _polish(settings, engine)
     conversations: dict[str, Conversation] = {}
     for no, line in enumerate(lines, start=1):
         if not line.strip():
@@ -350,7 +352,7 @@ def _ask_batch(settings, source: str) -> None:
             else:
                 q = stripped
             conv = conversations.setdefault(conv_id, Conversation(id=conv_id)) if conv_id else Conversation()
-            answer = ask_fn(q, engine, conv)
+            answer = polish(ask_fn(q, engine, conv))
             typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         except PolicyError as err:
             typer.echo(json.dumps({"line": no, "error": err.message}, ensure_ascii=False))

@@ -7,7 +7,10 @@
     ├── UnknownClauseError           a clause id that does not exist
     ├── UnknownRuleError             a rule id / clause without a computable rule
     ├── EmptyQueryError              an empty or whitespace-only question / keyword
-    └── IndexStateError              the retrieval index is missing, stale or corrupt
+    ├── IndexStateError              the retrieval index is missing, stale or corrupt
+    └── GeneratorError               the optional LLM failed (polish keeps the deterministic answer)
+        ├── DeadlineExceeded         its total deadline passed (the request was cut off)
+        └── Cancelled                a newer request of the same conversation took its place
 
 Each carries the offending value and a Chinese message that says what to do.
 The CLI maps them to exit code 2 and one line; the web app to a JSON error.
@@ -79,3 +82,19 @@ class IndexStateError(PolicyError):
         super().__init__(f"检索索引不可用（{path}）：{reason}")
         self.path = path
         self.reason = reason
+
+
+class GeneratorError(PolicyError):
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(f"润色服务出错：{reason}" if reason else "润色服务出错")
+        self.reason = reason
+
+
+class DeadlineExceeded(GeneratorError):
+    def __init__(self) -> None:
+        super().__init__("超过时限")
+
+
+class Cancelled(GeneratorError):
+    def __init__(self) -> None:
+        super().__init__("已被同一对话的新请求取代")

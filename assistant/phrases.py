@@ -19,7 +19,9 @@ LLM_SYSTEM = (
     "不得引入草稿中没有的政策或条件；用简体中文。"
 )
 LLM_USER = "用户问题：{question}\n\n草稿回答：\n{draft}\n\n请输出润色后的回答："
-LLM_FALLBACK_NOTE = "润色服务暂不可用或输出未通过校验，已返回系统直接生成的回答。"
+LLM_FALLBACK_NOTE = "润色服务暂不可用，已返回系统直接生成的回答。"
+LLM_TIMEOUT_NOTE = "润色服务超时，已返回系统直接生成的回答。"
+LLM_REJECTED_NOTE = "润色结果改动了金额、条款、条件、提示或追问，未通过校验，已返回系统直接生成的回答。"
 MAYBE_LEAD = "以下条款可能与您的问题相关（未能确定政策是否覆盖您的问题，不作金额测算，请以原文和责任单位答复为准）："
 NOT_STATED = "原文未规定"
 DATES_UNKNOWN = "{title}原文未写明施行日期和有效期。"

@@ -274,8 +274,10 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
     notes += _doc_notes(corpus, set(used_docs))
     if calcs or u.has("amount"):
         notes.append(phrases.FINAL_NOTE)
-    return compose(q, blocks, lead=lead, cited=cited, corpus=corpus, calcs=calcs, total=total, total_ub=total_ub, notes=notes,
-                   asks=asks, quick_replies=quick, doc_ids=used_docs, summary=summary if summary else "")
+    answer = compose(q, blocks, lead=lead, cited=cited, corpus=corpus, calcs=calcs, total=total, total_ub=total_ub, notes=notes,
+                     asks=asks, quick_replies=quick, doc_ids=used_docs, summary=summary if summary else "")
+    # the self-check: no line states a quantity or a clause id its sources do not carry
+    return verify(answer, corpus, retrieved={h.clause.id for h in hits} | {c.clause_id for c in answer.citations})
 
 
 # ---------------------------------------------------------------- helpers
@@ -419,6 +421,19 @@ def _department_question(u: Understanding, corpus, doc_ids: list[str]):
         return None
     ids = [c.id for c in corpus.clauses if any(d in c.departments for d in depts) and corpus.is_active(c.doc_id)]
     return "、".join(depts), ids
+
+
+def verify(answer: Answer, corpus, retrieved: set[str]) -> Answer:
+    """Drop answer lines that ``assistant.verify`` finds unfaithful to the answer's citations and
+    calculations (unknown or unretrieved clause ids, quantities without a source in the same role),
+    and notes whose quantities appear nowhere in the corpus."""
+    from assistant import verify as checks
+
+    known = {c.id for c in corpus.clauses}
+    cited = {c.clause_id for c in answer.citations}
+    sources = checks.sources_for(answer, known=known, retrieved=cited & set(retrieved))
+    note_sources = checks.sources_for(answer, known=known, clauses={c.id: c.text for c in corpus.clauses})
+    return checks.drop_unverified_lines(answer, sources, note_sources)
 
 
 def _snippet(text: str, n: int = 36) -> str:

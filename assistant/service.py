@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from assistant.pipeline import Conversation, Engine, ask
 from assistant.corpus import Corpus
 from assistant.feedback import FeedbackStore
+from assistant.polish import Polisher
 from assistant.settings import Settings
 from assistant.types import Answer, Clause
 
@@ -50,7 +51,7 @@ class Service:
     conversations: ConversationStore
     feedback: FeedbackStore
     index_info: dict
-    llm: object | None = None  # optional phrasing at the edge (see llm.py)
+    polisher: Polisher | None = None  # optional LLM polish, applied here at the edge
     _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _repairing: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -67,16 +68,17 @@ class Service:
             retriever, built = open_retriever(self.settings, embedder=self.engine.retriever.embedder, quiet=True)
             self.engine = Engine(retriever.corpus, retriever)
             self.index_info = dict(built.manifest)
+            if self.polisher is not None:
+                self.polisher = replace(self.polisher, known=frozenset(c.id for c in retriever.corpus.clauses),
+                                        departments=frozenset(retriever.corpus.departments))
         return self.index_info
 
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
         answer = ask(question, self.engine, self.conversations.get(conversation_id))
         if answer.degraded:
             self._repair_in_background()
-        if self.llm is not None and not answer.refused:
-            from assistant.llm import rephrase
-
-            answer = rephrase(self.llm, answer)
+        if self.polisher is not None:
+            answer = self.polisher.polish(answer)
         return answer
 
     def _repair_in_background(self) -> None:
@@ -98,15 +100,13 @@ class Service:
 
     def ask_stream(self, question: str, conversation_id: str | None = None):
         """Yield growing answer text; the last item is the final, verified ``Answer``.
-        With an LLM configured its rewrite streams in; without one the composed answer is sent line by line."""
-
+        With an LLM configured only sentences of its rewrite that passed verification stream in
+        (``Polisher.stream``); without one the composed answer is sent line by line."""
         answer = ask(question, self.engine, self.conversations.get(conversation_id))
         if answer.degraded:
             self._repair_in_background()
-        if self.llm is not None and not answer.refused:
-            from assistant.llm import stream_rephrase
-
-            yield from stream_rephrase(self.llm, answer)
+        if self.polisher is not None:
+            yield from self.polisher.stream(answer)
             return
         shown = ""
         for line in answer.answer.split("\n"):
@@ -129,12 +129,12 @@ class Service:
 
 
 def build_service(settings: Settings, *, quiet: bool = False) -> Service:
-    from assistant.bootstrap import open_llm, open_retriever
+    from assistant.bootstrap import open_polisher, open_retriever
 
     retriever, built = open_retriever(settings, quiet=quiet)
     engine = Engine(retriever.corpus, retriever)
     store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
-    return Service(settings, engine, ConversationStore(), store, dict(built.manifest), llm=open_llm(settings))
+    return Service(settings, engine, ConversationStore(), store, dict(built.manifest), open_polisher(settings, retriever.corpus))
 
 
 def yuan(value: Decimal | int | None) -> int | None:

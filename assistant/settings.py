@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI 兼容接口地址（可选，仅用于润色回答）")
     llm_model: str | None = Field(None, description="LLM 模型名")
     llm_api_key: str | None = Field(None, description="LLM API key")
-    llm_timeout_s: float = Field(20.0, gt=0, description="LLM 请求超时（秒）")
+    llm_timeout_s: float = Field(20.0, gt=0, description="LLM 润色的总时限（秒，含连接与流式输出；到时即断开请求，返回确定性回答）")
     admin_token: str | None = Field(None, description="管理接口令牌；为空时管理接口关闭")
 
 

@@ -508,10 +508,40 @@ class Answer:
     scope: str = "answer"  # "answer" | "maybe" (可能相关: clauses only, no amounts) | "refuse"
     documents: tuple[str, ...] = ()  # ids of the documents the answer draws on
     total_is_upper_bound: bool = False
-    llm: str = "off"  # "off" | "used" | "rejected" | "timeout" | "error"
-    llm_findings: tuple[dict, ...] = ()
+    llm: str = "off"  # optional polish: "off" | "used" | "rejected" | "timeout" | "error" (see polish.py)
+    llm_findings: tuple["Finding", ...] = ()  # why a rewrite was rejected
 
     def to_dict(self) -> dict:
         from assistant.views import answer_dict
 
         return answer_dict(self)
+
+
+@dataclass(frozen=True)
+class QuantityMention:
+    """A quantity written in text: ``四百万元`` at 12..17 is money, 4000000 yuan.
+
+    ``value`` is normalised per dimension: yuan (money), a fraction (percent), months
+    (duration), the number itself otherwise; ``date`` is yyyymmdd with unknown parts 0.
+    """
+
+    start: int
+    end: int
+    text: str
+    value: Decimal
+    dimension: str  # money | percent | duration | days | count | area | multiple | date | number
+    unit: str = ""  # canonical unit for counts (个, 人, 项 …); "" otherwise
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason a text is not faithful to its sources: what kind, where, and why (Chinese)."""
+
+    kind: str  # e.g. "unsourced_quantity", "role_mismatch", "citation_dropped" (see verify.KINDS)
+    start: int
+    end: int
+    text: str  # the offending span ("" for something missing)
+    why: str
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "span": [self.start, self.end], "text": self.text, "why": self.why}

@@ -180,6 +180,6 @@ def answer_dict(a) -> dict:
         "documents": list(a.documents),
         "degraded": a.degraded,
         "llm": a.llm,
-        "llm_findings": list(a.llm_findings),
+        "llm_findings": [f.to_dict() if hasattr(f, "to_dict") else f for f in a.llm_findings],
         "conversation_id": a.conversation_id,
     }

@@ -30,7 +30,7 @@ def load_cases(path: Path = GOLD) -> list[dict]:
 
 def check_case(case: dict, answer) -> dict[str, bool]:
     """Each applicable check → passed?"""
-    from assistant.verify import sourced_numbers, unsourced_numbers
+    from assistant.verify import sources_for, verify
 
     exp = case["expect"]
     d = answer.to_dict()
@@ -61,7 +61,7 @@ def check_case(case: dict, answer) -> dict[str, bool]:
         out["mentions"] = all(x in text for x in exp["mentions"])
     if exp.get("must_not_mention"):
         out["must_not_mention"] = not any(x in text for x in exp["must_not_mention"])
-    out["no_unsourced_numbers"] = not unsourced_numbers(d["answer"], sourced_numbers(answer))
+    out["no_unsourced_numbers"] = not verify(answer, sources_for(answer))
     return out
 
 

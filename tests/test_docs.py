@@ -59,3 +59,13 @@ def test_readme_ask_example_is_real_output(monkeypatch, default_engine):
     lines = [line for line in out.splitlines() if line.strip()]
     assert len(lines) > 10
     assert [line for line in lines if line not in README] == []
+
+
+def test_readme_states_the_rewrite_corpus_as_it_is(corpus):
+    from eval.run_verify import evaluate
+
+    m, _ = evaluate(corpus)
+    assert f"{m['bad']} 个不忠实改写" in README and f"{m['faithful']} 个忠实改写" in README
+    assert f"{m['mutated']} 个小改动" in README
+    assert m["bad_rejected"] == m["bad"] and "全部被拒绝" in README
+    assert m["false_rejections"] == 0 and "误拒 0 个" in README

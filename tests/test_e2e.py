@@ -23,10 +23,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 DOCS = ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else Path(__import__("tempfile").mkdtemp(prefix="screens-"))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def _serve(tmp_path_factory, **env_extra):
     port = free_port()
-    env = dict(os.environ, POLICY_INDEX_DIR=str(tmp_path_factory.mktemp("index")), POLICY_DATA_DIR=str(tmp_path_factory.mktemp("data")))
+    env = dict(os.environ, POLICY_INDEX_DIR=str(tmp_path_factory.mktemp("index")), POLICY_DATA_DIR=str(tmp_path_factory.mktemp("data")),
+               **env_extra)
     exe = Path(sys.executable).parent / "policy-assistant"
     proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -42,6 +42,12 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         raise TimeoutError("server did not start")
+    return url, proc
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url, proc = _serve(tmp_path_factory)
     yield url
     proc.terminate()
     proc.wait(10)
@@ -143,3 +149,49 @@ def test_eligibility_self_check_and_report(page):
     assert "符合条件的测算合计：70万元（700000元）" in out
     page.wait_for_selector("#elig-report a", timeout=30_000)
     shot(page, "eligibility")
+
+
+# ---------------------------------------------------------------- LLM polish: only verified sentences reach the screen
+
+GOOD = "【算力服务券补助】[3.4] 贵单位为中小企业，✓ 已满足条件。"
+BAD = "另外还可再获50万元奖励。"
+WATCH_CHAT = """() => {
+  window.__seen = [];
+  const chat = document.querySelector('#chatbot');
+  new MutationObserver(() => window.__seen.push(chat.innerText)).observe(chat, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def scripted_llm():
+    from tests.scripted_llm import ScriptedLLM
+
+    srv = ScriptedLLM().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def llm_app(tmp_path_factory, scripted_llm):
+    url, proc = _serve(tmp_path_factory, POLICY_LLM_BASE_URL=scripted_llm.url, POLICY_LLM_MODEL="scripted", POLICY_LLM_TIMEOUT_S="20")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_streaming_never_shows_an_unverified_sentence(browser, llm_app, scripted_llm):
+    # a faithful first sentence, a pause (it must be on screen by then), then an invented reward, then the rest
+    scripted_llm.reset(parts=[(GOOD, 2.0), (BAD, 1.0), ("{DRAFT}", 0.0)])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(llm_app + "/", wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    page.evaluate(WATCH_CHAT)
+    page.fill("#question textarea", "我们是中小企业，去年算力服务费80万元，另外调用大模型API花了40万元，能拿多少补贴？")
+    page.click("#send")
+    page.wait_for_selector("#answer-panel .card[data-clause='3.4']", timeout=60_000)
+    seen = page.evaluate("window.__seen")
+    assert any("贵单位为中小企业" in s for s in seen), "the verified first sentence streamed to the screen"
+    assert not any("再获50万元" in s for s in seen), "an unverified sentence reached the screen"
+    assert "80万元 × 50% = 40万元" in page.inner_text("#chatbot")  # the deterministic answer replaced the rewrite
+    assert "未通过校验" in page.inner_text("#answer-panel")
+    page.close()
