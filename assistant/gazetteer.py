@@ -78,10 +78,22 @@ def find_places(text: str) -> list[Place]:
     if pattern is None:
         return []
     out = []
-    for m in pattern.finditer(text or ""):
+    text = text or ""
+    for m in pattern.finditer(text):
         full, code = names[m.group()]
+        if code[4:] != "0" * 8 and not _stands_alone(text, m.start(), m.end()):
+            continue  # "利息县里", "老城区改造": a county-level name inside other words
         out.append(Place(m.group(), full, code, m.start()))
     return out
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """A county-level name is a place only at a word boundary: "在青山县", "滨湖区的", "…，柯桥区有…"."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    ok_before = not before or not ("\u4e00" <= before <= "\u9fff") or before in "在去到和与、从的是对于给"
+    ok_after = not after or not ("\u4e00" <= after <= "\u9fff") or after in "的有对政人呢吗补奖里出企工和、区"
+    return ok_before and ok_after and not (after == "里" and end - start <= 2)
 
 
 def available() -> bool:

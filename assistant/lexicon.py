@@ -101,6 +101,17 @@ class Lexicon:
         return frozenset(out)
 
     @cached_property
+    def topical(self) -> frozenset[str]:
+        """Words that name a measure of a document: its names, bases, objects, subjects, tiers and
+        conditions, its variants, and the generic glossary's words for them."""
+        out = {t.text.lower() for d in self.docs for t in d.terms if t.kind in ("measure", "variant", "base", "subject", "condition", "tier")}
+        out |= {t.means.lower() for d in self.docs for t in d.terms if t.kind == "variant"}
+        for e in self.glossary.entries:
+            if any(t.lower() in out or any(t.lower() in x for x in out) for t in e.terms if len(t) >= 2):
+                out |= {v.lower() for v in e.variants if len(v) >= 2}
+        return frozenset(out)
+
+    @cached_property
     def distinctive(self) -> frozenset[str]:
         """Words that name something specific in a document: its terms and its low-frequency words."""
         out = {t.text.lower() for d in self.docs for t in d.terms if t.kind not in ("region", "title")}
