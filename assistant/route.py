@@ -231,7 +231,7 @@ def _mentions(rule: Rule, t: str) -> bool:
     return t in rule.segment or t in rule.name or bool(rule.base and t in rule.base) or any(t in k.key or k.key in t for k in rule.tiers)
 
 
-def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | None = None) -> bool:
+def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | None = None, shared_bases: frozenset = frozenset()) -> bool:
     """The question names this rule: a term of it (its name, base, object or condition words)
     that its sibling rules in the same clause do not share. Who the user is (a subject, a tier
     such as 国家级 or D类) is a fact for the claim, not the measure's name."""
@@ -248,6 +248,9 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
             continue
         if m.term.kind == "subject" and (is_size_class(t) or t in GENERIC_SUBJECTS or not specific_subject(t)):
             continue  # 中小企业 / 用人单位 say who the user is; 国家级企业技术中心 names what is awarded
+        if rule.base and rule.base in shared_bases and (t == rule.base or canonical_base(t) == canonical_base(rule.base)
+                                                        or t in rule.base) and t not in re.sub(r"（按.*计）$", "", rule.name):
+            continue  # 算力服务费用 names 3.4 and 3.5 alike: it picks neither
         if _mentions(rule, t) and not any(_mentions(o, t) for o in others):
             return True
     return False
@@ -462,7 +465,8 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
         if not rules:
             out.append(Measure(cid, clause.doc_id, None, BlockStatus.REVIEW if _listed(corpus, cid) else BlockStatus.INFO))
             continue
-        relevant = [r for r in rules if r.id in assigned or rule_named(r, u, named, rules)]
+        shared = frozenset(r.base for r in rules if r.base and _base_shared(r, corpus))
+        relevant = [r for r in rules if r.id in assigned or rule_named(r, u, named, rules, shared)]
         picked = set()
         if not relevant and len(rules) > 1 and named.get(cid, 0.0) >= 1.0:
             relevant = _closest_siblings(rules, u)
@@ -472,7 +476,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             picked = {r.id for r in relevant} if picked else picked
         primary = cid == next((c for c in chosen if not corpus.get(c).is_final_provision), None) and named.get(cid, 0.0) >= 1.0
         for r in relevant or rules:
-            identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules)
+            identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules, shared)
                           or (cid in topic and (len(rules) == 1 or r.id in assigned)) or (r.id in picked and len(picked) == 1)
                           or (primary and len(relevant or rules) == 1 and not specific_subject(r.subject))
                           or (r.id in assigned and facts.subject(r.subject) is True))
@@ -608,6 +612,12 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         conds.append(Condition(rule.clause_id, f"{th.measure}{th.text}", "met" if calc.eligible else "not_met"))
     if not calc.eligible:
         status = BlockStatus.NOT_ELIGIBLE
+    if status is BlockStatus.NOT_ELIGIBLE and calc.amount_yuan:
+        from dataclasses import replace as dc_replace
+
+        failed = next((c.text for c in conds if c.status == "not_met"), "条件")
+        calc = dc_replace(calc, amount_yuan=0, eligible=False, reason=f"不满足“{failed}”",
+                          formula=f"不满足“{failed}”，不予计算（若满足，按{calc.formula}）")
     if any(c.status == "review" for c in conds) and not calc.is_upper_bound and calc.amount_yuan:
         from dataclasses import replace
 

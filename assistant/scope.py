@@ -111,10 +111,14 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     if match_departments(u.question, corpus.departments):
         return Evidence("answer", "责任单位")
     place_words = {p.name for p in u.places} | {p.full for p in u.places}
-    ws = [w for w in words(u.question) if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)
+    raw = words(u.question)
+    ws = [w for w in raw if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)
           and not any(w in p for p in place_words)]
     vocab, named, topical = lexicon.vocabulary, lexicon.distinctive, lexicon.topical
     strong = [w for w in ws if w in topical or (len(w) >= 3 and any(w in t for t in topical))]
+    for a, b in zip(raw, raw[1:]):  # "数据"+"交易" → 数据交易额, "打"+"标签": two words that together name a measure
+        if len(a + b) >= 3 and any(a + b in t for t in topical):
+            strong += [w for w in (a, b) if w in ws and w not in strong]
     common = [w for w in ws if w not in strong and (w in vocab or w in named)]
     unknown = [w for w in ws if w not in strong and w not in common]
     dense = max((h.dense_sim for h in hits if h.dense_sim is not None), default=0.0)
@@ -139,7 +143,7 @@ def judge(ev: Evidence, th: Thresholds = CALIBRATED) -> str:
         return "answer"
     if (ev.strong or ev.common) and ev.dense >= th.dense_answer and total >= th.maybe_evidence:
         return "answer"
-    if total >= th.maybe_evidence and (ev.strong or ev.dense >= th.dense_maybe):
+    if total >= th.maybe_evidence and (ev.strong or (ev.common and ev.dense >= th.dense_maybe)):
         return "maybe"
     return "refuse"
 
