@@ -104,7 +104,8 @@ class Lexicon:
     def topical(self) -> frozenset[str]:
         """Words that name a measure of a document: its names, bases, objects, subjects, tiers and
         conditions, its variants, and the generic glossary's words for them."""
-        out = {t.text.lower() for d in self.docs for t in d.terms if t.kind in ("measure", "variant", "base", "subject", "condition", "tier")}
+        out = {t.text.lower() for d in self.docs for t in d.terms if t.kind in ("measure", "variant", "base", "subject", "condition", "tier")
+               or (t.kind == "title" and t.clause_ids)}
         out |= {t.means.lower() for d in self.docs for t in d.terms if t.kind == "variant"}
         for e in self.glossary.entries:
             if any(t.lower() in out or any(t.lower() in x for x in out) for t in e.terms if len(t) >= 2):
@@ -187,6 +188,7 @@ def build_lexicon(corpus, glossary: Glossary | None = None) -> Lexicon:
             terms += _variants(path, data, doc)
         for t in terms:
             vocab |= set(tokenize(t.text))
+            vocab.add(t.text)
         docs.append(DocLexicon(doc.id, doc.title, getattr(doc, "region", "") or "", getattr(doc, "level", "") or "",
                                tuple(_dedupe(terms)), frozenset(v.lower() for v in vocab)))
     return Lexicon(tuple(docs), glossary, sidecar_digest.hexdigest())

@@ -211,7 +211,10 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
         return compose(q, [], lead=lead, cited=ids, corpus=corpus, calcs=[], total=None, total_ub=False,
                        notes=notes + _doc_notes(corpus, set(by_doc)), asks=[], quick_replies=(), doc_ids=list(by_doc), summary=summary)
     if u.has("dates"):
-        for d in doc_ids[:2]:
+        if not carried and len(doc_ids) == 1 and not any(m.term.kind in ("region", "title") for m in u.terms) and re.search(r"(这个|本|该)?(政策|文件|办法|措施)", q):
+            # "这个政策什么时候施行" with several policies in force and none named: each one's dates
+            doc_ids = [d.id for d in corpus.documents if corpus.is_active(d.id)][:3]
+        for d in doc_ids[:3]:
             doc = corpus.document_of(next(c for c in corpus.clauses if c.doc_id == d))
             line, ids = _dates_line(doc, corpus)
             lead.append(line)
