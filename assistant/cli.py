@@ -265,19 +265,19 @@ def _polish(settings, engine):
 
 
 def print_answer(answer) -> None:
-    from assistant.amounts import format_yuan
-
-    if answer.refused:
-        typer.echo(answer.answer)
-        return
+    """The answer as people read it: bottom line and measures, then the cited clauses verbatim, then notes."""
     typer.echo(answer.answer)
+    if answer.refused:
+        for n in answer.notes:
+            typer.echo(f"  · {n}")
+        return
+    if answer.quick_replies:
+        typer.echo(f"（可直接回复：{' / '.join(answer.quick_replies)}）")
     if answer.citations:
         typer.echo("\n引用条款：")
         for c in answer.citations:
             depts = f"（责任单位：{'、'.join(c.departments)}）" if c.departments else ""
-            typer.echo(f"  [{c.clause_id}] {c.article}{depts}")
-    if answer.total_yuan is not None and len(answer.calculations) > 1:
-        typer.echo(f"\n合计：{format_yuan(answer.total_yuan)}（{answer.total_yuan}元）")
+            typer.echo(f"  [{c.clause_id}] {c.document}{c.label}：{c.text}{depts}")
     if answer.notes:
         typer.echo("\n说明：")
         for n in answer.notes:

@@ -22,7 +22,7 @@ def citation(corpus, clause_id: str) -> Citation:
     c = corpus.get(clause_id)
     doc = corpus.document_of(c)
     if c.article_no is None:
-        label = f"附则第{c.item_no}项"
+        label = f"附则第{int_to_chinese(c.item_no)}项"
     else:
         label = f"第{int_to_chinese(c.article_no)}条第{int_to_chinese(c.item_no)}项"
     return Citation(c.id, c.article_title, c.text, c.departments, doc.id, doc.full_title, label)
