@@ -63,6 +63,13 @@ def open_retriever(settings: Settings, *, corpus: Corpus | None = None, embedder
     threading.Thread(target=warm_up, name="jieba-warm-up", daemon=True).start()
     embedder = embedder or make_settings_embedder(settings, background=True)
     corpus = corpus or load_corpus(settings.corpus_dir)
+    from assistant.lexicon import build_lexicon
+    from assistant.text import add_words
+
+    # The corpus's own terms (measure names, bases, departments …) become whole words for jieba
+    # before anything is tokenised, so the BM25 index and the questions agree.
+    lexicon = build_lexicon(corpus)
+    add_words(lexicon.words())
     report, close = console_progress() if not quiet else ((lambda *_: None), (lambda: None))
     notify = (lambda m: print(f"[索引] {m}", file=sys.stderr)) if not quiet else None
     try:
@@ -73,7 +80,7 @@ def open_retriever(settings: Settings, *, corpus: Corpus | None = None, embedder
                                  progress=report, notify=notify)
     finally:
         close()
-    return HybridRetriever(corpus, embedder, built.store, built.keyword), built
+    return HybridRetriever(corpus, embedder, built.store, built.keyword, lexicon=lexicon), built
 
 
 def open_polisher(settings: Settings, corpus):

@@ -45,7 +45,8 @@ class Claim:
     received: Decimal | None = None  # already received, for top-ups (按差额补足)
     rate_ref: Decimal | None = None  # the loan prime rate (a fraction) for interest subsidies
     years: int | None = None  # years of multi-year support claimed; None = the whole schedule
-    counts: tuple[tuple[str, int], ...] = field(default=())  # count facts for thresholds: (("博士", 5),)
+    counts: tuple[tuple[str, int], ...] = field(default=())  # count facts for thresholds: (("博士|名", 5), ("标准煤|吨", 1200))
+    instalment: int | None = None  # for instalment schedules: which year's payment (1-based); None = the total
 
 
 def calculate(rule: Rule, base: Decimal | None = None, *, measure: Decimal | None = None,
@@ -69,8 +70,10 @@ def calculate_claims(claims: list[Claim]) -> list[Calculation]:
     one calculation ``(3000万元 + 2000万元) × 5% = 250万元，超过上限200万元，按200万元计``.
     """
     groups: "OrderedDict[str, list[Claim]]" = OrderedDict()
+    per_claim = (CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM)
     for claim in claims:
-        if claim.rule.cap_aggregates and claim.rule.kind in (RuleKind.RATE, RuleKind.MARGINAL):
+        if claim.rule.cap_aggregates and claim.rule.kind in (RuleKind.RATE, RuleKind.MARGINAL) \
+                and not any(c.scope in per_claim for c in claim.rule.caps):
             groups.setdefault(claim.rule.id, []).append(claim)
         else:
             groups[f"{claim.rule.id}#{len(groups)}"] = [claim]
@@ -82,6 +85,24 @@ def total_yuan(calculations: list[Calculation]) -> int | None:
     if not calculations:
         return None
     return sum(c.amount_yuan for c in calculations)
+
+
+def combine(calcs: list[Calculation], rule: Rule | None = None) -> Calculation:
+    """Several claims of one rule (1名B类 and 3名D类; three cases of 80万元, 80万元 and 30万元) as one
+    calculation: each claim with its own caps, then the sum under the caps that bind the recipient."""
+    if len(calcs) == 1:
+        return calcs[0]
+    first = calcs[0]
+    total = Decimal(sum(c.amount_yuan for c in calcs))
+    formula = "；".join(f"（{i}）{c.formula}" for i, c in enumerate(calcs, start=1)) + f"；合计{format_yuan(total)}"
+    capped = any(c.capped for c in calcs)
+    for cap in (rule.caps if rule else ()):
+        if cap.scope.aggregates and total > cap.amount.value:
+            formula += f"，超过{cap.text or ''}上限{format_yuan(cap.amount.value)}，按{format_yuan(cap.amount.value)}计"
+            total, capped = cap.amount.value, True
+    return Calculation(first.rule_id, first.clause_id, {"claims": [c.inputs for c in calcs]}, formula, to_yuan(total),
+                       capped=capped, eligible=any(c.eligible for c in calcs),
+                       reason="；".join(c.reason for c in calcs if c.reason), is_upper_bound=any(c.is_upper_bound for c in calcs))
 
 
 def needed_facts(rule: Rule) -> list[str]:
@@ -125,6 +146,8 @@ def _calculate_group(group: list[Claim]) -> Calculation:
 
     # 1. thresholds
     for th in rule.thresholds:
+        if th.unit == "%":
+            continue  # a condition on a share (出资比例): shown to the user as a condition to confirm, not computed
         if th.unit == "元":
             if rule.tiers and any(t.threshold for t in rule.tiers):
                 continue  # milestone tiers read the measure themselves
@@ -137,7 +160,7 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             shown = format_yuan(value)
             limit = format_yuan(th.amount.value)
         else:
-            found = [n for c in group for m, n in c.counts if m and (m in th.measure or th.measure in m)]
+            found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _unit_of_key(m) == th.unit)]
             if not found:
                 raise MissingFactError(th.measure or "数量", f"请说明{th.measure or '数量'}（条件：{th.measure}{th.text}）")
             value = Decimal(found[0])
@@ -163,7 +186,7 @@ def _calculate_group(group: list[Claim]) -> Calculation:
 
     # 3. per-unit caps, units, periods
     amount = _apply_caps(rule, amount, trace, (CapScope.UNIT,))
-    if rule.kind is RuleKind.PER_UNIT and rule.per_unit:
+    if rule.per_unit and (rule.kind is RuleKind.PER_UNIT or rule.per_unit.period):
         amount, upper = _units_and_periods(rule, claim, amount, trace, inputs, upper)
     elif rule.kind is RuleKind.FIXED and claim.count != 1:
         if claim.count < 1:
@@ -200,8 +223,24 @@ def _calculate_group(group: list[Claim]) -> Calculation:
         shares = [amount * r / total for r in sched.ratios]
         trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}年拨付：" +
                   "、".join(f"第{i}年{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
+        k = group[0].instalment
+        if k is not None:
+            if not 1 <= k <= len(shares):
+                raise AmountError(str(k), f"该项分{len(shares)}年拨付，没有第{k}年")
+            trace.add(f"第{k}年拨付{format_yuan(amount)} × {sched.ratios[k - 1]}/{total} = {format_yuan(shares[k - 1])}")
+            inputs["instalment"] = k
+            amount = shares[k - 1]
     return Calculation(rule.id, rule.clause_id, inputs, trace.text(), to_yuan(amount),
                        capped=trace.capped, eligible=True, is_upper_bound=upper)
+
+
+def _unit_of_key(key: str) -> str:
+    return key.split("|", 1)[1] if "|" in key else ""
+
+
+def _same_measure(key: str, measure: str) -> bool:
+    noun = key.split("|", 1)[0]
+    return bool(noun) and (noun in measure or measure in noun or (len(noun) >= 2 and noun[:2] in measure))
 
 
 def _rate_tiers(rule: Rule) -> bool:
@@ -252,6 +291,8 @@ def _unit_amount(rule: Rule, claim: Claim, trace: _Trace, inputs: dict) -> Decim
             trace.add(f"{tier.key}：{format_yuan(tier.amount.value)}")
         return tier.amount.value
     if rule.fixed is not None:
+        if rule.kind is RuleKind.PER_UNIT:
+            return rule.fixed.value  # the per-unit line says it ("300元/吨 × 1200吨")
         per = "/年" if rule.schedule and rule.schedule.per_year and rule.schedule.years else ""
         trace.add(f"固定金额{format_yuan(rule.fixed.value)}{per}" + ("（一次性）" if "一次性" in rule.segment else ""))
         return rule.fixed.value
@@ -303,14 +344,25 @@ def _rate_amount(rule: Rule, group: list[Claim], trace: _Trace, inputs: dict, up
         trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} = {format_yuan(amount)}（一年）")
         return amount, upper
     rate = rule.rate
+    cap_tier = None
     if rule.kind is RuleKind.TIERED:
         tier = _pick_tier(rule, group[0], trace, inputs)
         if tier is None:
             return Decimal(0), upper
         rate = tier.rate
+        cap_tier = tier if tier.amount is not None else None
+    elif rule.tiers:  # a ceiling per kind of project ("通用机场单个项目最高1000万元，垂直起降场…")
+        cap_tier = _pick_tier(rule, group[0], trace, inputs)
     assert rate is not None
     amount = base_total * rate.value
     trace.add(f"{base_txt} × {format_percent(rate.value)} = {format_yuan(amount)}")
+    if cap_tier is not None and cap_tier.amount is not None:
+        if amount > cap_tier.amount.value:
+            trace.parts[-1] += f"，超过{cap_tier.key}上限{format_yuan(cap_tier.amount.value)}，按{format_yuan(cap_tier.amount.value)}计"
+            amount = cap_tier.amount.value
+            trace.capped = True
+        else:
+            trace.parts[-1] += f"（未超过{cap_tier.key}上限{format_yuan(cap_tier.amount.value)}）"
     return amount, upper
 
 

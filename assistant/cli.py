@@ -249,7 +249,7 @@ def search(
 
 
 def _engine(settings, quiet: bool = False):
-    from assistant.answer import Engine
+    from assistant.pipeline import Engine
     from assistant.bootstrap import open_retriever
 
     retriever, _ = open_retriever(settings, quiet=quiet)
@@ -265,19 +265,19 @@ def _polish(settings, engine):
 
 
 def print_answer(answer) -> None:
-    from assistant.amounts import format_yuan
-
-    if answer.refused:
-        typer.echo(answer.answer)
-        return
+    """The answer as people read it: bottom line and measures, then the cited clauses verbatim, then notes."""
     typer.echo(answer.answer)
+    if answer.refused:
+        for n in answer.notes:
+            typer.echo(f"  · {n}")
+        return
+    if answer.quick_replies:
+        typer.echo(f"（可直接回复：{' / '.join(answer.quick_replies)}）")
     if answer.citations:
         typer.echo("\n引用条款：")
         for c in answer.citations:
             depts = f"（责任单位：{'、'.join(c.departments)}）" if c.departments else ""
-            typer.echo(f"  [{c.clause_id}] {c.article}{depts}")
-    if answer.total_yuan is not None and len(answer.calculations) > 1:
-        typer.echo(f"\n合计：{format_yuan(answer.total_yuan)}（{answer.total_yuan}元）")
+            typer.echo(f"  [{c.clause_id}] {c.document}{c.label}：{c.text}{depts}")
     if answer.notes:
         typer.echo("\n说明：")
         for n in answer.notes:
@@ -291,7 +291,7 @@ def ask(
     jsonl: Optional[str] = typer.Option(None, "--jsonl", help="批量：每行一个 JSON {question, conversation} 或纯文本问题；- 为标准输入"),
 ) -> None:
     """问答：引用条款、计算金额、说明条件；政策未覆盖的问题会直接说明。"""
-    from assistant.answer import Conversation, ask as ask_fn
+    from assistant.pipeline import Conversation, ask as ask_fn
     from assistant.settings import load_settings
 
     try:
@@ -316,7 +316,7 @@ def ask(
 
 def _ask_batch(settings, source: str) -> None:
     """One JSON answer per input line, in order; a bad line yields an error object and the batch goes on."""
-    from assistant.answer import Conversation, ask as ask_fn
+    from assistant.pipeline import Conversation, ask as ask_fn
 
     if source == "-":
         lines = sys.stdin.read().splitlines()

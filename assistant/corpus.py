@@ -15,7 +15,7 @@ from pathlib import Path
 from assistant.errors import EmptyQueryError, ParseError, UnknownClauseError
 from assistant.numerals import int_to_chinese
 from assistant.parser import SUPPORTED_SUFFIXES, parse_file
-from assistant.rules import build_rule_table, non_computable, unify_base_keys
+from assistant.rules import apply_bound_definitions, build_rule_table, non_computable, unify_base_keys
 from assistant.types import Article, Clause, Coverage, DocStatus, Document, FINAL_SECTION, NonComputable, Rule
 
 _CN = "零〇一二两三四五六七八九十百"
@@ -39,6 +39,7 @@ class Corpus:
         nc: list[NonComputable] = []
         for d in docs:
             r, n = build_rule_table(d.clauses), non_computable(d.clauses)
+            r = apply_bound_definitions(r, d.preamble + "".join(c.text for c in d.clauses))
             path = sidecar_path(Path(d.source_path)) if sidecars and d.source_path else None
             if path is not None and path.is_file():
                 local = {_local_id(c.id): c for c in d.clauses}

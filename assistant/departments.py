@@ -189,6 +189,8 @@ def _name_at(text: str, start: int, after_prefix: int) -> str | None:
     """The longest suffix-ending name from ``start`` that is followed by a boundary and does not run
     over a verb or into a second department ("区人才办会同区财政局" is two names)."""
     best = None
+    if re.match(r"(?:国家|省|市|州|区|县)级", text[start:start + 3]):
+        return None  # "省级企业技术中心" is a level of recognition, not a government office
     for end in range(after_prefix, min(len(text), start + _MAX_NAME) + 1):
         cand = text[start:end]
         if re.search(r"[^\u4e00-\u9fff]", cand) or _INSIDE_STOP.search(cand):

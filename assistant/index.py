@@ -30,10 +30,12 @@ from typing import Callable
 from assistant.corpus import Corpus
 from assistant.errors import IndexStateError
 from assistant.keyword import KeywordIndex
+from assistant.lexicon import sidecars_hash
 from assistant.text import data_hash
 from assistant.types import Clause
 
 NODE_SETTINGS = {"unit": "clause", "context": "article_title+lead", "version": 2}
+LEXICON_VERSION = 1  # bump when the lexicon derivation changes how clauses are tokenised
 ACTIVE = "active"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -64,6 +66,8 @@ def fingerprint(corpus: Corpus, embedder) -> dict:
         "corpus": sorted([d.id, d.content_hash] for d in corpus.documents),
         "node_settings": NODE_SETTINGS,
         "text_data": data_hash(),
+        "sidecars": sidecars_hash(corpus),
+        "lexicon_version": LEXICON_VERSION,
     }
 
 

@@ -28,7 +28,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("money", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>亿元|万元|元|亿|万(?!平方米|亩|人|名|件|个|吨))")),
     ("area", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>平方米|㎡|平米|亩)")),
     ("duration", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>个月|个自然年|个年度|年度|周年|年|月)(?!份|底|末)")),
-    ("count", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>名|人次|人|件|项|个|家|架次|架|条|台套|台|套|次|户|款|座|所|批|篇|种)")),
+    ("count", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>名|人次|人|件|项|个|家|架次|架|条|台套|台|套|次|户|款|座|所|批|篇|种|吨|千瓦时|千瓦|兆瓦|度|辆|公里|张|份|场|期|小时)")),
 )
 UNIT_SCALE = {"亿元": Decimal(100_000_000), "亿": Decimal(100_000_000), "万元": Decimal(10_000), "万": Decimal(10_000), "元": Decimal(1)}
 _DURATION_UNIT = {"个月": "月", "月": "月", "年": "年", "年度": "年", "周年": "年", "个自然年": "年", "个年度": "年"}
@@ -93,10 +93,12 @@ def scan(text: str) -> list[Span]:
                 continue
             # a bare Chinese "一" before a count or duration word is an article, not a quantity
             # ("一批", "一次性", "统一"); with money it is a number ("一万元")
-            if kind in ("count", "duration") and m.group("n") in ("一", "两") and m.group("u") not in ("年", "个月", "名", "人"):
+            if kind in ("count", "duration") and m.group("n") == "一" and m.group("u") not in ("年", "个月", "名", "人", "个", "家", "项", "件"):
                 continue
             if kind == "count" and text[m.start():m.end() + 1].endswith("次性"):
                 continue
+            if kind in ("duration", "count") and m.start() > 0 and text[m.start() - 1] == "第":
+                continue  # "第三年", "第二期": an ordinal, not a quantity
             if kind == "percent":
                 raw = m.group("n") if m.group("n") else m.group("cn")
                 n = _number(raw)

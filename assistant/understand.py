@@ -1,9 +1,15 @@
-"""Understand a question: intent and the enterprise facts it states. Pure text rules, no I/O.
+"""Understand a question against the loaded documents' lexicon. Pure text work, no I/O.
 
-Owns: intent (clause lookup, amount, eligibility, department, dates, conflicts), amounts
-with the base they belong to (using ``amounts.find_amounts``), subject type (中小企业,
-数据供方, 牵头研发单位, 第三方数据服务机构 …, including negations), first-time status,
-level (国家级/省级), and follow-up cues. Does not retrieve or compute.
+Owns: intents (generic question words: 多少, 哪个部门, 什么时候, 怎么申请 …), every number
+the user states with its unit and role (an amount, last year's value, what was already
+received, a result the user merely claims), the lexicon terms the question uses (measures,
+bases, subjects, tiers, departments, places, titles), the subjects the user claims or denies
+(我们是中小企业 / 我们不是中小企业), places (``gazetteer``), clause references, short replies
+to a pending question (是 / 是的 / 对 / 属于 / 不是 / 不属于 / 不确定), follow-up cues and
+injection phrasing.
+
+Which rule a number belongs to is decided later, per document (``route``). Nothing here is
+specific to one policy: words of a policy come from its ``Lexicon``.
 """
 
 from __future__ import annotations
@@ -12,160 +18,260 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from assistant.amounts import find_amounts_at
-
-# What people call each calculation base → the rules' canonical base_key. Words only, no numbers.
-BASE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("数据交易额", ("数据交易额", "交易额", "数据交易", "卖数据", "数据销售", "交易流水", "成交额", "成交", "交易平台", "卖了", "数据供方", "交易")),
-    ("算力服务费用", ("算力服务费", "算力费", "算力", "GPU", "gpu", "显卡", "云主机", "云服务器", "租服务器", "服务器", "智算", "云上", "训练费", "租用")),
-    ("模型采购费用", ("模型采购", "采购模型", "模型费", "模型券", "API", "api", "接口", "大模型", "调用", "token", "本地化部署", "私有化部署", "模型")),
-    ("研发成本", ("研发成本", "研发投入", "研发费", "研发支出", "研发")),
-    ("项目总投入", ("项目总投入", "总投入", "项目投入", "总投资", "项目投资", "投入", "投资", "投了")),
-    ("实际服务总额", ("实际服务总额", "实际服务金额", "服务总额", "服务金额", "服务额", "服务收入", "业务收入", "专业服务", "营收", "收入")),
-    ("贷款本金损失", ("贷款本金损失", "本金损失", "贷款损失", "坏账", "损失")),
-)
-
-SUBJECT_WORDS: dict[str, tuple[str, ...]] = {
-    "中小企业": ("中小企业", "中小微", "小微企业", "小企业", "中型企业", "小型企业", "专精特新", "初创公司"),
-    "数据供方企业": ("数据供方", "卖数据", "数据提供方", "数据供应商"),
-    "牵头研发单位": ("牵头研发", "牵头单位", "牵头"),
-    "第三方数据服务机构": ("第三方数据服务", "服务型数商", "合规认证", "质量评价", "资产评估", "数据评估", "第三方"),
-    "技术型数商": ("技术型数商", "数据标注", "标注", "数据清洗", "数据采集"),
-}
-_NEGATION = re.compile(r"(不是|不属于|并非|非|算不上|不算)$")
+from assistant.gazetteer import Place, find_places
+from assistant.lexicon import Lexicon, Match
+from assistant.numerals import chinese_to_int
+from assistant.quantities import Span, scan
 
 INTENT_WORDS = {
-    "department": ("部门", "哪个单位", "谁管", "归谁", "找谁", "责任单位", "联系谁", "对接", "哪个局", "主管", "受理"),
-    "dates": ("什么时候", "何时", "有效期", "施行", "生效", "截止", "过期", "多久", "到期", "实施日期", "时间", "哪年", "正式", "征求意见",
-              "执行的", "起执行", "还有效", "有效吗", "定稿", "草稿"),
-    "conflicts": ("冲突", "重复", "叠加", "同时拿", "同时申请", "同时享受", "就高不重复", "都能拿", "两个都", "兼得", "一起申请", "一起拿",
-                  "按哪个", "其他政策", "其他产业政策", "另一项政策", "别的政策", "还能再", "再拿一份", "再申请"),
-    "amount": ("多少", "能补", "能拿", "金额", "算一下", "计算", "测算", "几万", "多少钱", "补多少", "奖多少", "最高", "上限", "比例", "怎么算"),
-    "eligibility": ("能不能", "可以申请", "可不可以", "符合", "资格", "条件", "能申请", "有没有", "有补贴", "能享受", "适用"),
-    "lookup": ("是什么", "说的什么", "什么政策", "介绍", "内容", "原文", "讲的", "规定"),
+    "department": ("部门", "哪个单位", "谁管", "归谁", "找谁", "责任单位", "联系谁", "对接", "哪个局", "主管", "负责哪些", "负责什么",
+                   "管哪些"),
+    "dates": ("什么时候开始", "什么时候执行", "什么时候施行", "何时", "有效期", "施行", "生效", "截止日期", "过期", "多久", "到期",
+              "实施日期", "哪年", "正式", "征求意见", "起执行", "开始执行", "还有效", "有效吗", "定稿", "草稿", "执行到", "到什么时候",
+              "期限是", "什么时候到期", "什么时候出台", "什么时候发布", "开始实施", "哪一年", "何时实施", "截止到"),
+    "conflicts": ("冲突", "重复享受", "叠加", "同时拿", "同时申请", "同时享受", "就高不重复", "都能拿", "两个都", "兼得", "一起申请", "一起拿",
+                  "按哪个", "其他政策", "别的政策", "再拿一份", "重复申报", "重复支持"),
+    "amount": ("多少", "能补", "能拿", "金额", "算一下", "计算", "测算", "几万", "多少钱", "补多少", "奖多少", "最高", "上限", "比例",
+               "怎么算", "一共", "合计", "总共", "标准"),
+    "eligibility": ("能不能", "可以申请", "可不可以", "符合", "资格", "条件", "能申请", "有没有", "有补贴", "能享受", "适用", "够不够"),
+    "lookup": ("是什么", "说的什么", "什么政策", "介绍", "内容", "原文", "讲的", "规定", "怎么说"),
+    "procedure": ("怎么申请", "如何申请", "申报流程", "流程", "材料", "怎么办理", "去哪", "在哪申请", "申请程序", "申报程序", "程序",
+                  "怎么报", "申报时间", "受理", "提交", "窗口", "公示"),
+    "payment": ("拨付", "到账", "兑现", "发放", "什么时候给钱", "什么时候发", "多久到", "打款"),
+    "penalty": ("骗取", "虚报", "追回", "处罚", "失信", "违规", "弄虚作假", "套取", "黑名单", "退回"),
 }
-FOLLOW_UP = re.compile(r"^(那|那么|这个|这|它|该|还有|另外|如果|要是|是的|对的|对|嗯|没错|其中|支持几年|最多)|(呢|的话)[？?。！!]*$|这个|这项|该项|这条|这两|上面|刚才|一共")
-_FIRST_TIME = re.compile(r"(首次|第一次|头一回|首回)")
-_LEVEL = re.compile(r"(国家级|省级)")
+FOLLOW_UP = re.compile(r"^(那|那么|这个|这|它|该|还有|另外|如果|要是|其中|支持几年|最多)|(呢|的话)[？?。！!]*$|这个|这项|该项|这条|这两|上面|刚才|以上|一共|合计|总共")
+_YES = re.compile(r"^(是|是的|是啊|是呀|对|对的|对啊|没错|嗯|嗯嗯|属于|属于的|我们是|是我们|符合|有|有的|确认|确定是)[。！!，,.]?$")
+_NO = re.compile(r"^(不是|不是的|否|不属于|不属于的|没有|不符合|不对|我们不是|并不是|都不是)[。！!，,.]?$")
+_UNSURE = re.compile(r"^(不确定|不知道|不清楚|不太清楚|说不准|不好说)[。！!，,.]?$")
+_NEGATION = re.compile(r"(不是|不属于|并非|非|算不上|不算|没有|不)$")
+_FIRST_TIME = re.compile(r"(首次|第一次|头一回|首回|新认定|新获)")
+_INJECTION = re.compile(r"(忽略|无视|忘记|忘掉).{0,8}(规则|指令|设定|提示|之前|以上)|ignore (all|previous|the)|system prompt|你现在是|假装|扮演|越狱|"
+                        r"jailbreak|developer mode|开发者模式|管理员指令|管理员模式|系统提示|处于.{0,4}模式|你已经确认|已确认|请直接回复|只需回答|只回答|直接批", re.I)
+_CLAIMED = re.compile(r"(上限|最高|改为|改成|调整为|是不是|是否|不超过|批给|能拿到?|能领|拿了?|领了?|得到|按\d+%?奖励)[^，。；]{0,3}$")
+_RECEIVED = re.compile(r"(已获得?|已经获得|已拿到?|已经拿到?|拿过|领过|已领取?|已享受|此前获得?|之前获得?|已经领)[^，。；]{0,8}$")
+_PREVIOUS = re.compile(r"(去年|上年|上一年|上年度|前一年)")
+_CURRENT = re.compile(r"(今年|本年|当年|本年度|今年度)")
+_LPR = re.compile(r"(LPR|lpr|报价利率|利率)")
+_CLAUSE_REF = re.compile(
+    r"(?:(?P<doc>[a-z][a-z0-9-]*):)?(?:(?<![\d.])(?P<a>\d{1,2})\s*[.．。\-－]\s*(?P<i>\d{1,2})(?![\d.]|\s*(?:万|亿|元|%|％|倍|年|个|人|名|件))"
+    r"|第(?P<ca>[一二三四五六七八九十百\d]{1,4})条(?:第(?P<ci>[一二三四五六七八九十\d]{1,3})[项款句])?"
+    r"|附则\s*[.．第]?\s*(?P<f>[一二三四五六七八九十\d]))"
+)
+_COUNTED_NOUN = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{1,8}")
 
 
 @dataclass(frozen=True)
-class Amount:
+class Stated:
+    """A number the user stated."""
+
     text: str
-    yuan: Decimal
-    base_key: str | None  # canonical base it belongs to, None if the question does not say
+    value: Decimal  # yuan for money, a fraction for percentages, else the count
+    unit: str  # "元" | "%" | "平方米" | "月" | "年" | a count word ("人", "名", "件", "个" …)
+    kind: str  # "money" | "percent" | "count" | "area" | "duration"
+    start: int
+    context: str  # the words of its phrase before the number
+    after: str  # the words of its phrase after the number
+    role: str = "amount"  # "amount" | "previous" | "received" | "claimed" | "rate_ref"
+    turn: int = 0  # 0 = this turn, 1 = the turn before … (a newer amount for the same rule replaces an older one)
+    window: str = ""  # the words since the previous number or the start of the sentence: what this number is about
 
-
-@dataclass(frozen=True)
-class Facts:
-    count: int | None = None  # "获批了三个" → 3 (number of fixed awards)
-    amounts: tuple[Amount, ...] = ()
-    subjects: tuple[tuple[str, bool], ...] = ()  # ("中小企业", True) / ("中小企业", False)
-    first_time: bool | None = None
-    level: str | None = None
-
-    def subject(self, name: str) -> bool | None:
-        for s, v in self.subjects:
-            if s == name:
-                return v
-        return None
-
-    def merged_over(self, older: "Facts") -> "Facts":
-        """These facts, falling back to ``older`` for what this turn does not say."""
-        subjects = dict(older.subjects)
-        subjects.update(dict(self.subjects))
-        keys = {a.base_key for a in self.amounts}
-        amounts = tuple(a for a in older.amounts if a.base_key not in keys or a.base_key is None and not self.amounts) + self.amounts
-        return Facts(self.count or older.count, amounts, tuple(subjects.items()),
-                     self.first_time if self.first_time is not None else older.first_time,
-                     self.level or older.level)
+    @property
+    def noun(self) -> str:
+        """For counts: what is counted ("3名博士" → 博士)."""
+        m = _COUNTED_NOUN.match(self.after)
+        return m.group() if m else ""
 
 
 @dataclass(frozen=True)
 class Understanding:
     question: str
     intents: tuple[str, ...]
-    facts: Facts
+    stated: tuple[Stated, ...] = ()
+    terms: tuple[Match, ...] = ()
+    subjects: tuple[tuple[str, bool], ...] = ()  # (lexicon subject or generic class, claimed?)
+    places: tuple[Place, ...] = ()
+    clause_refs: tuple[str, ...] = ()  # as written ("3.4", "p2:3.1", "第三条第四项")
+    reply: str | None = None  # "yes" | "no" | "unsure" for a short reply
     follow_up: bool = False
     injection: bool = False
-    bases_mentioned: tuple[str, ...] = field(default=())
+    first_time: bool | None = None
+    glossary_terms: tuple[str, ...] = field(default=())
+    instalment: int | None = None  # "第二年拨付多少" / "首期" → which instalment
+    per_period: bool = False  # "每个月补多少" / "一年能贴息多少": the amount for one period, not the total
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
 
+    @property
+    def amounts(self) -> tuple[Stated, ...]:
+        return tuple(s for s in self.stated if s.kind == "money" and s.role == "amount")
 
-_INJECTION = re.compile(r"(忽略|无视|忘记|忘掉).{0,8}(规则|指令|设定|提示|之前|以上)|ignore (all|previous|the)|system prompt|你现在是|假装|扮演|越狱|jailbreak|developer mode|开发者模式|管理员指令|管理员模式|系统提示|处于.{0,4}模式|你已经确认|已确认|请直接回复|只需回答|只回答|直接批", re.I)
+    def terms_of(self, *kinds: str) -> list[Match]:
+        return [m for m in self.terms if m.term.kind in kinds]
 
 
-def understand(question: str) -> Understanding:
+def understand(question: str, lexicon: Lexicon) -> Understanding:
+    """Read one question.
+
+    >>> from assistant.lexicon import Lexicon
+    >>> u = understand("我们不是中小企业，去年算力费100万元", Lexicon(()))
+    >>> [(s.text, s.value, s.role) for s in u.stated], u.subjects
+    ([('100万元', Decimal('1000000'), 'amount')], (('中小企业', False),))
+    """
     q = question.strip()
-    intents = tuple(name for name, words in INTENT_WORDS.items() if any(w in q for w in words))
-    amounts = tuple(_amounts_with_bases(q))
-    if amounts and "amount" not in intents:
-        intents = intents + ("amount",)
-    cm = re.search(r"(?:获批|获评|有|建了|拿了)了?([0-9一二两三四五六七八九十]+)个", q)
-    facts = Facts(count=_to_count(cm.group(1)) if cm else None, amounts=amounts, subjects=tuple(_subjects(q)),
-                  first_time=True if _FIRST_TIME.search(q) else None,
-                  level=(m.group(1) if (m := _LEVEL.search(q)) else None))
-    bases = tuple(key for key, words in BASE_WORDS if any(w in q for w in words))
-    return Understanding(q, intents, facts, follow_up=bool(FOLLOW_UP.search(q)) and len(q) <= 40,
-                         injection=bool(_INJECTION.search(q)), bases_mentioned=bases)
+    intents = [name for name, words in INTENT_WORDS.items() if any(w in q for w in words)]
+    stated = _stated(q)
+    if any(s.kind == "money" and s.role == "amount" for s in stated) and "amount" not in intents:
+        intents.append("amount")
+    terms = tuple(lexicon.find(q))
+    glossary_terms = tuple(lexicon.glossary.matches(q))
+    reply = "yes" if _YES.match(q) else "no" if _NO.match(q) else "unsure" if _UNSURE.match(q) else None
+    return Understanding(
+        question=q, intents=tuple(intents), stated=stated, terms=terms,
+        subjects=tuple(_subjects(q, lexicon, terms, glossary_terms)), places=tuple(find_places(q)),
+        clause_refs=tuple(m.group() for m in _CLAUSE_REF.finditer(q)), reply=reply,
+        follow_up=bool(FOLLOW_UP.search(q)) and len(q) <= 40, injection=bool(_INJECTION.search(q)),
+        first_time=True if _FIRST_TIME.search(q) else None, glossary_terms=glossary_terms,
+        instalment=_instalment(q), per_period=bool(_PER_PERIOD.search(q)) and not _TOTAL.search(q),
+    )
 
 
-_CLAIMED = re.compile(r"(上限|最高|改为|改成|调整为|补贴|奖励|补助|资助|报销|批给|拿到?|领到?|得到|是不是|不超过|单笔贷款)[^，。；]{0,3}$")
+_ORDINAL = re.compile(r"(?:第([一二三四五六七八九十\d]{1,2})(?:年|期|笔|次|批)|(首期|首笔|头一年|第一笔))")
+_PER_PERIOD = re.compile(r"(每个月|每月|一个月|每年|一年|每一年|年度)")
+_TOTAL = re.compile(r"(一共|合计|总共|累计|总计|加起来|全部|满|领满|最长期限|[两三四五六七八九十\d]+年|[两三四五六七八九十\d]+个月)")
 
 
-def _amounts_with_bases(q: str) -> list[Amount]:
-    """Each amount with the base named closest before it (or right after it) in its clause of the sentence.
-    Amounts the user states as a result or a limit (“上限已改为200万元”, “奖励是不是80万”) are not bases."""
-    out = []
-    for pos, text, value in find_amounts_at(q):
-        if _CLAIMED.search(q[max(0, pos - 8):pos]):
-            continue
-        before = re.split(r"[，。；;！？!?]", q[:pos])[-1]
-        after = re.split(r"[，。；;！？!?]", q[pos + len(text):])[0]
-        key = _nearest_base(before, from_end=True) or _nearest_base(after, from_end=False)
-        out.append(Amount(text, value, key))
-    return out
-
-
-def _to_count(text: str) -> int | None:
-    from assistant.numerals import chinese_to_int
-
+def _instalment(q: str) -> int | None:
+    m = _ORDINAL.search(q)
+    if not m or not re.search(r"(拨付|拨|发放|发|到账|兑现|给|拿|领|那笔|多少)", q):
+        return None
+    if m.group(2):
+        return 1
     try:
-        n = chinese_to_int(text)
+        return chinese_to_int(m.group(1))
     except ValueError:
         return None
-    return n if 1 <= n <= 100 else None
 
 
-def _nearest_base(segment: str, *, from_end: bool) -> str | None:
-    best, best_pos = None, -1
-    for key, words in BASE_WORDS:
-        for w in words:
-            idx = segment.rfind(w) if from_end else segment.find(w)
-            if idx < 0:
-                continue
-            score = idx + len(w) if from_end else len(segment) - idx
-            if score > best_pos:
-                best, best_pos = key, score
+# ---------------------------------------------------------------- numbers the user states
+
+
+def _stated(q: str) -> tuple[Stated, ...]:
+    out: list[Stated] = []
+    prev_end = 0
+    for s in _user_spans(q):
+        before = re.split(r"[，,。；;！？!?]", q[: s.start])[-1]
+        window = re.split(r"[。；;！？!?]", q[prev_end: s.start])[-1]
+        prev_end = s.end
+        after = re.split(r"[，,。；;！？!?]", q[s.end:])[0]
+        role = "amount"
+        if s.kind == "money":
+            if _CLAIMED.search(q[max(0, s.start - 8): s.start]):
+                role = "claimed"
+            elif _RECEIVED.search(q[max(0, s.start - 12): s.start]):
+                role = "received"
+        elif s.kind == "percent":
+            role = "rate_ref" if _LPR.search(before) else "claimed"
+        if s.kind == "count" and (re.match(r"^(一共|合计|加起来|总共|共|奖励|补贴|补助|政策|措施|都|分别|加在一起)", after)
+                                  or re.search(r"(这|那|以上|上述|前面|这些)$", before)):
+            continue  # "以上两项一共多少": counting measures, not units
+        out.append(Stated(s.text, s.value, s.unit, s.kind, s.start, before, after, role, 0, window))
+    # last year's value: of two amounts told for different years (今年/去年/前年), the earlier one
+    money = [s for s in out if s.kind == "money" and s.role == "amount"]
+    ranks = {id(s): _year_rank(s.window or s.context) for s in money}
+    known = [r for r in ranks.values() if r is not None]
+    if len(money) >= 2 and len(set(known)) >= 2:
+        latest = max(known)
+        out = [replace(s, role="previous") if id(s) in ranks and ranks[id(s)] is not None and ranks[id(s)] < latest else s
+               for s in out]
+    return tuple(out)
+
+
+_YEAR_WORDS = ((re.compile(r"(再上一年|再前一年|前年|上上年)"), -2), (re.compile(r"(去年|上年|上一年|前一年)"), -1),
+               (re.compile(r"(今年|本年|当年|今年度)"), 0))
+
+
+def _year_rank(text: str) -> int | None:
+    """Which year a number is told for: 今年 0, 去年 −1, 前年 −2 (the last year word before it wins)."""
+    best, pos = None, -1
+    for pat, rank in _YEAR_WORDS:
+        for m in pat.finditer(text):
+            if m.start() >= pos:
+                best, pos = rank, m.start()
     return best
 
 
-def _subjects(q: str) -> list[tuple[str, bool]]:
+MIN_USER_AMOUNT = Decimal(100)  # "这两块分别…" is not two yuan: nobody asks about subsidies on 100 yuan or less
+
+
+def _user_spans(q: str) -> list[Span]:
+    """Quantities as users write them: money by the user-input parser ("15万5千", "三百万", "60万"),
+    the rest (percentages, counts, areas, durations) by the clause scanner."""
+    from assistant.amounts import find_amounts_at
+
+    spans: list[Span] = []
+    for pos, text, value in find_amounts_at(q):
+        if value > MIN_USER_AMOUNT:
+            spans.append(Span(pos, pos + len(text), text, value, "元", "money"))
+    covered = [(s.start, s.end) for s in spans]
+    for s in scan(q):
+        if s.kind in ("percent", "count", "area", "duration") and not any(a < s.end and s.start < b for a, b in covered):
+            spans.append(s)
+    return sorted(spans, key=lambda s: s.start)
+
+
+# ---------------------------------------------------------------- who the user is
+
+
+# Size classes mean the same in every policy; the words for them live in the generic glossary.
+SIZE_CLASS = "中小企业"
+
+
+def _subjects(q: str, lexicon: Lexicon, terms: tuple[Match, ...], glossary_terms: tuple[str, ...]) -> list[tuple[str, bool]]:
     found: dict[str, bool] = {}
-    for name, words in SUBJECT_WORDS.items():
-        for w in words:
-            idx = q.find(w)
-            if idx < 0:
+    candidates: list[tuple[str, int]] = []
+    subject_names = {t.text for d in lexicon.docs for t in d.terms if t.kind == "subject"}
+    for m in terms:
+        if m.term.kind == "subject" or (m.term.kind == "variant" and m.term.means in subject_names):
+            name = m.term.means if m.term.kind == "variant" else m.term.text
+            candidates.append((name, m.start))
+    for d in lexicon.docs:
+        for t in d.terms:
+            if t.kind != "subject":
                 continue
-            negated = bool(_NEGATION.search(q[max(0, idx - 4):idx]))
+            core = re.sub(r"(企业|单位|机构|公司|主体)$", "", t.text)
+            if len(core) >= 3 and core != t.text:
+                idx = q.find(core)
+                if idx >= 0:
+                    candidates.append((t.text, idx))
+    for e in lexicon.glossary.entries:
+        for v in e.variants:
+            idx = q.lower().find(v.lower())
+            if idx >= 0 and SIZE_CLASS in e.terms:
+                candidates.append((SIZE_CLASS, idx))
+            elif idx >= 0 and "大型企业" in e.terms:
+                found.setdefault(SIZE_CLASS, False)
+    for name, idx in candidates:
+        negated = bool(_NEGATION.search(q[max(0, idx - 4): idx]))
+        if name not in found or negated:
             found[name] = not negated
-            break
-    if re.search(r"(大型企业|大企业|国企|央企|上市公司)", q) and "中小企业" not in found:
-        found["中小企业"] = False
     return list(found.items())
 
 
-def with_facts(u: Understanding, facts: Facts) -> Understanding:
-    return replace(u, facts=facts)
+def clause_ref_to_id(ref: str) -> str | None:
+    """"3-4", "第三条第四项", "p2:3.1" → canonical id form (without checking existence)."""
+    from assistant.corpus import normalize_clause_id
+
+    m = _CLAUSE_REF.fullmatch(ref.strip())
+    if not m:
+        return normalize_clause_id(ref)
+    prefix = f"{m.group('doc')}:" if m.group("doc") else ""
+    if m.group("a"):
+        return f"{prefix}{int(m.group('a'))}.{int(m.group('i'))}"
+    if m.group("ca"):
+        a = chinese_to_int(m.group("ca"))
+        if m.group("ci"):
+            return f"{prefix}{a}.{chinese_to_int(m.group('ci'))}"
+        return f"{prefix}{a}"
+    return f"{prefix}附则.{chinese_to_int(m.group('f'))}"

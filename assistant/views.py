@@ -146,3 +146,40 @@ def coverage_line(corpus, doc_id: str) -> str:
     if no_figure:
         line += f"；{len(no_figure)} 条未写明金额（以实施细则为准）"
     return line
+
+
+def calculation_dict(c) -> dict:
+    return {"clause_id": c.clause_id, "rule_id": c.rule_id, "inputs": c.inputs, "formula": c.formula, "amount_yuan": c.amount_yuan,
+            "capped": c.capped, "eligible": c.eligible, "reason": c.reason, "is_upper_bound": c.is_upper_bound}
+
+
+def block_dict(b) -> dict:
+    return {"clause_id": b.clause_id, "doc_id": b.doc_id, "rule_id": b.rule_id, "name": b.name, "status": b.status.value,
+            "amount_yuan": b.amount_yuan, "is_upper_bound": b.is_upper_bound, "if": b.if_text, "formula": b.formula,
+            "conditions": [c.to_dict() for c in b.conditions], "departments": list(b.departments), "standard": b.standard,
+            "note": b.note}
+
+
+def answer_dict(a) -> dict:
+    """The one JSON shape of an answer (CLI ``--json``, REST API, web app)."""
+    return {
+        "question": a.question,
+        "summary": a.summary,
+        "answer": a.answer,
+        "refused": a.refused,
+        "scope": a.scope,
+        "blocks": [block_dict(b) for b in a.blocks],
+        "citations": [c.to_dict() for c in a.citations],
+        "calculations": [calculation_dict(c) for c in a.calculations],
+        "total_yuan": a.total_yuan,
+        "total_is_upper_bound": a.total_is_upper_bound,
+        "conditions": [c.to_dict() for c in a.conditions],
+        "notes": list(a.notes),
+        "asks": list(a.asks),
+        "quick_replies": list(a.quick_replies),
+        "documents": list(a.documents),
+        "degraded": a.degraded,
+        "llm": a.llm,
+        "llm_findings": [f.to_dict() if hasattr(f, "to_dict") else f for f in a.llm_findings],
+        "conversation_id": a.conversation_id,
+    }

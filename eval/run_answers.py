@@ -66,7 +66,7 @@ def check_case(case: dict, answer) -> dict[str, bool]:
 
 
 def evaluate(engine, cases: list[dict]) -> tuple[dict, list[dict]]:
-    from assistant.answer import Conversation, ask
+    from assistant.pipeline import Conversation, ask
 
     checks: dict[str, list[bool]] = {}
     failures = []
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
     ap.add_argument("--show-failures", action="store_true")
     ap.add_argument("--gold", type=Path, default=GOLD, help="cases file (default: the gold set; eval/answers/holdout.jsonl is held out)")
     args = ap.parse_args(argv)
-    from assistant.answer import Engine
+    from assistant.pipeline import Engine
     from assistant.bootstrap import open_retriever
     from assistant.settings import load_settings
 

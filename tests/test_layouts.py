@@ -561,7 +561,7 @@ def test_lookup_by_a_department_named_only_in_body_text(two_policies, monkeypatc
 
 
 def test_answer_about_an_in_force_district_policy_has_no_undetermined_dates_note(two_policies):
-    from assistant.answer import Conversation, Engine, ask
+    from assistant.pipeline import Conversation, Engine, ask
     from assistant.bootstrap import open_retriever
 
     retriever, _ = open_retriever(two_policies, quiet=True)
@@ -682,7 +682,7 @@ def test_add_refuses_a_bad_file_with_exactly_one_line(tmp_path, name, content):
 
 
 def test_dates_question_quotes_final_articles_of_a_final_chapter(two_policies):
-    from assistant.answer import Conversation, Engine, ask
+    from assistant.pipeline import Conversation, Engine, ask
     from assistant.bootstrap import open_retriever
 
     retriever, _ = open_retriever(two_policies, quiet=True)

@@ -3,7 +3,7 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answer import Conversation, Engine, ask
+from assistant.pipeline import Conversation, Engine, ask
 from assistant.bootstrap import open_retriever
 from assistant.corpus import MANIFEST, load_corpus
 from assistant.errors import ParseError

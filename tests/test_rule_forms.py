@@ -60,3 +60,21 @@ def test_rule_form(case):
     if "formula_has" in case:
         assert case["formula_has"] in r.formula
     assert r.formula and not re.search(r"None|Decimal", r.formula)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PIECES = ["对", "企业", "给予", "最高", "不超过", "分别", "国家级、省级", "按", "投资额", "的", "%", "万元", "元", "每人", "每月", "以上",
+           "达到", "超过", "累计", "每年", "连续支持", "3年", "三年", "4:3:3", "拨付", "，", "；", "。", "50", "100", "200", "1.5",
+           "亿元", "较上年增长", "部分", "按差额补足", "（含）", "以内", "平方米", "不低于", "首次突破", "A类、B类", "一次性", "补助", "奖励"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=30))
+def test_rule_reader_never_crashes_and_never_invents_a_number(pieces):
+    """Any jumble of policy words: a rule, a listed clause or nothing, never an exception; every number kept is in the text."""
+    text = "".join(pieces)
+    a = analyse_clause(Clause("1.1", "d", 1, "t", 1, text))
+    for r in a.rules:
+        for q in r.numbers():
+            assert q.text in text

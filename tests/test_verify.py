@@ -136,7 +136,7 @@ def test_verify_is_fast_enough_for_every_answer(references, corpus):
 def test_the_pipeline_drops_no_line_of_its_own_answers(default_engine, monkeypatch):
     """The deterministic answers of the gold questions are faithful by the same check (no false rejections)."""
     from assistant import verify as checks
-    from assistant.answer import Conversation, ask
+    from assistant.pipeline import Conversation, ask
     from eval.run_answers import load_cases
 
     dropped = []

@@ -1,0 +1,469 @@
+"""The answer path: understand → retrieve → scope → route → compose. Deterministic.
+
+``ask(question, engine, conversation)`` returns a typed ``Answer``: every clause it cites exists
+and was retrieved or looked up in the chosen document; every amount comes from ``calculator``
+over rules read from clause text; a question the documents in force do not cover is refused
+with the fixed ``phrases.REFUSAL``; middling evidence gets "可能相关的条款" without amounts.
+
+``Engine`` holds the corpus, the retriever (``Retriever`` protocol) and the lexicon; the
+conversation holds what carries over between turns: the user's facts, the topic, and a pending
+clarifying question that a short reply (是 / 不是 / 国家级) answers. Polishing by an LLM and the
+claims verifier sit at the edge (service, CLI), not here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+import unicodedata
+import uuid
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Protocol
+
+from assistant import phrases
+from assistant.calculator import total_yuan
+from assistant.compose import block, compose, maybe, measure_name, refusal
+from assistant.errors import EmptyQueryError
+from assistant.route import Facts, choose_documents, is_size_class, route
+from assistant.scope import decide
+from assistant.types import Answer, BlockStatus, Hit
+from assistant.understand import Understanding, understand
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Retriever(Protocol):
+    corpus: object
+    embedder: object
+
+    def search_ex(self, query: str, k: int = 5) -> tuple[list[Hit], bool]: ...
+
+
+@dataclass
+class Engine:
+    corpus: object  # Corpus
+    retriever: Retriever
+    lexicon: object = None  # Lexicon; derived from the corpus if not given
+    degraded: bool = False
+
+    def __post_init__(self) -> None:
+        if self.lexicon is None:
+            self.lexicon = getattr(self.retriever, "lexicon", None)
+        if self.lexicon is None:
+            from assistant.lexicon import build_lexicon
+
+            self.lexicon = build_lexicon(self.corpus)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A clarifying question the product asked and the user may answer with one word."""
+
+    kind: str  # "yes_no" | "choice" | "amount"
+    question: str  # the user's question that raised it (answered again once the fact is known)
+    subject: str = ""  # for yes_no: the recipient asked about
+    options: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class Conversation:
+    """What carries over between turns. ``to_state``/``from_state`` serialise every field generically."""
+
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    facts: Facts = field(default_factory=Facts)
+    topic: tuple[str, ...] = ()  # clause ids of the last answer's measures
+    docs: tuple[str, ...] = ()  # documents of the last answer
+    pending: Pending | None = None
+    last_question: str = ""
+    turns: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def reset(self) -> None:
+        self.facts, self.topic, self.docs, self.pending, self.last_question, self.turns = Facts(), (), (), None, "", 0
+
+    def to_state(self) -> dict:
+        return {f.name: _to_plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "lock"}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Conversation":
+        from assistant.understand import Stated
+
+        facts = state.get("facts") or {}
+        stated = tuple(Stated(**{**s, "value": Decimal(s["value"])}) for s in facts.get("stated", []))
+        pending = state.get("pending")
+        return cls(
+            id=state["id"], facts=Facts(stated, tuple((a, b) for a, b in facts.get("subjects", [])), facts.get("level")),
+            topic=tuple(state.get("topic", ())), docs=tuple(state.get("docs", ())),
+            pending=Pending(**{**pending, "options": tuple(pending.get("options", ())), "doc_ids": tuple(pending.get("doc_ids", ()))})
+            if pending else None,
+            last_question=state.get("last_question", ""), turns=int(state.get("turns", 0)),
+        )
+
+
+def _to_plain(v):
+    if dataclasses.is_dataclass(v):
+        return {f.name: _to_plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+    if isinstance(v, (tuple, list)):
+        return [_to_plain(x) for x in v]
+    if isinstance(v, Decimal):
+        return str(v)
+    return v
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def ask(question: str, engine: Engine, conversation: Conversation | None = None) -> Answer:
+    """Answer one question (one turn of ``conversation`` if given)."""
+    original = clean_question(question)
+    q = strip_markup(original) or original
+    conv = conversation or Conversation()
+    with conv.lock:
+        answer = _turn(q, engine, conv)
+    return replace(answer, question=original, conversation_id=conv.id)
+
+
+def _turn(q: str, engine: Engine, conv: Conversation) -> Answer:
+    lexicon = engine.lexicon
+    u = understand(q, lexicon)
+    active = {d.id for d in engine.corpus.documents if engine.corpus.is_active(d.id)}
+
+    # a one-word reply to our own question: record the fact and answer the pending question again
+    if conv.pending is not None:
+        resolved = _resolve_pending(u, conv)
+        if resolved is not None:
+            facts, pending_q = resolved
+            conv.pending = None
+            u2 = understand(pending_q, lexicon)
+            return _answer(pending_q, replace(u2, follow_up=True), facts, engine, conv, active, carried=True)
+        if u.subjects and not _own_topic(u, active):
+            # "我们是中小企业，去年花了60万元" answers the question and adds facts: a follow-up
+            u = replace(u, follow_up=True)
+    conv.pending = None
+
+    follow = bool(conv.turns) and (u.follow_up or (len(q) <= 20 and not _own_topic(u, active)))
+    own = Facts(u.stated, u.subjects, _level(u))
+    if follow:
+        facts = own.merged_over(conv.facts)
+    else:
+        # who the user is carries over; the numbers and topic of an earlier question do not
+        facts = Facts(own.stated, tuple({**dict(conv.facts.subjects), **dict(own.subjects)}.items()), own.level)
+    return _answer(q, u, facts, engine, conv, active, carried=follow)
+
+
+def _answer(q: str, u: Understanding, facts: Facts, engine: Engine, conv: Conversation, active: set[str], carried: bool) -> Answer:
+    corpus = engine.corpus
+    query = f"{conv.last_question} {q}" if carried and conv.last_question and len(q) <= 30 else q
+    hits, degraded = engine.retriever.search_ex(query, 20)
+    hits = [h for h in hits if h.clause.doc_id in active][:12]
+    decision = decide(u, hits, engine.lexicon, corpus, active, has_topic=carried and bool(conv.topic))
+    if decision.decision == "refuse":
+        answer = refusal(q, _pointers(u, hits, corpus, active))
+    elif decision.decision == "maybe":
+        ids = [h.clause.id for h in hits if not h.clause.is_final_provision][:3]
+        answer = maybe(q, ids, corpus, _doc_notes(corpus, {corpus.get(c).doc_id for c in ids}))
+    else:
+        doc_ids = choose_documents(u, hits, corpus, engine.lexicon, active, conv.docs if carried else ())
+        if not doc_ids:
+            answer = refusal(q, [])
+        else:
+            answer = _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried)
+    if degraded or engine.degraded:
+        answer = replace(answer, notes=answer.notes + (phrases.DEGRADED_NOTE,), degraded=True)
+    # remember
+    conv.turns += 1
+    conv.facts = facts
+    conv.last_question = q
+    if not answer.refused and answer.scope == "answer":
+        if not answer.blocks:
+            conv.topic = tuple(c.clause_id for c in answer.citations[:1])
+        conv.docs = answer.documents[:2]
+    else:
+        conv.topic = ()
+    return replace(answer, scope=answer.scope if not answer.refused else "refuse")
+
+
+def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> Answer:
+    corpus = engine.corpus
+    lead: list[str] = []
+    cited: list[str] = []
+    notes: list[str] = []
+    meta = any(u.has(i) for i in ("dates", "department", "procedure", "penalty", "payment", "conflicts"))
+    wants_amount = u.has("amount") or u.has("eligibility") or bool(u.amounts) or not meta
+    if u.injection:
+        notes.append(phrases.INJECTION_NOTE)
+
+    summary = ""
+    dept_clauses = _department_question(u, corpus, doc_ids)
+    if dept_clauses is not None:
+        dept, ids = dept_clauses
+        summary = phrases.DEPT_LIST.format(dept=dept, n=len(ids))
+        by_doc: dict[str, list[str]] = {}
+        for cid in ids:
+            by_doc.setdefault(corpus.get(cid).doc_id, []).append(cid)
+        for d, cids in by_doc.items():
+            if len(by_doc) > 1:
+                lead.append(corpus.document_of(corpus.get(cids[0])).full_title)
+            lead.extend(f"[{c}] {corpus.get(c).article_title}：{_snippet(corpus.get(c).text)}" for c in cids)
+        return compose(q, [], lead=lead, cited=ids, corpus=corpus, calcs=[], total=None, total_ub=False,
+                       notes=notes + _doc_notes(corpus, set(by_doc)), asks=[], quick_replies=(), doc_ids=list(by_doc), summary=summary)
+    if u.has("dates"):
+        if not carried and len(doc_ids) == 1 and not any(m.term.kind in ("region", "title") for m in u.terms) and re.search(r"(这个|本|该)?(政策|文件|办法|措施)", q):
+            # "这个政策什么时候施行" with several policies in force and none named: each one's dates
+            doc_ids = [d.id for d in corpus.documents if corpus.is_active(d.id)][:3]
+        for d in doc_ids[:3]:
+            doc = corpus.document_of(next(c for c in corpus.clauses if c.doc_id == d))
+            line, ids = _dates_line(doc, corpus)
+            lead.append(line)
+            cited += ids
+    for intent, what in (("procedure", "申报程序"), ("payment", "资金拨付方式和时间"), ("penalty", "违规处理办法")):
+        if u.has(intent):
+            for d in doc_ids[:2]:
+                found = _clauses_about(intent, d, hits, corpus)
+                if found:
+                    lead.extend(f"{corpus.get(c).text} [{c}]" for c in found[:2])
+                    cited += found[:2]
+                else:
+                    doc = corpus.document_of(next(c for c in corpus.clauses if c.doc_id == d))
+                    depts = "、".join(doc.departments[:3]) if hasattr(doc, "departments") else ""
+                    lead.append(phrases.PROCEDURE_NONE.format(title=doc.full_title, what=what, depts=f"（{depts}）" if depts else ""))
+    if u.has("conflicts"):
+        for d in doc_ids[:2]:
+            found = _clauses_about("conflicts", d, hits, corpus)
+            lead.extend(f"{corpus.get(c).text} [{c}]" for c in found[:1])
+            cited += found[:1]
+
+    r = route(u, facts if wants_amount else Facts((), facts.subjects, facts.level), hits, engine, doc_ids,
+              conv.topic if carried else ())
+    measures = r.measures
+    if meta and not wants_amount:
+        # a question about dates / procedure / departments: name the measure, compute nothing
+        measures = [dataclasses.replace(m, calculation=None, status=BlockStatus.INFO, ask="", options=())
+                    if m.status in (BlockStatus.COUNTED, BlockStatus.CONDITIONAL) else m for m in measures]
+        if lead:
+            measures = measures[:1] if u.has("department") else []
+    if u.has("department") and measures:
+        summary = "；".join(f"{measure_name(corpus, m.clause_id, m.rule)}的责任单位：{'、'.join(corpus.get(m.clause_id).departments) or phrases.NOT_STATED}"
+                            for m in measures[:2])
+    blocks = [block(m, corpus) for m in measures]
+    calcs = [m.calculation for m in measures if m.calculation is not None and m.status in (BlockStatus.COUNTED, BlockStatus.NOT_ELIGIBLE)]
+    counted = [m for m in measures if m.status is BlockStatus.COUNTED and m.calculation is not None]
+    failed = [m for m in measures if m.status is BlockStatus.NOT_ELIGIBLE and m.calculation is not None]
+    total = total_yuan([m.calculation for m in counted + failed]) if counted or failed else None
+    total_ub = any(m.calculation.is_upper_bound for m in counted)
+    # one clarifying question at a time: a size class (中小企业) first, then the measure the question names
+    asking = sorted([m for m in measures if m.ask], key=lambda m: (not (m.ask_subject and is_size_class(m.ask_subject)), not m.named))
+    asks = [asking[0].ask] if asking else []
+    quick = asking[0].options if asking else ()
+    pending = asking[0] if asking else None
+    # the topic a follow-up ("这个…", "那…呢") refers to: the measures this question identified
+    conv.topic = tuple(dict.fromkeys(m.clause_id for m in measures if m.named)) or tuple(m.clause_id for m in measures[:1])
+    if pending is not None:
+        conv.pending = Pending("yes_no" if pending.ask_subject else ("choice" if pending.options else "amount"), q,
+                               pending.ask_subject, pending.options, tuple(doc_ids))
+    used_docs = list(dict.fromkeys([m.doc_id for m in measures] + [corpus.get(c).doc_id for c in cited] or doc_ids))
+    for m in measures:
+        if m.rule is not None and (m.calculation is not None or m.status is not BlockStatus.INFO):
+            notes.extend(n for n in m.rule.notes if n not in notes)
+    if total_ub or any(b.is_upper_bound for b in blocks):
+        notes.append(phrases.UPPER_BOUND_NOTE)
+    overlap = _overlap_clause(corpus, used_docs) if len(counted) > 1 else None
+    if overlap:
+        notes.append(phrases.OVERLAP_NOTE_AT.format(cid=overlap))
+        cited.append(overlap)
+    notes += _doc_notes(corpus, set(used_docs))
+    if calcs or u.has("amount"):
+        notes.append(phrases.FINAL_NOTE)
+    answer = compose(q, blocks, lead=lead, cited=cited, corpus=corpus, calcs=calcs, total=total, total_ub=total_ub, notes=notes,
+                     asks=asks, quick_replies=quick, doc_ids=used_docs, summary=summary if summary else "")
+    # the self-check: no line states a quantity or a clause id its sources do not carry
+    return verify(answer, corpus, retrieved={h.clause.id for h in hits} | {c.clause_id for c in answer.citations})
+
+
+# ---------------------------------------------------------------- helpers
+
+
+_YES_WORDS = ("是", "否", "不确定")
+
+
+def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] | None:
+    p = conv.pending
+    assert p is not None
+    if p.kind == "yes_no" and u.reply in ("yes", "no"):
+        return conv.facts.with_subject(p.subject, u.reply == "yes"), p.question
+    if p.kind == "yes_no" and u.reply == "unsure":
+        return conv.facts, p.question + "（不确定是否属于" + p.subject + "）"
+    if p.kind == "yes_no" and u.subjects and len(u.question) <= 12:
+        facts = conv.facts
+        for name, v in u.subjects:
+            facts = facts.with_subject(name, v)
+        return facts, p.question
+    if p.kind == "choice":
+        picked = next((o for o in p.options if o in u.question or (len(u.question) <= 6 and u.question.rstrip("的。！") in o)), None)
+        if picked is None and u.reply == "yes" and p.options:
+            picked = p.options[0]
+        if picked in ("不是",) or (picked is None and u.reply == "no"):
+            picked = "否"
+        if picked and picked != "不确定":
+            return Facts(conv.facts.stated, conv.facts.subjects, picked), p.question
+    if p.kind == "amount" and u.stated and len(u.question) <= 30:
+        own = Facts(u.stated, u.subjects, None)
+        return own.merged_over(conv.facts), p.question
+    return None
+
+
+def _level(u: Understanding) -> str | None:
+    tiers = [m.term.text for m in u.terms if m.term.kind == "tier"]
+    return max(tiers, key=len) if tiers else None
+
+
+def _own_topic(u: Understanding, active: set[str]) -> bool:
+    """The question names something of its own (a measure, base, object), not only who the user is."""
+    return any(m.term.kind not in ("region", "department", "subject") and m.term.doc_id in active
+               and not (m.term.kind == "distinctive" and len(m.term.text) < 3) for m in u.terms) or bool(u.clause_refs)
+
+
+def _pointers(u, hits, corpus, active) -> list[str]:
+    """For a refusal that used the documents' own words: the nearest measures, as a pointer."""
+    if not any(m.term.kind in ("measure", "variant", "base") for m in u.terms):
+        return []
+    out = []
+    for h in hits[:2]:
+        if not h.clause.is_final_provision and corpus.rules_for(h.clause.id):
+            doc = corpus.document_of(h.clause)
+            out.append(f"{measure_name(corpus, h.clause.id)} [{h.clause.id}]（{doc.full_title}）")
+    return out[:2]
+
+
+def _doc_notes(corpus, doc_ids: set[str]) -> list[str]:
+    notes = []
+    for d in corpus.documents:
+        if d.id not in doc_ids:
+            continue
+        note = d.dates_note() if hasattr(d, "dates_note") else None
+        if note is None and not hasattr(d, "dates_note") and not d.dates_fixed:
+            note = phrases.DRAFT_NOTE.format(status=d.status_text or d.status.label, start=d.effective_from or "未写明",
+                                             end=d.effective_until or "未写明")
+        if note:
+            notes.append(note if len(doc_ids) == 1 else f"{d.full_title}：{note}")
+    return notes
+
+
+_DATE_WORDS = re.compile(r"(施行|生效|有效期|试行|起实施|之日起)")
+
+
+def _dates_line(doc, corpus) -> tuple[str, list[str]]:
+    ids = [c.id for c in doc.clauses if _DATE_WORDS.search(c.text) and (c.is_final_provision or "有效期" in c.text)]
+    if ids:
+        text = "；".join(f"{corpus.get(c).text} [{c}]" for c in ids[:2])
+        return f"{doc.full_title}：{text}", ids[:2]
+    return phrases.DATES_UNKNOWN.format(title=doc.full_title), []
+
+
+_INTENT_TEXT = {
+    "procedure": re.compile(r"(申报|申请|受理|程序|流程|材料|提交|审核|公示|窗口|系统)"),
+    "payment": re.compile(r"(拨付|兑现|发放|支付|到账|资金下达|分期|分年)"),
+    "penalty": re.compile(r"(骗取|虚报|追回|失信|取消.{0,6}资格|追究|违规|弄虚作假|套取)"),
+    "conflicts": re.compile(r"(就高不重复|不重复享受|不得重复|重复支持|叠加享受|从高)"),
+}
+
+
+def _clauses_about(intent: str, doc_id: str, hits, corpus) -> list[str]:
+    pat = _INTENT_TEXT[intent]
+    ranked = [h.clause.id for h in hits if h.clause.doc_id == doc_id and pat.search(h.clause.text)]
+    rest = [c.id for c in corpus.clauses if c.doc_id == doc_id and c.id not in ranked and pat.search(c.text)
+            and (intent != "procedure" or c.is_final_provision or re.search(r"(申报程序|申请程序|申报流程|提交.{0,10}材料|受理)", c.text))]
+    return ranked[:2] + rest[: max(0, 2 - len(ranked[:2]))]
+
+
+def _overlap_clause(corpus, doc_ids: list[str]) -> str | None:
+    for c in corpus.clauses:
+        if c.doc_id in doc_ids and _INTENT_TEXT["conflicts"].search(c.text):
+            return c.id
+    return None
+
+
+_DEPT_IN_Q = re.compile(r"([\u4e00-\u9fa5]{1,10}?(?:局|办|委员会|委|中心|集团|人民政府|管委会|办公室|厅|院))")
+
+
+def match_departments(text: str, departments) -> list[str]:
+    """Departments named in ``text``, also by short name (数据局 → 市数据局, 人才局 → 市人才工作局)."""
+    found: list[str] = []
+    for d in departments:
+        if d in text:
+            found.append(d)
+    if found:
+        return found
+    for m in _DEPT_IN_Q.finditer(text):
+        short = re.sub(r"^(请问|那|那么|咨询|关于|是|由)", "", m.group(1))
+        if len(short) < 2:
+            continue
+        for d in departments:
+            if _subsequence(short, d) and d not in found and short[-1] == d[-1]:
+                found.append(d)
+    return found
+
+
+def _subsequence(short: str, full: str) -> bool:
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def _department_question(u: Understanding, corpus, doc_ids: list[str]):
+    """"市数据局负责哪些措施" → (department, every clause of it, grouped by document)."""
+    if not u.has("department"):
+        return None
+    depts = match_departments(u.question, [d for d in corpus.departments])
+    if not depts:
+        return None
+    named_measure = any(m.term.kind in ("measure", "variant", "base", "tier") for m in u.terms)
+    if named_measure and not re.search(r"(负责哪些|管哪些|负责什么|哪些措施|哪些政策|负责的)", u.question):
+        return None
+    ids = [c.id for c in corpus.clauses if any(d in c.departments for d in depts) and corpus.is_active(c.doc_id)]
+    return "、".join(depts), ids
+
+
+def verify(answer: Answer, corpus, retrieved: set[str]) -> Answer:
+    """Drop answer lines that ``assistant.verify`` finds unfaithful to the answer's citations and
+    calculations (unknown or unretrieved clause ids, quantities without a source in the same role),
+    and notes whose quantities appear nowhere in the corpus."""
+    from assistant import verify as checks
+
+    known = {c.id for c in corpus.clauses}
+    cited = {c.clause_id for c in answer.citations}
+    sources = checks.sources_for(answer, known=known, retrieved=cited & set(retrieved))
+    note_sources = checks.sources_for(answer, known=known, clauses={c.id: c.text for c in corpus.clauses})
+    return checks.drop_unverified_lines(answer, sources, note_sources)
+
+
+def _snippet(text: str, n: int = 36) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def clean_question(question: str) -> str:
+    if question is None:
+        raise EmptyQueryError()
+    q = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in str(question))
+    q = re.sub(r"\s+", " ", q).strip()
+    if not q:
+        raise EmptyQueryError()
+    return q[:MAX_QUESTION_CHARS]
+
+
+_MARKUP = re.compile(r"<[^>]{0,200}>|\]\((?:javascript|https?|data|vbscript):[^)]*\)|(?:javascript|vbscript|data):\S*|https?://\S+", re.I)
+
+
+def strip_markup(q: str) -> str:
+    """The question without HTML tags, link targets and URLs: they carry no policy meaning."""
+    return re.sub(r"\s+", " ", _MARKUP.sub(" ", q).replace("[", " ").replace("]", " ")).strip()
+
+
+def open_engine(settings, *, quiet: bool = True) -> Engine:
+    """The engine for ``settings`` (index opened or built), without the web service around it."""
+    from assistant.bootstrap import open_retriever
+
+    retriever, _ = open_retriever(settings, quiet=quiet)
+    return Engine(retriever.corpus, retriever)

@@ -1,0 +1,159 @@
+"""Is a question covered by the documents in force? A calibrated decision on evidence, not word lists.
+
+Owns ``evidence(...)`` (what the question and retrieval show) and ``judge(evidence, thresholds)``:
+``answer``, ``maybe`` (answer "可能相关的条款" with the top clauses and no amounts) or ``refuse``.
+
+* places: a place the question names (``gazetteer``) that no document in force belongs to or
+  mentions is another jurisdiction → refuse;
+* clause references, departments the documents name, and questions about the document itself
+  (its dates, conflicts) → answer;
+* lexicon coverage: the question's words (jieba precise mode, question words dropped) split into
+  words that name something in a document (its terms, low-frequency words, their glossary and
+  variant forms), other words the documents use, and words no document uses. **A word that any
+  active document uses never counts against a question**; only unknown words do;
+* retrieval: the best dense similarity.
+
+``evidence = strong_weight × strong + common − unknown``. The thresholds in ``CALIBRATED`` come from
+``eval/calibrate_scope.py`` (fewest false refusals first, then most out-of-scope questions refused, on
+the gold and round-1 blind sets); the trade-off table is in ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.text import words
+
+# Question words that carry no topic (in any policy).
+QUESTION_WORDS = set("""补贴 补助 奖励 支持 资金 政策 企业 公司 申请 多少 怎么 如何 可以 能 有 钱 元 万元 万 请问 一下 条件 标准 规定 措施 相关
+哪些 什么 享受 获得 领取 给予 优惠 扶持 项目 我们 我 想 要 需要 办理 问 问题 今年 明年 去年 年度 每年 能否 是否 补 奖 拿 花 花了 费用 多
+少 元钱 块 块钱 情况 方面 一些 那些 这些 的话 有关 关于 对于 部门 单位 时间 具体 全部 所有 我司 本司 贵司 属于 一共 总共 合计 加起来
+能补 能拿 可以拿 大概 左右 大约 差不多 听说 是不是 对不对 告诉 帮我 麻烦 政府 市里 区里 县里 国家 本地 这边 那边 当地 还有 怎样 有没有
+知道 了解 咨询 看看 查 查询 搞 做 弄 办 多久 几 个 家 一家 一个 现在 目前 最近 已经 刚 刚刚 打算 准备 计划 如果 的 了 吗 呢 吧 啊 最多 最高
+能给 给 多少钱 能领 可以 怎么办 有没有 能不能 哪个 哪里 谁 怎么样 一年 今年度 主要 时候 开始 结束 哪天 几号 哪一年 什么时候 到底
+是否 还是 或者 以及 这个 那个 这项 该项 具体""".split())
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    strong_weight: float = 2.0  # a word that names something in a document counts this much
+    answer_evidence: float = 0.0  # evidence at or above which a question with a named word is answered
+    maybe_evidence: float = -2.0  # evidence at or above which a question is at least "maybe"
+    dense_answer: float = 0.45  # best dense similarity at which middling evidence is answered
+    dense_maybe: float = 0.30  # best dense similarity at which weak evidence is "maybe"
+
+
+CALIBRATED = Thresholds(**{'strong_weight': 3.0, 'answer_evidence': -1.0, 'maybe_evidence': -4.0, 'dense_answer': 0.4, 'dense_maybe': 0.25})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    decided: str = ""  # "answer" | "refuse" when a rule decides before any threshold ("" = weigh)
+    reason: str = ""
+    strong: int = 0
+    common: int = 0
+    unknown: int = 0
+    dense: float = 0.0
+    features: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return self.common - self.unknown
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    decision: str  # "answer" | "maybe" | "refuse"
+    reason: str
+    features: dict = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.decision == "refuse"
+
+
+def foreign_places(places, corpus, active_ids: set[str]) -> list:
+    """Places no document in force belongs to or mentions."""
+    out = []
+    for p in places:
+        covered = False
+        for d in corpus.documents:
+            if d.id not in active_ids:
+                continue
+            region = getattr(d, "region", "") or ""
+            text = d.title + region + getattr(d, "issuer", "")
+            if p.name in text or p.full in text or (region and (region in p.full or p.full.rstrip("市区县") in region)):
+                covered = True
+                break
+            if any(p.full in c.text or (len(p.name) >= 2 and p.name in c.text) for c in d.clauses):
+                covered = True
+                break
+        if not covered:
+            out.append(p)
+    return out
+
+
+_ABOUT_DOCUMENT = ("dates", "conflicts")
+
+
+def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool = False) -> Evidence:
+    """What decides scope for this question, before any threshold."""
+    if any("exact" in h.sources for h in hits[:1]) or u.clause_refs and hits:
+        return Evidence("answer", "条款编号")
+    foreign = foreign_places(u.places, corpus, active_ids)
+    if foreign:
+        return Evidence("refuse", f"问题涉及{foreign[0].full}，现行收录的政策不覆盖该地区", features={"foreign": [p.full for p in foreign]})
+    if has_topic and (u.follow_up or u.reply or u.stated or len(u.question) <= 12):
+        return Evidence("answer", "追问")
+    if not hits:
+        return Evidence("refuse", "没有相关条款")
+    from assistant.pipeline import match_departments
+
+    if match_departments(u.question, corpus.departments):
+        return Evidence("answer", "责任单位")
+    place_words = {p.name for p in u.places} | {p.full for p in u.places}
+    raw = words(u.question)
+    ws = [w for w in raw if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)
+          and not any(w in p for p in place_words)]
+    vocab, named, topical = lexicon.vocabulary, lexicon.distinctive, lexicon.topical
+    strong = [w for w in ws if w in topical or (len(w) >= 3 and any(w in t for t in topical))]
+    for a, b in zip(raw, raw[1:]):  # "数据"+"交易" → 数据交易额, "打"+"标签": two words that together name a measure
+        if len(a + b) >= 3 and any(a + b in t for t in topical):
+            strong += [w for w in (a, b) if w in ws and w not in strong]
+    common = [w for w in ws if w not in strong and (w in vocab or w in named)]
+    unknown = [w for w in ws if w not in strong and w not in common]
+    dense = max((h.dense_sim for h in hits if h.dense_sim is not None), default=0.0)
+    ev = Evidence("", "", len(strong), len(common), len(unknown), float(dense),
+                  {"strong": strong, "common": common, "unknown": unknown})
+    if not ws and any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
+        return Evidence("answer", "关于政策本身的问题", features=ev.features)
+    if any(u.has(i) for i in _ABOUT_DOCUMENT) and not unknown:
+        return Evidence("answer", "关于政策本身的问题", features=ev.features)
+    if u.has("department") and (strong or common) and len(unknown) <= len(strong) + len(common):
+        return Evidence("answer", "问某项措施的责任单位", features=ev.features)
+    return ev
+
+
+def judge(ev: Evidence, th: Thresholds = CALIBRATED) -> str:
+    if ev.decided:
+        return ev.decided
+    total = th.strong_weight * ev.strong + ev.score
+    if ev.dense >= th.dense_answer + 0.2 and (ev.strong or ev.common):
+        return "answer"  # the question reads like a clause even if its words are the user's own
+    if ev.strong and total >= th.answer_evidence:
+        return "answer"
+    if (ev.strong or ev.common) and ev.dense >= th.dense_answer and total >= th.maybe_evidence:
+        return "answer"
+    if total >= th.maybe_evidence and (ev.strong or (ev.common and ev.dense >= th.dense_maybe)):
+        return "maybe"
+    return "refuse"
+
+
+def decide(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool = False,
+           thresholds: Thresholds = CALIBRATED) -> ScopeDecision:
+    ev = evidence(u, hits, lexicon, corpus, active_ids, has_topic=has_topic)
+    d = judge(ev, thresholds)
+    reason = ev.reason or {"answer": "问题用到了政策中的用语", "maybe": "证据不足，给出可能相关的条款",
+                           "refuse": "问题的用语不在任何现行政策中"}[d]
+    return ScopeDecision(d, reason, {**ev.features, "dense": ev.dense, "strong": ev.strong, "common": ev.common,
+                                     "unknown": ev.unknown})
