@@ -216,7 +216,7 @@ def build_rule_table(clauses) -> list[Rule]:
     result = []
     for r in out:
         for a in shared.get(article.get(r.clause_id), []):
-            r = replace(r, caps=r.caps + a.shared_caps,
+            r = replace(r, caps=r.caps + tuple(replace(c, clause_id=a.clause_id) for c in a.shared_caps),
                         notes=r.notes + (f"[{a.clause_id}] {a.reason.split('（')[0]}",),
                         schedule=r.schedule or (Schedule(years=a.shared_years, per_year=True) if a.shared_years else None))
         result.append(r)
@@ -469,7 +469,7 @@ def _award_duration(seg: str, s: Span) -> bool:
     right = _right(seg, s, 6)
     if re.search(r"(成立|注册|设立|入驻|工作|服务|签订|落户|以内|以上|不满|未满|近|连续[^支]{0,2}纳税)$", left) or re.match(r"^(以内|以上|内|及以上|以下|及以下)", right):
         return False
-    if re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|补助期限|补贴期限|不超过|按)$", left):
+    if re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|补助期限|补贴期限|不超过|按)(补贴|补助|支持|发放|给予|享受|资助)?$", left):
         return True
     return bool(re.match(r"^(内|拨付|兑现|支付|给予|每年)", right))
 
@@ -489,10 +489,11 @@ def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
         if m.group("max"):
             roles.notes.append("原文为“分别给予最高…”，各档金额都是可获得的上限，具体金额由责任单位评审确定。")
             roles.tier_ceiling = True
-        after = [i for i in money_idx if spans[i].start >= m.end() and (m.group("max") or not _UPPER_WORDS.search(_left(seg, spans[i])))]
+        after = [i for i in money_idx if spans[i].start >= m.end() and (m.group("max") or not _UPPER_WORDS.search(_left(seg, spans[i], 3))
+                                                                          or _LEVEL_KEY.search(_left(seg, spans[i], 8)))]
         values = _enumeration_after(seg, spans, after)
         if len(values) >= 2:
-            pairs = _inline_pairs(seg, spans, values)
+            pairs = _inline_pairs(seg, spans, values, roles)
             if pairs:
                 return _take_pairs(roles, pairs)
             keys, milestone_idx, label = _keys_before(seg, spans, m.start(), len(values))
@@ -518,7 +519,8 @@ def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
                 return _tier_caps(roles, tiers), label
             return [], ""
     # inline pairs without 分别: "国家级的给予100万元，省级的给予50万元" / "A类人才每人100万元、B类人才每人50万元"
-    pairs = _inline_pairs(seg, spans, [i for i in money_idx if not _UPPER_WORDS.search(_left(seg, spans[i]))])
+    pairs = _inline_pairs(seg, spans, [i for i in money_idx if not _UPPER_WORDS.search(_left(seg, spans[i], 3))
+                                        or _LEVEL_KEY.search(_left(seg, spans[i], 8))], roles)
     if len(pairs) >= 2:
         return _take_pairs(roles, pairs)
     return [], ""
@@ -562,9 +564,10 @@ _LEVEL_KEY = re.compile(r"(国际级|国家级|省级|市级|区级|县级|[A-E]
 _BARE_LEVEL = re.compile(r"(国家|省|市|区|县)$")
 
 
-def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str, int]]:
+def _inline_pairs(seg: str, spans: list[Span], idx: list[int], roles: "_Roles | None" = None) -> list[tuple[str, int]]:
     """(key, span index) where each listed amount directly follows its own key word."""
     pairs: list[tuple[str, int]] = []
+    ceiling = False
     for i in idx:
         left = _left(seg, spans[i], 16)
         left = re.split(r"[、]", left)[-1]
@@ -576,11 +579,18 @@ def _inline_pairs(seg: str, spans: list[Span], idx: list[int]) -> list[tuple[str
         if km is None:
             continue
         between = left[km.end():]
-        if len(between) > 10 or re.search(r"(最高|不超过|达到?|超过|以上|突破)", between):
+        if len(between) > 10 or re.search(r"(达到?|超过|以上|突破)", between):
+            continue
+        if re.search(r"(最高|不超过)$", between):
+            ceiling = True  # "分别给予A类最高500万元、B类最高300万元": each a ceiling
+        elif re.search(r"(最高|不超过)", between):
             continue
         pairs.append((km.group(1), i))
     keys = [k for k, _ in pairs]
     if len(pairs) >= 2 and len(set(keys)) == len(keys):
+        if ceiling and roles is not None:
+            roles.tier_ceiling = True
+            roles.notes.append("原文各档金额为“最高”额，都是可获得的上限，具体金额由责任单位评审确定。")
         return pairs
     return _noun_pairs(seg, spans, idx)
 
@@ -1099,7 +1109,7 @@ def _read_schedule(roles: _Roles) -> Schedule | None:
             roles.take(i)
             years = int(s.value)
             left = _left(seg, s, 8)
-            word = re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|不超过|补助期限不超过|补贴期限不超过)$", left)
+            word = re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|不超过|补助期限不超过|补贴期限不超过)(补贴|补助|支持|发放|给予|享受|资助)?$", left)
             texts.insert(0, f"{word.group(1) if word else ''}{s.text}")
     if ratios and years is None:
         years = len(ratios)

@@ -247,6 +247,7 @@ class Cap:
     amount: Quantity
     scope: CapScope = CapScope.CLAIM
     text: str = ""  # the scope words as written, e.g. "同一主体年度"
+    clause_id: str = ""  # set when the cap is written in another clause of the article ("本条补助累计最高…")
 
 
 @dataclass(frozen=True)
