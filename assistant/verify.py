@@ -284,6 +284,18 @@ def sources_for(answer: Answer, *, known: Iterable[str] | None = None, retrieved
         claims.extend(read_claims(text, origin=cid))
     for calc in answer.calculations:
         claims.extend(_calculation_claims(calc))
+    for b in getattr(answer, "blocks", ()):
+        # a conditional measure ("如属中小企业：20万元") is computed but not summed: its figures are sources too
+        if b.formula:
+            claims.extend(Claim(c.mention, c.role, c.total, c.direction, c.qualifiers, origin=b.clause_id)
+                          for c in read_claims(b.formula))
+        if b.amount_yuan is not None:
+            claims.append(_money_claim(b.amount_yuan, PAYOUT, b.clause_id))
+            if b.is_upper_bound:
+                claims.append(_money_claim(b.amount_yuan, CAP, b.clause_id))
+        if b.standard:
+            claims.extend(Claim(c.mention, c.role, c.total, c.direction, c.qualifiers, origin=b.clause_id)
+                          for c in read_claims(b.standard))
     if answer.total_yuan is not None:
         claims.append(_money_claim(answer.total_yuan, PAYOUT, None, total=True))
     for text in (*answer.notes, *answer.asks):

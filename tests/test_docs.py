@@ -69,3 +69,14 @@ def test_readme_states_the_rewrite_corpus_as_it_is(corpus):
     assert f"{m['mutated']} 个小改动" in README
     assert m["bad_rejected"] == m["bad"] and "全部被拒绝" in README
     assert m["false_rejections"] == 0 and "误拒 0 个" in README
+
+
+def test_readme_rules_excerpt_is_real_output():
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "rules", "--doc",
+                          "wuhan-digital-intelligence-economy-measures-draft"],
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    block = README[README.index("$ .venv/bin/policy-assistant rules --doc"):]
+    block = block[:block.index("```")]
+    lines = [line for line in block.splitlines()[1:] if line.strip() and line.strip() != "…"]
+    assert len(lines) >= 6
+    assert [line for line in lines if line not in out] == []
