@@ -188,7 +188,7 @@ def _calculate_group(group: list[Claim]) -> Calculation:
     amount = _apply_caps(rule, amount, trace, (CapScope.UNIT,))
     if rule.per_unit and (rule.kind is RuleKind.PER_UNIT or rule.per_unit.period):
         amount, upper = _units_and_periods(rule, claim, amount, trace, inputs, upper)
-    elif rule.kind is RuleKind.FIXED and claim.count != 1:
+    elif rule.kind in (RuleKind.FIXED, RuleKind.TIERED) and claim.count != 1 and not _rate_tiers(rule):
         if claim.count < 1:
             raise AmountError(str(claim.count), "数量必须为正整数")
         inputs["count"] = claim.count

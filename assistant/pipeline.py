@@ -75,6 +75,7 @@ class Conversation:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     facts: Facts = field(default_factory=Facts)
     topic: tuple[str, ...] = ()  # clause ids of the last answer's measures
+    topic_rules: tuple[str, ...] = ()  # rule ids the last answer identified (which award of a clause)
     docs: tuple[str, ...] = ()  # documents of the last answer
     pending: Pending | None = None
     last_question: str = ""
@@ -83,6 +84,7 @@ class Conversation:
 
     def reset(self) -> None:
         self.facts, self.topic, self.docs, self.pending, self.last_question, self.turns = Facts(), (), (), None, "", 0
+        self.topic_rules = ()
 
     def to_state(self) -> dict:
         return {f.name: _to_plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "lock"}
@@ -96,7 +98,7 @@ class Conversation:
         pending = state.get("pending")
         return cls(
             id=state["id"], facts=Facts(stated, tuple((a, b) for a, b in facts.get("subjects", [])), facts.get("level")),
-            topic=tuple(state.get("topic", ())), docs=tuple(state.get("docs", ())),
+            topic=tuple(state.get("topic", ())), topic_rules=tuple(state.get("topic_rules", ())), docs=tuple(state.get("docs", ())),
             pending=Pending(**{**pending, "options": tuple(pending.get("options", ())), "doc_ids": tuple(pending.get("doc_ids", ()))})
             if pending else None,
             last_question=state.get("last_question", ""), turns=int(state.get("turns", 0)),
@@ -144,6 +146,8 @@ def _turn(q: str, engine: Engine, conv: Conversation) -> Answer:
             u = replace(u, follow_up=True)
     conv.pending = None
 
+    if conv.turns and not u.follow_up and _statement(u):
+        u = replace(u, follow_up=True)  # facts told after a question belong to it
     follow = bool(conv.turns) and (u.follow_up or (len(q) <= 20 and not _own_topic(u, active)))
     own = Facts(u.stated, u.subjects, _level(u))
     if follow:
@@ -180,9 +184,10 @@ def _answer(q: str, u: Understanding, facts: Facts, engine: Engine, conv: Conver
     if not answer.refused and answer.scope == "answer":
         if not answer.blocks:
             conv.topic = tuple(c.clause_id for c in answer.citations[:1])
+            conv.topic_rules = ()
         conv.docs = answer.documents[:2]
     else:
-        conv.topic = ()
+        conv.topic, conv.topic_rules = (), ()
     return replace(answer, scope=answer.scope if not answer.refused else "refuse")
 
 
@@ -237,7 +242,7 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
             cited += found[:1]
 
     r = route(u, facts if wants_amount else Facts((), facts.subjects, facts.level), hits, engine, doc_ids,
-              conv.topic if carried else ())
+              conv.topic if carried else (), conv.topic_rules if carried else ())
     measures = r.measures
     if meta and not wants_amount:
         # a question about dates / procedure / departments: name the measure, compute nothing
@@ -261,6 +266,7 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
     pending = asking[0] if asking else None
     # the topic a follow-up ("这个…", "那…呢") refers to: the measures this question identified
     conv.topic = tuple(dict.fromkeys(m.clause_id for m in measures if m.named)) or tuple(m.clause_id for m in measures[:1])
+    conv.topic_rules = tuple(m.rule.id for m in measures if m.named and m.rule is not None)
     if pending is not None:
         conv.pending = Pending("yes_no" if pending.ask_subject else ("choice" if pending.options else "amount"), q,
                                pending.ask_subject, pending.options, tuple(doc_ids))
@@ -318,6 +324,14 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
 def _level(u: Understanding) -> str | None:
     tiers = [m.term.text for m in u.terms if m.term.kind == "tier"]
     return max(tiers, key=len) if tiers else None
+
+
+_ASKING = re.compile(r"[？?吗呢么]|多少|几|怎么|如何|哪|什么|能否|可否|是否|有没有|能不能|可不可以|请问|算一下|帮我")
+
+
+def _statement(u: Understanding) -> bool:
+    """A turn that only tells facts ("我们前年已经拿过…5万元奖励。"): it adds to the last question."""
+    return bool(u.stated or u.subjects) and not _ASKING.search(u.question) and not u.clause_refs
 
 
 def _own_topic(u: Understanding, active: set[str]) -> bool:

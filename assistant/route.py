@@ -116,6 +116,8 @@ def choose_documents(u, hits: list[Hit], corpus, lexicon, active: set[str], focu
     if level_word and not named:
         lv = level_word.group(1)[0]
         named = [d.id for d in corpus.documents if d.id in active and getattr(d, "level", "") == lv]
+        if focus and (u.follow_up or u.reply) and any(d in named for d in focus):
+            named = [d for d in focus if d in named]  # "本市" in a follow-up: the city of the conversation
     if named:
         return named
     if focus and (u.follow_up or u.reply) and all(f in active for f in focus):
@@ -136,6 +138,33 @@ def choose_documents(u, hits: list[Hit], corpus, lexicon, active: set[str], focu
             out.append(d)
     if ranked[0] not in term_docs and term_docs:
         out = [d for d in ranked if d in term_docs][:1] + [d for d in out if d not in term_docs]
+    # the document the question's words point to most clearly goes first (a recipient the user says they
+    # are counts double: "我们是低空经济企业" puts the user in that document's scope)
+    weights = _doc_term_scores(u, active)
+    if weights:
+        best = max(weights, key=weights.get)
+        if best != out[0] and weights[best] >= 1.5 * weights.get(out[0], 0.0) + 0.5:
+            out = [best] + [d for d in out if d != best]
+    return out
+
+
+_DOC_TERM_WEIGHT = {"measure": 3.0, "variant": 2.5, "base": 2.0, "condition": 2.0, "subject": 1.5, "tier": 0.5, "distinctive": 1.0,
+                    "title": 1.2}
+
+
+def _doc_term_scores(u, active: set[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    seen: set[tuple[str, str]] = set()
+    claimed = {name for name, v in u.subjects if v}
+    for m in u.terms:
+        d, k = m.term.doc_id, m.term.kind
+        if d not in active or k not in _DOC_TERM_WEIGHT or (d, m.term.text) in seen:
+            continue
+        seen.add((d, m.term.text))
+        w = _DOC_TERM_WEIGHT[k] * min(len(m.term.text), 8) / 4
+        if k == "subject" and m.term.text in claimed and specific_subject(m.term.text) and not is_size_class(m.term.text):
+            w *= 2
+        out[d] = out.get(d, 0.0) + w
     return out
 
 
@@ -169,6 +198,8 @@ def base_score(context: str, rule: Rule, lexicon) -> float:
     for th in rule.thresholds:
         if th.unit == "元" and th.measure and th.measure in context:
             return 0.97
+    if (rule.kind is RuleKind.INTEREST and rule.interest_basis == "actual" or "利息" in base) and re.search(r"(利息|付息|息费)", context):
+        return 0.9  # "实际付了利息90万元": the interest paid, whatever the verb
     if len(canon) >= 2 and canon in context:
         return 0.95
     doc = rule.clause_id.split(":", 1)[0] if ":" in rule.clause_id else None
@@ -181,16 +212,31 @@ def base_score(context: str, rule: Rule, lexicon) -> float:
         if rule.name.startswith(means) or means in rule.name:
             return 0.85
     for t in lexicon.glossary.matches(context):
-        if len(t) >= 2 and (t in base or canonical_base(t) in canon or canon in t):
+        if len(t) >= 2 and (t == base or canonical_base(t) == canon or canon in t):
             return 0.8
+        if len(t) >= 2 and (t in base or canonical_base(t) in canon):
+            return 0.5 + 0.3 * len(t) / max(len(canon), len(t))  # a part of the base ("贷款" of 贷款本金损失)
     for part in re.split(r"[、和及与]", rule.subject):
         part = re.sub(r"(费用|等)$", "", part)
         if len(part) >= 2 and part not in ("企业", "单位", "项目", "申报单位") and part in context:
             return 0.85
-    common = _longest_common(canon, context)
-    if len(common) >= 2 and common not in _GENERIC_BASE_CHARS:
+    common = _longest_specific_common(canon, context)
+    if len(common) >= 2:
         return min(0.79, 0.25 + 0.1 * len(common))  # 2 shared characters alone are not enough
     return 0.0
+
+
+def _longest_specific_common(a: str, b: str) -> str:
+    """The longest stretch of ``a`` found in ``b`` that is not a generic word (实际, 费用 …)."""
+    best = ""
+    for i in range(len(a)):
+        for j in range(i + max(2, len(best) + 1), len(a) + 1):
+            piece = a[i:j]
+            if piece not in b:
+                break
+            if piece not in _GENERIC_BASE_CHARS:
+                best = piece
+    return best
 
 
 def _longest_common(a: str, b: str) -> str:
@@ -204,14 +250,17 @@ def _longest_common(a: str, b: str) -> str:
     return best
 
 
-def named_clauses(u, doc_ids: list[str], corpus) -> dict[str, float]:
-    """Clauses whose measures the question names, with a strength (longer, more specific terms win)."""
+def named_clauses(u, doc_ids: list[str], corpus, outside: list[tuple[int, int]] | None = None) -> dict[str, float]:
+    """Clauses whose measures the question names, with a strength (longer, more specific terms win).
+    With ``outside``, terms inside those spans (the user's description of themselves) do not count."""
     out: dict[str, float] = {}
     weight = {"measure": 3.0, "variant": 2.5, "base": 2.0, "tier": 1.5, "condition": 2.0, "subject": 1.5, "distinctive": 1.0,
               "title": 1.2, "department": 0.5}
     spans: list[tuple[int, int]] = []
     for m in sorted(u.terms, key=lambda m: -(m.end - m.start)):
         if m.term.doc_id not in doc_ids or m.term.kind not in weight:
+            continue
+        if outside and any(a <= m.start and m.end <= b for a, b in outside):
             continue
         if m.term.kind == "distinctive" and any(a <= m.start and m.end <= b for a, b in spans):
             continue
@@ -227,17 +276,98 @@ def named_clauses(u, doc_ids: list[str], corpus) -> dict[str, float]:
     return out
 
 
+LITERAL_MIN = 6  # characters a question must share verbatim with a rule's sentence to name it
+_PUNCT = re.compile(r"[，,。；;：:、“”‘’\"'（）()《》\s]")
+
+
+_NUMBER = re.compile(r"[\d.．,，]+\s*(万元|亿元|元|万|亿|%|％|个|人|名|件|项|年|月)?|[一二两三四五六七八九十百千]+(万元|亿元|万|亿)")
+
+
+def _literal_text(q: str) -> str:
+    """The question's words for verbatim matching: numbers (which every clause has) become a break."""
+    return _PUNCT.sub("", _NUMBER.sub("|", q))
+
+
+_IDENTITY = re.compile(r"(?:(?:我们|我司|我公司|本公司|本企业|我们公司|我们企业|我们单位|本单位|我们厂|我)(?:是|属于|作为|系)|(?:作为|身为))"
+                       r"(?P<who>[^，。；？！,?!（(]{2,30})")
+
+
+def identity_spans(q: str) -> list[tuple[int, int]]:
+    """Where the user says who they are ("我们是滨湖区的国家级专精特新小巨人企业"): words there
+    describe the asker, they do not name the measure asked about."""
+    return [m.span("who") for m in _IDENTITY.finditer(q)]
+
+
+def _masked(q: str, spans: list[tuple[int, int]]) -> str:
+    for a, b in spans:
+        q = q[:a] + "|" * (b - a) + q[b:]
+    return q
+
+
+def literal_names(u, clause_ids: list[str], corpus, question: str | None = None) -> dict[str, int]:
+    """Rules the question quotes: the longest stretch of the question found verbatim in the rule's
+    sentence ("首次被认定为省级专精特新中小企业"), when that stretch is at least ``LITERAL_MIN``
+    characters and at most two clauses of the document use it. Rule id → its length."""
+    q = _literal_text(u.question if question is None else question)
+    out: dict[str, int] = {}
+    if len(q) < LITERAL_MIN:
+        return out
+    for cid in dict.fromkeys(clause_ids):
+        if not corpus.has(cid):
+            continue
+        texts = None
+        for r in corpus.rules_for(cid):
+            common = _longest_common(q, _PUNCT.sub("", r.segment))
+            if len(common) < LITERAL_MIN:
+                continue
+            subject = _PUNCT.sub("", r.subject)
+            if len(subject) >= 2 and (common in subject or len(common.replace(subject, "")) < LITERAL_MIN - 1):
+                continue  # the recipient's name ("国家级专精特新小巨人企业") says who, not which award
+            if texts is None:
+                doc = corpus.get(cid).doc_id
+                texts = [_PUNCT.sub("", c.text) for c in corpus.clauses if c.doc_id == doc]
+            if sum(common in t for t in texts) <= 2:
+                out[r.id] = len(common)
+    return out
+
+
+def candidate_rules_of(corpus, rule_ids) -> list[Rule]:
+    return [r for r in corpus.rules if r.id in rule_ids] if rule_ids else []
+
+
 def _mentions(rule: Rule, t: str) -> bool:
     return t in rule.segment or t in rule.name or bool(rule.base and t in rule.base) or any(t in k.key or k.key in t for k in rule.tiers)
 
 
-def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | None = None, shared_bases: frozenset = frozenset()) -> bool:
+_EVENT = re.compile(r"(认定为|被认定|认定|获评为?|获批为?|评为|评上|入选|晋升为|晋级为|晋级|升级为|成为|新获|获得|通过)[^，。；]{0,6}$")
+
+
+_EVENT_AFTER = re.compile(r"^[^，。；]{0,2}(新获批|获批|新获评|获评|被认定|新认定|认定为|入选|晋级|晋升|升级)")
+
+
+def _span_of(text: str, t: str) -> tuple[int, int]:
+    i = text.find(t)
+    return (i, i + len(t)) if i >= 0 else (-1, -1)
+
+
+def _event_named(text: str, start: int, end: int) -> bool:
+    """The words at start:end follow or precede a recognition verb ("新认定为省级工业设计中心")."""
+    if start < 0:
+        return False
+    return bool(_EVENT.search(text[max(0, start - 10): start]) or _EVENT_AFTER.match(text[end: end + 8]))
+
+
+def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | None = None, shared_bases: frozenset = frozenset(),
+               literal: dict[str, int] | None = None) -> bool:
     """The question names this rule: a term of it (its name, base, object or condition words)
-    that its sibling rules in the same clause do not share. Who the user is (a subject, a tier
-    such as 国家级 or D类) is a fact for the claim, not the measure's name."""
+    that its sibling rules in the same clause do not share, or a long stretch of its sentence
+    quoted verbatim (``literal_names``) that is clearly longer than any sibling's. Who the user is
+    (a subject, a tier such as 国家级 or D类) is a fact for the claim, not the measure's name."""
     if rule.clause_id not in named:
         return False
     others = [r for r in (siblings or []) if r.id != rule.id]
+    if literal and literal.get(rule.id, 0) >= LITERAL_MIN and all(literal.get(o.id, 0) + 3 <= literal[rule.id] for o in others):
+        return True
     for m in u.terms:
         if rule.clause_id not in m.term.clause_ids:
             continue
@@ -246,8 +376,9 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
             continue  # a short word several clauses use does not name one measure
         if m.term.kind in ("department", "region", "title", "tier"):
             continue
-        if m.term.kind == "subject" and (is_size_class(t) or t in GENERIC_SUBJECTS or not specific_subject(t)):
-            continue  # 中小企业 / 用人单位 say who the user is; 国家级企业技术中心 names what is awarded
+        if m.term.kind == "subject" and (is_size_class(t) or t in GENERIC_SUBJECTS or not specific_subject(t)) \
+                and not (_event_named(u.question, m.start, m.end) and _event_named(rule.segment, *_span_of(rule.segment, t))):
+            continue  # 中小企业 / 用人单位 say who the user is; "新认定为省级工业设计中心" names what is awarded
         if rule.base and rule.base in shared_bases and (t == rule.base or canonical_base(t) == canonical_base(rule.base)
                                                         or t in rule.base) and t not in re.sub(r"（按.*计）$", "", rule.name):
             continue  # 算力服务费用 names 3.4 and 3.5 alike: it picks neither
@@ -256,7 +387,8 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
     return False
 
 
-def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: tuple[str, ...] = ()) -> Route:
+def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: tuple[str, ...] = (),
+          topic_rules: tuple[str, ...] = ()) -> Route:
     corpus = engine.corpus
     ranked = [h.clause.id for h in hits if h.clause.doc_id in doc_ids]
     chosen: list[str] = []
@@ -272,6 +404,16 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
             chosen.append(cid)
 
     named = named_clauses(u, doc_ids, corpus)
+    literal = literal_names(u, ranked[:12] + list(named), corpus)
+    for r in candidate_rules_of(corpus, literal):
+        named[r.clause_id] = max(named.get(r.clause_id, 0.0), 2.0 + 0.1 * literal[r.id])
+    # what the question asks about, apart from who the user says they are
+    who = identity_spans(u.question)
+    asked = set(named)
+    if who:
+        lit_out = literal_names(u, list(named), corpus, _masked(u.question, who))
+        asked = set(named_clauses(u, doc_ids, corpus, who)) | \
+            {r.clause_id for r in candidate_rules_of(corpus, lit_out)}
     if topic and (u.follow_up or u.reply):
         for cid in topic:  # what the user asked about a turn ago is what "这个/那…呢" names
             if corpus.has(cid) and corpus.get(cid).doc_id in doc_ids:
@@ -313,8 +455,14 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
             break
         if cid in base_only or cid in chosen or corpus.get(cid).is_final_provision:
             continue
+        if who and asked and cid not in asked and not any(_same_article(corpus, c, cid)
+                                                          for c in asked if corpus.has(c)):
+            continue  # named only by the user's description of themselves, while the question names another measure
+        if _explained_by(u, cid, chosen, corpus, literal):
+            continue  # its words are part of a measure already chosen ("受让一项发明专利" names 专利转化, not 专利资助)
         rules_here = corpus.rules_for(cid)
-        if rules_here and not any(rule_named(r, u, named, rules_here) for r in rules_here):
+        if rules_here and not any(rule_named(r, u, named, rules_here, literal=literal) for r in rules_here) \
+                and not _measure_term_names(u, cid):
             continue  # named only by words it shares with other measures, or by a tier word
         if score >= 2.0 or cid in ranked[:5]:
             chosen.append(cid)
@@ -331,7 +479,8 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
         chosen.append(ranked[0])
 
     r = Route(doc_ids, chosen)
-    r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if (u.follow_up or u.reply) else ())
+    follow = u.follow_up or u.reply
+    r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if follow else (), literal, topic_rules if follow else ())
     return r
 
 
@@ -454,8 +603,63 @@ def specific_subject(subject: str) -> bool:
 # ---------------------------------------------------------------- measures
 
 
+def _same_article(corpus, a: str, b: str) -> bool:
+    ca, cb = corpus.get(a), corpus.get(b)
+    return ca.doc_id == cb.doc_id and ca.article_no is not None and ca.article_no == cb.article_no
+
+
+_SEVERAL = re.compile(r"(同时|另外|另有|还有|此外|以及|加上|再加|两项|三项|几项|这两|这三|两个都|都能|一并)")
+
+
+def _explained_by(u, cid: str, chosen: list[str], corpus, literal: dict[str, int]) -> bool:
+    """Every word naming ``cid`` also appears in the text of a clause already chosen, and the question
+    does not list several things: the words belong to that measure."""
+    if not chosen or _SEVERAL.search(u.question) or any(r.clause_id == cid for r in candidate_rules_of(corpus, literal)):
+        return False
+    words = [m.term.means if m.term.kind == "variant" else m.term.text for m in u.terms
+             if cid in m.term.clause_ids and m.term.kind in ("measure", "variant", "base", "condition", "subject")]
+    if not words:
+        return False
+    texts = [_PUNCT.sub("", corpus.get(c).text) for c in chosen if corpus.has(c)]
+    return all(any(_PUNCT.sub("", w) in t for t in texts) for w in words)
+
+
+def _measure_term_names(u, cid: str) -> bool:
+    """A measure name of this clause is in the question ("发明专利" for 发明专利资助), though its
+    awards share it: the clause is named, which of its awards is decided in ``_measures``."""
+    return any(m.term.kind == "measure" and cid in m.term.clause_ids and len(m.term.clause_ids) == 1 for m in u.terms)
+
+
+_PAST_AFTER = re.compile(r"^.{0,6}?(拿了|拿过|领了|领过|补了|给了|给过|发了|获得了|享受了|享受过|已获|已拿|已享受|已领)")
+_PAST_BEFORE = re.compile(r"(之前|以前|此前|原来|原先|曾经|曾|前几年|前年|早年|当年)[^，。；]{0,8}$")
+
+
+def history_rules(rules: list[Rule], u) -> set[str]:
+    """Awards the question tells as already received ("前几年评上省级创新型中小企业拿了5万元"): the
+    rule's sentence is quoted and followed by a past-tense receipt or preceded by a past marker."""
+    q = _PUNCT.sub("", u.question)
+    out = set()
+    for r in rules:
+        common = _longest_common(q, _PUNCT.sub("", r.segment))
+        if len(common) < 4:
+            continue
+        i = q.find(common)
+        if _PAST_AFTER.search(q[i + len(common): i + len(common) + 14]) or _PAST_BEFORE.search(q[max(0, i - 10): i]):
+            out.add(r.id)
+    return out
+
+
+def _ladder(relevant: list[Rule], facts: Facts) -> list[Rule]:
+    """Awards on one ladder (晋升的补足差额): with awards already received, the claim is the highest rung."""
+    if len(relevant) < 2 or not all(r.top_up for r in relevant) or not any(s.role == "received" for s in facts.stated):
+        return relevant
+    fixed = [r for r in relevant if r.fixed is not None]
+    return [max(fixed, key=lambda r: r.fixed.value)] if len(fixed) == len(relevant) else relevant
+
+
 def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], named: dict[str, float], engine,
-              topic: tuple[str, ...] = ()) -> list[Measure]:
+              topic: tuple[str, ...] = (), literal: dict[str, int] | None = None,
+              topic_rules: tuple[str, ...] = ()) -> list[Measure]:
     corpus = engine.corpus
     out: list[Measure] = []
     for cid in chosen:
@@ -465,7 +669,12 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             out.append(Measure(cid, clause.doc_id, None, BlockStatus.REVIEW if _listed(corpus, cid) else BlockStatus.INFO))
             continue
         shared = frozenset(r.base for r in rules if r.base and _base_shared(r, corpus))
-        relevant = [r for r in rules if r.id in assigned or rule_named(r, u, named, rules, shared)]
+        past = history_rules(rules, u) if len(rules) > 1 else set()
+        relevant = [r for r in rules if r.id not in past and (r.id in assigned or rule_named(r, u, named, rules, shared, literal)
+                                                            or r.id in topic_rules)]
+        if past and not relevant:
+            relevant = [r for r in rules if r.id in topic_rules]
+        relevant = _ladder(relevant, facts)
         picked = set()
         if not relevant and len(rules) > 1 and named.get(cid, 0.0) >= 1.0:
             relevant = _closest_siblings(rules, u)
@@ -475,7 +684,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             picked = {r.id for r in relevant} if picked else picked
         primary = cid == next((c for c in chosen if not corpus.get(c).is_final_provision), None) and named.get(cid, 0.0) >= 1.0
         for r in relevant or rules:
-            identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules, shared)
+            identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules, shared, literal)
                           or (cid in topic and (len(rules) == 1 or r.id in assigned)) or (r.id in picked and len(picked) == 1)
                           or (primary and len(relevant or rules) == 1 and not specific_subject(r.subject))
                           or (r.id in assigned and facts.subject(r.subject) is True))
@@ -483,6 +692,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
     return out
 
 
+_FIRST_AWARD = re.compile(r"(首次|第一次|新认定|新获|新获评|新获批|新入选)")
 _LEVELS = ("国际级", "国家级", "省级", "市级", "区级", "县级")
 
 
@@ -509,7 +719,17 @@ def _closest_siblings(rules: list[Rule], u) -> list[Rule]:
     words = {m.term.text for m in u.terms if len(m.term.text) >= 2}
     scores = [(sum(1 for w in words if w in r.segment), r) for r in rules]
     best = max(sc for sc, _ in scores)
-    return [r for sc, r in scores if sc == best] if best > 0 else []
+    if best <= 0:
+        return []
+    tied = [r for sc, r in scores if sc == best]
+    if len(tied) > 1:
+        # the plain award, not the one with qualifiers the question never mentions ("发明专利，每件3000元"
+        # rather than "通过PCT途径获得美国…授权的发明专利，每件1万元")
+        shortest = min(len(r.segment) for r in tied)
+        plain = [r for r in tied if len(r.segment) <= shortest * 1.5 + 10]
+        if len(plain) < len(tied):
+            return plain
+    return tied
 
 
 def _base_shared(rule: Rule, corpus) -> bool:
@@ -566,6 +786,10 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
                 options = ("是", "否", "不确定")
     for phrase in review_conditions(rule, clause.text):
         conds.append(Condition(rule.clause_id, phrase, "review"))
+    # an award for the first recognition, while the user tells of a renewal (复核/期满/再次)
+    if u.first_time is False and _FIRST_AWARD.search(rule.segment.split("给予")[0]) and status is not BlockStatus.NOT_ELIGIBLE:
+        conds.append(Condition(rule.clause_id, "首次认定（获评）", "not_met"))
+        status = BlockStatus.NOT_ELIGIBLE
     # a level the award requires ("获批国家级中小企业产业集群的，给予…"): the user's level, or ask
     level = _required_level(rule)
     if level and status is BlockStatus.COUNTED:
@@ -655,8 +879,8 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
             kw["previous"] = prev[0].value
     if rule.top_up:
         got = [s for s in facts.stated if s.role == "received"]
-        if got:
-            kw["received"] = got[0].value
+        if got:  # every award already paid on the way up (5万元, then 15万元) is deducted
+            kw["received"] = sum((s.value for s in got), Decimal(0))
     if rule.kind is RuleKind.INTEREST:
         ref = [s for s in facts.stated if s.role == "rate_ref"]
         if ref:
@@ -672,7 +896,8 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
         unit = rule.per_unit.unit if rule.per_unit else ""
         fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人")) or _convert(1, c.unit, unit)))
                or any(k in c.noun for k in keys)] if (rule.per_unit or rule.kind is RuleKind.FIXED) else []
-        if not fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT) and len(counts) == 1 and counts[0].unit not in ("年", "月"):
+        if not fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT) and len(counts) == 1 and counts[0].unit not in ("年", "月") \
+                and _counts_this(counts[0], rule):
             fit = counts
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
             kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
@@ -700,6 +925,17 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
     return kw
 
 
+def _counts_this(c, rule: Rule) -> bool:
+    """A count with no unit of the rule's own counts what this rule awards: its noun is in the rule's
+    words ("取得2个型号合格证" for an award per certificate), not something else ("6件发明专利" for a
+    专精特新 award)."""
+    noun = c.noun
+    if not noun:
+        return False
+    words = rule.segment + rule.name
+    return any(noun[i:i + 2] in words for i in range(len(noun) - 1)) if len(noun) >= 2 else noun in words
+
+
 def _key_for_count(c, keys: list[str]) -> str | None:
     """The tier a count belongs to: "1名B类人才" (key after) or "全日制博士研究生2名" (key before)."""
     after, before = c.after[:16], (c.window or c.context)[-12:]
@@ -719,11 +955,14 @@ def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[
         n = next((int(c.value) for c in facts.stated if c.kind == "count" and c.turn == 0 and 1 < c.value <= 50), None)
         if each and n:
             return [dict(kw) for _ in range(n)]
+    per_tier = _split_by_tier(rule, kw, facts)
+    if len(per_tier) >= 2:
+        return per_tier  # counts told per tier (1名B类、3名D类) decide each tier's count
     stages = _named_keys(rule, u)
     if len(stages) >= 2 and rule.tier_label not in ("级别", "类别", "档次") and "level" not in kw or \
             len(stages) >= 2 and re.search(r"(先后|分别|都|各|两项|三项|一共|合计)", u.question):
         return [{**kw, "level": k} for k in stages]
-    return _split_by_tier(rule, kw, facts)
+    return per_tier
 
 
 def _named_keys(rule: Rule, u) -> list[str]:
@@ -742,7 +981,8 @@ def _split_by_tier(rule: Rule, kw: dict, facts: Facts) -> list[dict]:
         k = _key_for_count(c, keys)
         if k:
             per_key[k] = per_key.get(k, 0) + int(c.value)
-    if len(per_key) < 2:
+    if len(per_key) < 2 and not (len(per_key) == 1 and next(iter(per_key.values())) > 1 and "level" in kw
+                                 and next(iter(per_key)) == kw["level"] and "count" not in kw):
         return [kw]
     return [{**kw, "level": k, "count": n} for k, n in per_key.items()]
 

@@ -46,10 +46,14 @@ _NO = re.compile(r"^(不是|不是的|否|不属于|不属于的|没有|不符�
 _UNSURE = re.compile(r"^(不确定|不知道|不清楚|不太清楚|说不准|不好说)[。！!，,.]?$")
 _NEGATION = re.compile(r"(不是|不属于|并非|非|算不上|不算|没有|不)$")
 _FIRST_TIME = re.compile(r"(首次|第一次|头一回|首回|新认定|新获)")
+_NOT_FIRST = re.compile(r"(复核|再次|重新认定|续期|期满|届满|第二次|又一次|连续第|到期后)")
 _INJECTION = re.compile(r"(忽略|无视|忘记|忘掉).{0,8}(规则|指令|设定|提示|之前|以上)|ignore (all|previous|the)|system prompt|你现在是|假装|扮演|越狱|"
                         r"jailbreak|developer mode|开发者模式|管理员指令|管理员模式|系统提示|处于.{0,4}模式|你已经确认|已确认|请直接回复|只需回答|只回答|直接批", re.I)
-_CLAIMED = re.compile(r"(上限|最高|改为|改成|调整为|是不是|是否|不超过|批给|能拿到?|能领|拿了?|领了?|得到|按\d+%?奖励)[^，。；]{0,3}$")
-_RECEIVED = re.compile(r"(已获得?|已经获得|已拿到?|已经拿到?|拿过|领过|已领取?|已享受|此前获得?|之前获得?|已经领)[^，。；]{0,8}$")
+_CLAIMED = re.compile(r"(上限|最高|改为|改成|调整为|是不是|是否|不超过|批给|能拿到?|能领|可以拿|能得到|得到|按\d+%?奖励)[^，。；]{0,3}$")
+# money already paid out: past-tense verbs (拿了/补了/给了我们), 已/过 forms; checked before _CLAIMED
+_RECEIVED = re.compile(r"(已获得?|已经获得|已拿到?|已经拿到?|拿过|领过|已领取?|已享受|享受过|享受了|此前获得?|之前获得?|已经领|"
+                       r"(?<![能可想要])(拿了|领了|获得了|补了|给了|给过|发了|奖了|拿到了|得了|奖励了|补助了|支持了))"
+                       r"[^，。；？?]{0,10}$")
 _PREVIOUS = re.compile(r"(去年|上年|上一年|上年度|前一年)")
 _CURRENT = re.compile(r"(今年|本年|当年|本年度|今年度)")
 _LPR = re.compile(r"(LPR|lpr|报价利率|利率)")
@@ -132,7 +136,7 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
         subjects=tuple(_subjects(q, lexicon, terms, glossary_terms)), places=tuple(find_places(q)),
         clause_refs=tuple(m.group() for m in _CLAUSE_REF.finditer(q)), reply=reply,
         follow_up=bool(FOLLOW_UP.search(q)) and len(q) <= 40, injection=bool(_INJECTION.search(q)),
-        first_time=True if _FIRST_TIME.search(q) else None, glossary_terms=glossary_terms,
+        first_time=True if _FIRST_TIME.search(q) else False if _NOT_FIRST.search(q) else None, glossary_terms=glossary_terms,
         instalment=_instalment(q), per_period=bool(_PER_PERIOD.search(q)) and not _TOTAL.search(q),
     )
 
@@ -167,10 +171,10 @@ def _stated(q: str) -> tuple[Stated, ...]:
         after = re.split(r"[，,。；;！？!?]", q[s.end:])[0]
         role = "amount"
         if s.kind == "money":
-            if _CLAIMED.search(q[max(0, s.start - 8): s.start]):
-                role = "claimed"
-            elif _RECEIVED.search(q[max(0, s.start - 12): s.start]):
+            if _RECEIVED.search(q[max(0, s.start - 14): s.start]):
                 role = "received"
+            elif _CLAIMED.search(q[max(0, s.start - 8): s.start]):
+                role = "claimed"
         elif s.kind == "percent":
             role = "rate_ref" if _LPR.search(before) else "claimed"
         if s.kind == "count" and (re.match(r"^(一共|合计|加起来|总共|共|奖励|补贴|补助|政策|措施|都|分别|加在一起)", after)
@@ -216,6 +220,8 @@ def _user_spans(q: str) -> list[Span]:
             spans.append(Span(pos, pos + len(text), text, value, "元", "money"))
     covered = [(s.start, s.end) for s in spans]
     for s in scan(q):
+        if s.kind == "duration" and s.unit == "年" and 1900 <= s.value <= 2100:
+            continue  # "2024年被认定为…": a year, not a duration
         if s.kind in ("percent", "count", "area", "duration") and not any(a < s.end and s.start < b for a, b in covered):
             spans.append(s)
     return sorted(spans, key=lambda s: s.start)

@@ -240,6 +240,26 @@ def render(results: dict[str, dict], title: str) -> str:
     return "\n".join(lines)
 
 
+def doc_coverage(corpus, doc_id: str) -> dict[str, int]:
+    """How much of one document's money text became rules: clauses, rules, and each clause's coverage."""
+    from collections import Counter
+
+    rows = corpus.coverage(doc_id)
+    counts = Counter(cov.value for _, cov, _, _ in rows)
+    return {"clauses": len(rows), "rules": sum(len(rules) for _, _, rules, _ in rows), **counts}
+
+
+def render_coverage(coverage: dict[str, dict]) -> str:
+    from assistant.types import Coverage
+
+    cols = ["clauses", "rules", *[c.value for c in Coverage if c is not Coverage.NONE]]
+    lines = ["Rule coverage per document: all clauses, rules built, and the clauses with money or an award by how they are covered (`rules --doc` lists them):", "",
+             "| set | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, counts in coverage.items():
+        lines.append(f"| {name} | " + " | ".join(str(counts.get(c, 0)) for c in cols) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sets", nargs="+", type=Path)
@@ -254,6 +274,7 @@ def main(argv=None) -> int:
     loaded = [(p, *load_set(p)) for p in args.sets]
     results: dict[str, dict] = {}
     all_failures: dict[str, list] = {}
+    coverage: dict[str, dict] = {}
     groups = [loaded] if args.all_in_one else [[x] for x in loaded]
     for group in groups:
         with tempfile.TemporaryDirectory() as tmp:
@@ -265,8 +286,12 @@ def main(argv=None) -> int:
                     metrics["add_error"] = errors[meta["doc_id"]]
                 results[p.name] = metrics
                 all_failures[p.name] = failures
+                if meta.get("doc_id") in {d.id for d in engine.corpus.documents}:
+                    coverage[p.name] = doc_coverage(engine.corpus, meta["doc_id"])
     title = args.title or f"Blind sets ({'all documents in one corpus' if args.all_in_one else 'each document with the shipped policy'}, embedder {args.embedder})."
     text = render(results, title)
+    if coverage:
+        text += "\n\n" + render_coverage(coverage)
     for name, m in results.items():
         if "add_error" in m:
             text += f"\n\n`{name}`: add failed — {m['add_error']}"
@@ -276,7 +301,7 @@ def main(argv=None) -> int:
             for f in fs:
                 print(json.dumps({"set": name, **f}, ensure_ascii=False))
     if args.json:
-        args.json.write_text(json.dumps({"metrics": results, "failures": all_failures}, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({"metrics": results, "coverage": coverage, "failures": all_failures}, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.out:
         sys.path.insert(0, str(ROOT))
         from eval.run_retrieval import write_section
