@@ -47,6 +47,8 @@ class Claim:
     years: int | None = None  # years of multi-year support claimed; None = the whole schedule
     counts: tuple[tuple[str, int], ...] = field(default=())  # count facts for thresholds: (("博士|名", 5), ("标准煤|吨", 1200))
     instalment: int | None = None  # for instalment schedules: which year's payment (1-based); None = the total
+    year: int | None = None  # for a claim per year of multi-year support (第1年、第2年 …): never pooled with another year
+    crossed: bool = False  # the user says the measure went past its value ("首次突破5亿元"): a 突破/超过 milestone at it is met
 
 
 def calculate(rule: Rule, base: Decimal | None = None, *, measure: Decimal | None = None,
@@ -74,7 +76,7 @@ def calculate_claims(claims: list[Claim]) -> list[Calculation]:
     for claim in claims:
         if claim.rule.cap_aggregates and claim.rule.kind in (RuleKind.RATE, RuleKind.MARGINAL) \
                 and not any(c.scope in per_claim for c in claim.rule.caps):
-            groups.setdefault(claim.rule.id, []).append(claim)
+            groups.setdefault(f"{claim.rule.id}@{claim.year}", []).append(claim)
         else:
             groups[f"{claim.rule.id}#{len(groups)}"] = [claim]
     return [_calculate_group(g) for g in groups.values()]
@@ -87,16 +89,25 @@ def total_yuan(calculations: list[Calculation]) -> int | None:
     return sum(c.amount_yuan for c in calculations)
 
 
-def combine(calcs: list[Calculation], rule: Rule | None = None) -> Calculation:
+def combine(calcs: list[Calculation], rule: Rule | None = None, *, yearly: bool = False, dropped: int = 0) -> Calculation:
     """Several claims of one rule (1名B类 and 3名D类; three cases of 80万元, 80万元 and 30万元) as one
-    calculation: each claim with its own caps, then the sum under the caps that bind the recipient."""
-    if len(calcs) == 1:
+    calculation: each claim with its own caps, then the sum under the caps that bind the recipient.
+
+    ``yearly``: the claims are successive years (each already under its yearly cap), so only caps over
+    the whole period bind the sum; ``dropped`` years beyond the rule's longest period are not paid."""
+    if len(calcs) == 1 and not dropped:
         return calcs[0]
     first = calcs[0]
     total = Decimal(sum(c.amount_yuan for c in calcs))
-    formula = "；".join(f"（{i}）{c.formula}" for i, c in enumerate(calcs, start=1)) + f"；合计{format_yuan(total)}"
+    label = "第{i}年" if yearly else "（{i}）"
+    formula = "；".join(f"{label.format(i=i)}{'：' if yearly else ''}{c.formula}" for i, c in enumerate(calcs, start=1))
+    if dropped and rule is not None and rule.schedule:
+        formula += f"；{rule.schedule.text or f'最长{rule.schedule.years}年'}，其后{dropped}年不予计算"
+    formula += f"；合计{format_yuan(total)}"
     capped = any(c.capped for c in calcs)
     for cap in (rule.caps if rule else ()):
+        if yearly and cap.scope in (CapScope.RECIPIENT_YEAR, CapScope.YEAR):
+            continue  # applied within each year
         if cap.scope.aggregates and total > cap.amount.value:
             formula += f"，超过{cap.text or ''}上限{format_yuan(cap.amount.value)}，按{format_yuan(cap.amount.value)}计"
             total, capped = cap.amount.value, True
@@ -175,7 +186,7 @@ def _calculate_group(group: list[Claim]) -> Calculation:
     claim = group[0]
     # 2. one unit
     if rule.kind is RuleKind.CAP_ONLY:
-        return _cap_only(rule)
+        return _cap_only(rule, claim.years)
     if rule.kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) or (rule.kind is RuleKind.TIERED and _rate_tiers(rule)):
         amount, upper = _rate_amount(rule, group, trace, inputs, upper)
     else:
@@ -218,7 +229,9 @@ def _calculate_group(group: list[Claim]) -> Calculation:
         inputs["已获奖励"] = to_yuan(claim.received)
         trace.add(f"按差额补足：{format_yuan(amount)} − 已获{format_yuan(claim.received)} = {format_yuan(gap)}")
         amount = gap
-    if sched and sched.ratios:
+    if sched and sched.ratios and sched.over is not None and amount <= sched.over.value:
+        trace.add(f"未超过{sched.over.text}，一次性拨付")
+    elif sched and sched.ratios:
         total = sum(sched.ratios)
         shares = [amount * r / total for r in sched.ratios]
         trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}年拨付：" +
@@ -255,7 +268,7 @@ def _pick_tier(rule: Rule, claim: Claim, trace: _Trace, inputs: dict) -> Tier | 
             raise MissingFactError(rule.tier_label or "金额", f"请说明{rule.tier_label or '相关金额'}（用于确定档次）")
         th = next((t for t in rule.thresholds if t.unit == "元"), None)
         strict = th is not None and th.comparator is Comparator.GT
-        reached = [t for t in milestones if (value > t.threshold.value if strict else value >= t.threshold.value)]
+        reached = [t for t in milestones if (value > t.threshold.value if strict and not claim.crossed else value >= t.threshold.value)]
         inputs[rule.tier_label or "金额"] = to_yuan(value)
         if not reached:
             trace.add(f"{rule.tier_label}{format_yuan(value)}，未达到最低档{milestones[0].threshold.text}")
@@ -436,14 +449,16 @@ def _apply_caps(rule: Rule, amount: Decimal, trace: _Trace, scopes: tuple[CapSco
     return amount
 
 
-def _cap_only(rule: Rule) -> Calculation:
+def _cap_only(rule: Rule, years: int | None = None) -> Calculation:
+    """The ceiling of an award decided by review; over the years of support unless ``years`` asks for fewer."""
     assert rule.cap is not None
     cap = rule.caps[0]
     scope = cap.text or ""
     amount = cap.amount.value
     formula = f"{scope}最高{format_yuan(amount)}（具体金额由责任单位评审确定）"
     sched = rule.schedule
-    if sched and sched.per_year and sched.years and sched.years > 1 and cap.scope in (CapScope.YEAR, CapScope.RECIPIENT_YEAR):
-        amount = amount * sched.years
-        formula = f"{scope}最高{format_yuan(cap.amount.value)}/年 × {sched.years}年 = 最高{format_yuan(amount)}（具体金额由责任单位评审确定）"
+    n = min(years, sched.years) if (years and sched and sched.years) else (sched.years if sched else None)
+    if sched and sched.per_year and n and n > 1 and cap.scope in (CapScope.YEAR, CapScope.RECIPIENT_YEAR):
+        amount = amount * n
+        formula = f"{scope}最高{format_yuan(cap.amount.value)}/年 × {n}年 = 最高{format_yuan(amount)}（具体金额由责任单位评审确定）"
     return Calculation(rule.id, rule.clause_id, {}, formula, to_yuan(amount), capped=False, eligible=True, is_upper_bound=True)

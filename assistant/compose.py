@@ -46,12 +46,19 @@ def block(m, corpus) -> MeasureBlock:
         note = next((n.reason for n in corpus.non_computable if n.clause_id == m.clause_id), "")
     elif m.rule is None:
         note = next((n.reason for n in corpus.non_computable if n.clause_id == m.clause_id), "")
+    also: list[str] = []
+    if calc is not None and m.rule is not None:
+        if calc.clause_id != m.clause_id:
+            also.append(calc.clause_id)
+        for cap in m.rule.caps:
+            if cap.clause_id and calc.capped and f"上限{format_yuan(cap.amount.value)}，按" in calc.formula and cap.clause_id not in also:
+                also.append(cap.clause_id)
     return MeasureBlock(
         clause_id=m.clause_id, doc_id=clause.doc_id, name=measure_name(corpus, m.clause_id, m.rule), status=m.status,
         rule_id=m.rule.id if m.rule else None,
         amount_yuan=calc.amount_yuan if calc is not None and m.status in (BlockStatus.COUNTED, BlockStatus.CONDITIONAL, BlockStatus.NOT_ELIGIBLE) else None,
         is_upper_bound=bool(calc and calc.is_upper_bound), if_text=m.if_text, formula=calc.formula if calc else "",
-        conditions=m.conditions, departments=clause.departments, standard=standard, note=note,
+        conditions=m.conditions, departments=clause.departments, standard=standard, note=note, also=tuple(also),
     )
 
 
@@ -127,7 +134,7 @@ def compose(question: str, blocks: list[MeasureBlock], *, lead: list[str], cited
     for a in asks:
         if a != summary:
             lines.append(a)
-    ids = list(dict.fromkeys([b.clause_id for b in blocks] + cited))
+    ids = list(dict.fromkeys([c for b in blocks for c in (b.clause_id, *b.also)] + cited))
     citations = tuple(citation(corpus, cid) for cid in ids if corpus.has(cid))
     conditions = tuple(c for b in blocks for c in b.conditions)
     return Answer(question, "\n".join(lines), False, citations, tuple(calcs), total, conditions, tuple(dict.fromkeys(notes)),

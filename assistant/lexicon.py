@@ -158,9 +158,59 @@ class Lexicon:
                     out.append(Match(t, m.start(), m.end()))
         return out
 
+    @cached_property
+    def _abbreviable(self) -> tuple[tuple[str, Term], ...]:
+        out = []
+        for d in self.docs:
+            for t in d.terms:
+                plain = _QUOTES.sub("", t.text)
+                if t.kind == "subject" and len(plain) >= 6 and plain == t.text.replace("“", "").replace("”", ""):
+                    out.append((plain, t))
+        return tuple(out)
+
+    def abbreviations(self, text: str) -> list[Match]:
+        """Short forms of recipients: "国家级小巨人" for 国家级专精特新“小巨人”企业 — the start of the name and
+        a later part of it, in order (at least 5 characters, at least 40% of the name)."""
+        out = []
+        found = {(m.start, m.end) for m in self.find(text, kinds=("subject",))}
+        for plain, t in self._abbreviable:
+            head = plain[:2]
+            i = text.find(head)
+            while i >= 0:
+                span = _abbreviation_at(text, i, plain)
+                if span and (i, span) not in found:
+                    out.append(Match(t, i, span))
+                    break
+                i = text.find(head, i + 1)
+        return out
+
     def words(self) -> list[str]:
         """Multi-character terms to teach the tokenizer (so 算力服务券 stays one word)."""
         return sorted({t.text for d in self.docs for t in d.terms if 2 <= len(t.text) <= 12 and t.kind != "distinctive"})
+
+
+def _abbreviation_at(text: str, i: int, name: str) -> int | None:
+    """End of the longest abbreviation of ``name`` starting at text[i]: pieces of name in order (the first at its
+    start, each at least 2 characters, at least two pieces), or None."""
+    j, k, pieces, sizes = i, 0, 0, []
+    while j < len(text) and k < len(name):
+        n = 0
+        while j + n < len(text) and k + n < len(name) and text[j + n] == name[k + n]:
+            n += 1
+        if n >= 2:
+            j, k, pieces = j + n, k + n, pieces + 1
+            sizes.append(n)
+            continue
+        if pieces == 0:
+            return None
+        nxt = name.find(text[j:j + 2], k) if j + 2 <= len(text) else -1
+        if nxt < 0:
+            break
+        k = nxt
+    length = j - i
+    if pieces >= 2 and length >= 5 and length >= 0.4 * len(name) and (sizes[0] >= 5 or max(sizes[1:]) >= 3):
+        return j  # "国家级小巨人", not "国家级企业"
+    return None
 
 
 def sidecar_path(policy_file: Path) -> Path:
@@ -210,9 +260,19 @@ def build_lexicon(corpus, glossary: Glossary | None = None) -> Lexicon:
     return Lexicon(tuple(docs), glossary, sidecar_digest.hexdigest())
 
 
+_QUOTES = re.compile(r"[“”‘’\"'「」『』]")
+
+
+def _unquoted(terms: list[Term]) -> list[Term]:
+    """Each term with quotation marks also without them: people type 专精特新小巨人企业, the text says
+    专精特新“小巨人”企业."""
+    return terms + [Term(_QUOTES.sub("", t.text), t.kind, t.doc_id, t.clause_ids, t.means) for t in terms
+                    if _QUOTES.search(t.text) and len(_QUOTES.sub("", t.text)) >= 2]
+
+
 def _dedupe(terms: list[Term]) -> list[Term]:
     seen: dict[tuple[str, str, str], Term] = {}
-    for t in terms:
+    for t in _unquoted(terms):
         key = (t.text, t.kind, t.means)
         if key in seen:
             old = seen[key]
@@ -240,7 +300,7 @@ def _rule_terms(doc_id: str, rules: list[Rule]) -> list[Term]:
             out.append(Term(r.base, "base", doc_id, cids))
         if r.subject and r.subject not in ("申报单位", "企业", "单位"):
             for s in re.split(r"[、和及或]", r.subject):
-                if len(s) >= 2:
+                if len(s) >= 2 and not re.fullmatch(r"(国际级|国家级|省级|市级|区级|县级|国家|省|市|区|县)", s):
                     out.append(Term(s, "subject", doc_id, cids))
         for t in r.tiers:
             out.append(Term(t.key, "tier", doc_id, cids))

@@ -321,9 +321,16 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
     return None
 
 
+_LEVEL_WORDS = re.compile(r"(国际级|国家级|省级|市级|区级|县级)")
+
+
 def _level(u: Understanding) -> str | None:
+    """The tier or level the user names (kept for later turns: "市里已经给了我们50万元" still means 国家级)."""
     tiers = [m.term.text for m in u.terms if m.term.kind == "tier"]
-    return max(tiers, key=len) if tiers else None
+    if tiers:
+        return max(tiers, key=len)
+    m = _LEVEL_WORDS.search(u.question)
+    return m.group(1) if m else None
 
 
 _ASKING = re.compile(r"[？?吗呢么]|多少|几|怎么|如何|哪|什么|能否|可否|是否|有没有|能不能|可不可以|请问|算一下|帮我")

@@ -28,6 +28,7 @@ from decimal import Decimal
 from assistant import phrases
 from assistant.calculator import Claim, calculate_claims, combine
 from assistant.errors import AmountError, MissingFactError
+from assistant.quantities import scan
 from assistant.rules import canonical_base
 from assistant.types import BlockStatus, Calculation, CapScope, Condition, Hit, Rule, RuleKind
 
@@ -49,7 +50,9 @@ class Facts:
     level: str | None = None
 
     def subject(self, name: str) -> bool | None:
+        name = _unquote(name)
         for s, v in self.subjects:
+            s = _unquote(s)
             if s == name or (len(s) >= 3 and (s in name or name in s)):
                 return v
         return None
@@ -85,6 +88,8 @@ class Measure:
     options: tuple[str, ...] = ()
     ask_subject: str = ""
     named: bool = False
+    refer: str = ""  # another clause that governs the user's case (一事一议 above the top tier): shown with it
+    refer_condition: str = ""  # that clause's words the user's case meets ("营业收入首次突破50亿元")
 
 
 @dataclass
@@ -116,8 +121,9 @@ def choose_documents(u, hits: list[Hit], corpus, lexicon, active: set[str], focu
     if level_word and not named:
         lv = level_word.group(1)[0]
         named = [d.id for d in corpus.documents if d.id in active and getattr(d, "level", "") == lv]
-        if focus and (u.follow_up or u.reply) and any(d in named for d in focus):
-            named = [d for d in focus if d in named]  # "本市" in a follow-up: the city of the conversation
+        if focus and (u.follow_up or u.reply):
+            # in a follow-up, "本市"/"市里已经给了…" is about the conversation's documents, not a switch to another
+            named = [d for d in focus if d in named] or list(focus)
     if named:
         return named
     if focus and (u.follow_up or u.reply) and all(f in active for f in focus):
@@ -335,8 +341,17 @@ def candidate_rules_of(corpus, rule_ids) -> list[Rule]:
     return [r for r in corpus.rules if r.id in rule_ids] if rule_ids else []
 
 
+_QUOTE_CHARS = re.compile(r"[“”‘’\"'「」『』]")
+
+
+def _unquote(text: str) -> str:
+    return _QUOTE_CHARS.sub("", text)
+
+
 def _mentions(rule: Rule, t: str) -> bool:
-    return t in rule.segment or t in rule.name or bool(rule.base and t in rule.base) or any(t in k.key or k.key in t for k in rule.tiers)
+    t = _unquote(t)
+    return t in _unquote(rule.segment) or t in _unquote(rule.name) or bool(rule.base and t in rule.base) \
+        or any(t in k.key or k.key in t for k in rule.tiers)
 
 
 _EVENT = re.compile(r"(认定为|被认定|认定|获评为?|获批为?|评为|评上|入选|晋升为|晋级为|晋级|升级为|成为|新获|获得|通过)[^，。；]{0,6}$")
@@ -346,14 +361,22 @@ _EVENT_AFTER = re.compile(r"^[^，。；]{0,2}(新获批|获批|新获评|获评
 
 
 def _span_of(text: str, t: str) -> tuple[int, int]:
+    """Where ``t`` is in ``text`` (quotation marks ignored), as positions in ``text``."""
     i = text.find(t)
-    return (i, i + len(t)) if i >= 0 else (-1, -1)
+    if i >= 0:
+        return i, i + len(t)
+    plain, t = _unquote(text), _unquote(t)
+    i = plain.find(t)
+    if i < 0:
+        return -1, -1
+    keep = [k for k, ch in enumerate(text) if not _QUOTE_CHARS.match(ch)]
+    return keep[i], keep[i + len(t) - 1] + 1
 
 
 def _event_named(text: str, start: int, end: int) -> bool:
     """The words at start:end follow or precede a recognition verb ("新认定为省级工业设计中心")."""
-    if start < 0:
-        return False
+    if start < 0 or end - start < 4:
+        return False  # a bare level (国家级) is not what is recognised
     return bool(_EVENT.search(text[max(0, start - 10): start]) or _EVENT_AFTER.match(text[end: end + 8]))
 
 
@@ -435,10 +458,42 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
         newest = min(s.turn for s in got)
         got = [s for s in got if s.turn == newest]
         top = max(scores[id(s)] for s in got)
-        assigned[rid] = [s for s in got if scores[id(s)] >= top - 0.01]
+        got = [s for s in got if scores[id(s)] >= top - 0.01]
+        # "营业收入1.3亿元，第一次突破1亿元": the second number restates the milestone, the first is the value
+        own = [s for s in got if not _MILESTONE_WORD.search(s.context)]
+        assigned[rid] = own or got
         cid = next(r.clause_id for r in candidate_rules if r.id == rid)
         if cid not in chosen:
             chosen.append(cid)
+    # "在按本条第一项给予补助的基础上，再按…的2%给予追加补助": the first item is paid too, on the same amount
+    carried: set[str] = set()
+    literal_rules = {r.id for r in candidate_rules_of(corpus, literal)}
+    denied: set[str] = set()
+    for r in candidate_rules:
+        if r.on_top_of and _condition_match(u, r, corpus.get(r.clause_id).text) == -1:
+            denied.add(r.id)  # "项目没有列入省级重点技改计划": the additional award's condition fails
+            continue
+        # the additional award whose own condition the question states ("列入了省级重点技改项目计划")
+        if r.on_top_of and (r.id in literal_rules or _measure_term_names(u, r.clause_id) or _condition_named(u, r, corpus.get(r.clause_id).text)):
+            base_rules = [t for t in corpus.rules_for(r.on_top_of) if t.id in assigned and t.base and r.base
+                          and canonical_base(t.base) == canonical_base(r.base)]
+            if r.id in assigned:
+                carried.add(r.id)
+            elif base_rules:
+                assigned.setdefault(r.id, assigned[base_rules[0].id])
+                carried.add(r.id)
+                if r.clause_id not in chosen:
+                    chosen.append(r.clause_id)
+    for rid, got in list(assigned.items()):
+        r = next(x for x in candidate_rules if x.id == rid)
+        if not r.on_top_of or not corpus.has(r.on_top_of):
+            continue
+        for t in corpus.rules_for(r.on_top_of):
+            if t.id not in assigned and t.base and r.base and canonical_base(t.base) == canonical_base(r.base):
+                assigned[t.id] = got
+                carried.add(t.id)
+                if t.clause_id not in chosen:
+                    chosen.insert(chosen.index(r.clause_id) if r.clause_id in chosen else len(chosen), t.clause_id)
 
     # 3. topic of a follow-up
     if (u.follow_up or u.reply or (facts.stated and not named and not u.clause_refs)) and topic:
@@ -480,8 +535,12 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
 
     r = Route(doc_ids, chosen)
     follow = u.follow_up or u.reply
-    r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if follow else (), literal, topic_rules if follow else ())
+    r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if follow else (), literal, topic_rules if follow else (),
+                           carried, denied)
     return r
+
+
+_MILESTONE_WORD = re.compile(r"(突破|达到|超过|越过|跨过|迈过|跨越|站上)了?$")
 
 
 def _named_only_by_bases(u, bases: set[str], doc_ids: list[str]) -> set[str]:
@@ -521,10 +580,15 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
         return None, 0.0
     contexts = [s.context, s.window or s.context, s.after]
     scored: list[tuple[float, Rule]] = []
+    raw: dict[str, float] = {}  # how well the number's own words name each base, before bonuses
     for r in money_rules:
         score = max(base_score(contexts[0], r, engine.lexicon), 0.95 * base_score(contexts[1], r, engine.lexicon))
         if score == 0:  # only when nothing before the number names a base: "100万元的研发投入"
             score = 0.6 * base_score(re.split(r"\d", contexts[2])[0], r, engine.lexicon)
+        if r.tiers and any(t.threshold for t in r.tiers) and r.tier_label and any(
+                r.tier_label in c or r.tier_label in engine.lexicon.glossary.matches(c) for c in contexts[:2]):
+            score = max(score, 0.96)  # 营业收入 (or 营收) for milestones of 营业收入
+        raw[r.id] = score
         # the measure itself named in the same stretch of words ("…应用场景项目入选，总投入200万元")
         if any(r.clause_id in m.term.clause_ids and m.term.kind in ("measure", "variant", "condition", "subject", "distinctive")
                and m.term.text in (s.window or "") for m in u.terms):
@@ -534,13 +598,12 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
             score += 0.05
         elif v is False:
             score -= 0.3
-        if r.tiers and any(t.threshold for t in r.tiers) and r.tier_label and r.tier_label in contexts[1]:
-            score = max(score, 0.96)
         scored.append((score, r))
     best = max(s for s, _ in scored)
     if best < 0.5:
         sim = _embedding_scores(s.context or u.question, money_rules, engine)
         scored = [(max(sc, sim.get(r.id, 0.0)), r) for sc, r in scored]
+        raw = {rid: max(v, sim.get(rid, 0.0)) for rid, v in raw.items()}
         best = max(sc for sc, _ in scored)
     if best < 0.5:
         # an amount with no base words: the one rate rule the question names, or of the follow-up topic
@@ -553,7 +616,7 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
     top.sort(key=lambda r: (_subject_penalty(r, facts), not _meets(r, s.value), -named.get(r.clause_id, 0.0),
                             preferred.index(r.clause_id) if r.clause_id in preferred else 50,
                             ranked.index(r.clause_id) if r.clause_id in ranked else 99))
-    return top[0], best
+    return top[0], raw.get(top[0].id, best)
 
 
 def _meets(rule: Rule, value: Decimal) -> bool:
@@ -624,6 +687,31 @@ def _explained_by(u, cid: str, chosen: list[str], corpus, literal: dict[str, int
     return all(any(_PUNCT.sub("", w) in t for t in texts) for w in words)
 
 
+def _condition_named(u, rule: Rule, clause_text: str = "") -> bool:
+    """The question states this rule's own condition: a stretch of at least 6 characters of the words
+    before its award ("项目列入省级及以上重点技术改造项目计划的" ~ "列入了省级重点技改项目计划")."""
+    return _condition_match(u, rule, clause_text) == 1
+
+
+_ON_TOP_PHRASE = re.compile(r"在按?照?本条第[一二三四五六七八九十\d]{1,3}[项款][^，。；]{0,16}基础上")
+_DEPT_WORD = re.compile(r"[由经会同]*[\u4e00-\u9fa5]{1,8}(局|办|委|中心|人民政府|政府)")
+_NEGATED = re.compile(r"(没有|没|未|尚未|还未|不是|并非|非|不)$")
+
+
+def _condition_match(u, rule: Rule, clause_text: str = "") -> int:
+    """1: the question states the rule's own condition; -1: it states it negated ("项目没有列入省级重点技改计划"); 0: neither."""
+    text = clause_text if rule.segment in clause_text else rule.segment
+    head = text[: text.find(rule.segment)] + rule.segment.split("给予")[0].split("再按")[0]
+    head = _ON_TOP_PHRASE.sub("|", head)
+    head = _literal_text(_DEPT_WORD.sub("|", head))
+    q = _literal_text(u.question)
+    common = _longest_common(q, head)
+    if not (len(common) >= 4 and len(_longest_common(q.replace(common, "|"), head)) >= 2 or len(common) >= LITERAL_MIN):
+        return 0
+    i = q.find(common)
+    return -1 if _NEGATED.search(q[max(0, i - 3): i]) else 1
+
+
 def _measure_term_names(u, cid: str) -> bool:
     """A measure name of this clause is in the question ("发明专利" for 发明专利资助), though its
     awards share it: the clause is named, which of its awards is decided in ``_measures``."""
@@ -659,7 +747,7 @@ def _ladder(relevant: list[Rule], facts: Facts) -> list[Rule]:
 
 def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], named: dict[str, float], engine,
               topic: tuple[str, ...] = (), literal: dict[str, int] | None = None,
-              topic_rules: tuple[str, ...] = ()) -> list[Measure]:
+              topic_rules: tuple[str, ...] = (), carried: set[str] = frozenset(), denied: set[str] = frozenset()) -> list[Measure]:
     corpus = engine.corpus
     out: list[Measure] = []
     for cid in chosen:
@@ -684,11 +772,21 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             picked = {r.id for r in relevant} if picked else picked
         primary = cid == next((c for c in chosen if not corpus.get(c).is_final_provision), None) and named.get(cid, 0.0) >= 1.0
         for r in relevant or rules:
-            identified = (r.id in assigned and not _base_shared(r, engine.corpus) or rule_named(r, u, named, rules, shared, literal)
+            identified = (r.id in carried or r.id in topic_rules or r.id in assigned and not _base_shared(r, engine.corpus)
+                          or rule_named(r, u, named, rules, shared, literal)
                           or (cid in topic and (len(rules) == 1 or r.id in assigned)) or (r.id in picked and len(picked) == 1)
                           or (primary and len(relevant or rules) == 1 and not specific_subject(r.subject))
                           or (r.id in assigned and facts.subject(r.subject) is True))
+            if r.id in denied:
+                head = re.split(r"[，,]", corpus.get(r.clause_id).text.split(r.segment)[0].rstrip("，,的"))[-1] or r.name
+                out.append(Measure(r.clause_id, clause.doc_id, r, BlockStatus.NOT_ELIGIBLE,
+                                   conditions=(Condition(r.clause_id, head, "not_met"),), named=True))
+                continue
             out.append(_measure(r, u, facts, assigned.get(r.id, []), identified, engine))
+    for m in list(out):
+        if m.refer and not any(x.clause_id == m.refer for x in out):
+            out.insert(out.index(m) + 1, Measure(m.refer, corpus.get(m.refer).doc_id, None, BlockStatus.INFO,
+                                                 conditions=(Condition(m.refer, m.refer_condition, "met"),), named=True))
     return out
 
 
@@ -820,7 +918,10 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         return Measure(rule.clause_id, clause.doc_id, rule, BlockStatus.INFO if status is BlockStatus.COUNTED else status,
                        None, tuple(conds), if_text, "", (), "", named)
     try:
-        calc = combine(calculate_claims([Claim(rule, **kw) for kw in _split_claims(rule, claim_kwargs, facts, amounts, u)]), rule)
+        claims = _split_claims(rule, claim_kwargs, facts, amounts, u)
+        yearly = bool(claims) and all("year" in kw for kw in claims)
+        dropped = claims[0].pop("_dropped", 0) if yearly else 0
+        calc = combine(calculate_claims([Claim(rule, **kw) for kw in claims]), rule, yearly=yearly, dropped=dropped)
     except MissingFactError as err:
         opts = tuple(t.key for t in rule.tiers if t.threshold is None)[:6]
         question = f"请问{err.need}是{'、'.join(opts[:-1])}还是{opts[-1]}？" if len(opts) >= 2 else f"{err.message}。"
@@ -842,12 +943,71 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         from dataclasses import replace
 
         calc = replace(calc, is_upper_bound=True)
+    calc = _attribute(calc, rule, u, facts, corpus)
+    above = _governed_above(rule, calc, claim_kwargs, corpus)
+    if above is not None:  # shown as the governing item, with the user's case met there
+        cid, text = above
+        return Measure(rule.clause_id, clause.doc_id, rule, BlockStatus.INFO, None, tuple(conds), named=named, refer=cid,
+                       refer_condition=text)
     if status is BlockStatus.COUNTED and not named and rule.kind is not RuleKind.CAP_ONLY:
         status = BlockStatus.CONDITIONAL
         if_text = if_text or "如符合该项条件"
     if status is BlockStatus.COUNTED and not named and rule.kind is RuleKind.CAP_ONLY:
         status = BlockStatus.INFO
     return Measure(rule.clause_id, clause.doc_id, rule, status, calc, tuple(conds), if_text, ask, options, ask_subject, named)
+
+
+def _attribute(calc: Calculation, rule: Rule, u, facts: Facts, corpus) -> Calculation:
+    """An amount set by another clause of the article is that clause's: the gap paid under "按两级奖励
+    标准的差额给予奖励" (the modifier the question's words are closest to), the instalment of "分两期拨付"."""
+    from dataclasses import replace as dc_replace
+
+    if not rule.modifiers or calc is None:
+        return calc
+    sched = rule.schedule
+    if sched and sched.clause_id and re.search(r"第\d+年拨付", calc.formula):
+        return dc_replace(calc, clause_id=sched.clause_id)
+    tops = [c for c in rule.modifiers if not (sched and c == sched.clause_id) and corpus.has(c)]
+    if tops and "按差额补足" in calc.formula:
+        # the words around the amount received ("市里已经给了10万元同类奖励") say which rule of the article applies
+        said = [s for s in facts.stated if s.role == "received"]
+        where = "".join(re.split(r"[，。；,;]", s.window or s.context)[-1] + s.text + s.after for s in said) or u.question
+        q = _literal_text(where)
+
+        def fit(c: str) -> int:
+            text = corpus.get(c).text
+            level = 3 if any(w in where and lv in text for w, lv in (("市里", "市级"), ("市级", "市级"), ("省里", "省级"),
+                                                                     ("区里", "区级"), ("县里", "县级"))) else 0
+            return len(_longest_common(q, _literal_text(text))) + level
+
+        return dc_replace(calc, clause_id=max(tops, key=fit))
+    return calc
+
+
+_CROSS = re.compile(r"(突破|超过|达到|高于)$")
+
+
+def _governed_above(rule: Rule, calc: Calculation | None, kw: dict, corpus) -> tuple[str, str] | None:
+    """Milestone awards up to 10亿元 while another item of the article takes cases above ("营业收入首次突破
+    50亿元的，…一事一议"): past that line this rule's figure does not apply."""
+    if calc is None or not rule.tiers or not any(t.threshold for t in rule.tiers) or kw.get("measure") is None:
+        return None
+    value = Decimal(kw["measure"])
+    top = max(t.threshold.value for t in rule.tiers if t.threshold)
+    this = corpus.get(rule.clause_id)
+    listed = {n.clause_id for n in corpus.non_computable}
+    for c in corpus.clauses:
+        if c.doc_id != this.doc_id or c.article_no != this.article_no or c.id == this.id or c.id not in listed:
+            continue
+        if rule.tier_label and rule.tier_label not in c.text:
+            continue
+        for q in scan(c.text):
+            if q.kind == "money" and q.value > top and _CROSS.search(c.text[max(0, q.start - 4): q.start]) \
+                    and (value > q.value or value == q.value and kw.get("crossed")):
+                start = c.text.rfind(rule.tier_label, 0, q.start) if rule.tier_label else -1
+                phrase = c.text[start if 0 <= start and q.start - start <= 12 else max(0, q.start - 6): q.end]
+                return c.id, phrase
+    return None
 
 
 def _subject_implied(rule: Rule, u) -> bool:
@@ -865,6 +1025,8 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
     if money:
         if rule.tiers and any(t.threshold for t in rule.tiers) and not rule.rate and not rule.base:
             kw["measure"] = sum((s.value for s in money), Decimal(0))
+            if all(_MILESTONE_WORD.search(s.context) for s in money):
+                kw["crossed"] = True  # "营业收入首次突破5亿元": past the 5亿元 milestone, not below it
         else:
             kw["base"] = sum((s.value for s in money), Decimal(0))
             for th in rule.thresholds:
@@ -948,6 +1110,9 @@ def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[
     (三起案件分别80万元、80万元、30万元; 4项，每项150万元), one per tier named, else one."""
     per_claim_cap = any(c.scope in (CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM) for c in rule.caps)
     money = [s for s in amounts if s.role == "amount"]
+    yearly = _yearly_claims(rule, kw, facts, money, u)
+    if yearly:
+        return yearly
     if "base" in kw and per_claim_cap:
         if len(money) >= 2:
             return [{**kw, "base": s.value} for s in money]
@@ -963,6 +1128,28 @@ def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[
             len(stages) >= 2 and re.search(r"(先后|分别|都|各|两项|三项|一共|合计)", u.question):
         return [{**kw, "level": k} for k in stages]
     return per_tier
+
+
+def _yearly_claims(rule: Rule, kw: dict, facts: Facts, money: list, u) -> list[dict]:
+    """Support over several years, told year by year: one claim per year's value ("三年算力服务费用分别是
+    300万、400万、500万元"; "第一年实际支付利息80万元，第二年260万元"), or one value repeated ("每年利息30万元，
+    连续三年"), never more years than the rule pays (最长2年)."""
+    sched = rule.schedule
+    if not u.yearly or "base" not in kw or not sched or not sched.years or sched.ratios or \
+            rule.kind not in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST):
+        return []
+    if len(money) >= 2:
+        values = [s.value for s in money]
+    else:
+        years = [int(s.value) for s in facts.stated if s.kind == "duration" and s.unit == "年" and s.turn == 0 and 1 < s.value <= 20]
+        if not years or not re.search(r"每年", (money[0].window or money[0].context) + money[0].context):
+            return []
+        values = [money[0].value] * min(years)
+    paid = values[: sched.years]
+    claims = [{**kw, "base": v, "year": i} for i, v in enumerate(paid, start=1)]
+    if len(values) > len(paid):
+        claims[0]["_dropped"] = len(values) - len(paid)
+    return claims
 
 
 def _named_keys(rule: Rule, u) -> list[str]:

@@ -123,6 +123,55 @@ def _shared_cap(clause: Clause, text: str) -> ClauseRules | None:
     return ClauseRules(clause.id, Coverage.SHARED_CAP, (), f"本条各项共用的上限：{shown}（已计入本条各项的测算）", tuple(caps), years)
 
 
+@dataclass(frozen=True)
+class Modifier:
+    """How a figure-less clause changes the awards of its article's other items."""
+
+    clause_id: str
+    top_up: bool = False  # 差额补足 / 已获得的予以扣除 / 合计不超过本条第一项的标准
+    ratios: tuple[int, ...] = ()  # 分两期拨付：竣工验收后拨付60%，…余下的40%
+    over: Quantity | None = None  # instalments only above this amount
+    text: str = ""
+    items: tuple[int, ...] = ()  # "本条第一项": only these items; () = every other item
+
+
+_TOP_UP_MOD = re.compile(r"(差额|补足|予以扣除|不再重复|合计不超过[^，。；]{0,12}标准)")
+_INSTALMENTS = re.compile(r"分(两|三|四|2|3|4)期[^，。；]{0,4}拨付|分期拨付")
+_ITEM_REF = re.compile(r"本条第([一二三四五六七八九十\d]{1,3})[项款]")
+
+
+def _modifier(clause: Clause, text: str) -> tuple[ClauseRules, Modifier] | None:
+    """A clause with no award of its own that says how the article's other items pay:
+    "已获得较低档次奖励的企业再跨越更高档次的，按两档奖励标准的差额给予奖励" (top-up),
+    "单个项目补助金额超过300万元的，分两期拨付：竣工验收后拨付60%，…拨付余下的40%" (instalments)."""
+    from assistant.numerals import chinese_to_int
+
+    spans = [x for x in scan(text) if x.kind in ("money", "percent")]
+    items = tuple(chinese_to_int(m.group(1)) if not m.group(1).isdigit() else int(m.group(1)) for m in _ITEM_REF.finditer(text))
+    if not spans and _TOP_UP_MOD.search(text) and not re.search(r"(给予|予以)[^，。；]{0,8}(奖励|补助|补贴|资助|支持)[^，。；]{0,4}$", text.split("差额")[0]):
+        reason = "本条其他各项的计算规则：按差额补足或扣除已获奖励（已计入" + (f"第{'、'.join(map(str, items))}项" if items else "本条各项") + "的测算）"
+        return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(clause.id, top_up=True, text=reason, items=items)
+    if spans and _INSTALMENTS.search(text) and not re.search(r"(给予|予以)", text):
+        pct = [x for x in spans if x.kind == "percent"]
+        money = [x for x in spans if x.kind == "money"]
+        parts = [x.value * 100 for x in pct]
+        if not pct or sum(parts) != 100 or not all(p == int(p) for p in parts) or len(money) > 1:
+            return None
+        over = None
+        if money:
+            m = money[0]
+            if not re.match(r"^\s*(以上|及以上)?的", text[m.end:m.end + 4]) or not re.search(r"(超过|达到|高于)$", text[max(0, m.start - 4):m.start]):
+                return None
+            over = Quantity(m.text, m.value)
+        reason = f"本条其他各项的拨付方式：{'超过' + over.text + '的' if over else ''}分{len(parts)}期拨付（{'、'.join(x.text for x in pct)}）"
+        return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(
+            clause.id, ratios=tuple(int(p) for p in parts), over=over, text=reason, items=items)
+    return None
+
+
+_ON_TOP_OF = re.compile(r"在按?(?:照)?本条第([一二三四五六七八九十\d]{1,3})[项款][^，。；]{0,16}基础上")
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -144,6 +193,9 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     shared = _shared_cap(clause, body) if clause.article_no is not None else None
     if shared is not None:
         return shared
+    modifier = _modifier(clause, body) if clause.article_no is not None and not tables else None
+    if modifier is not None:
+        return modifier[0]
     for seg in award_segments(body):
         rule, problem = _rule_from_segment(clause, seg)
         if rule is not None:
@@ -156,6 +208,14 @@ def analyse_clause(clause: Clause) -> ClauseRules:
         if t_problem:
             problems.append(t_problem)
     rules = [replace(r, id=f"{clause.id}-{i}") for i, r in enumerate(rules, start=1)]
+    on_top = _ON_TOP_OF.search(body)
+    if on_top and "." in clause.id:
+        from assistant.numerals import chinese_to_int
+
+        n = on_top.group(1)
+        target = f"{clause.id.rsplit('.', 1)[0]}.{int(n) if n.isdigit() else chinese_to_int(n)}"
+        if target != clause.id:
+            rules = [replace(r, on_top_of=target) for r in rules]
     if problems and all(p == NO_FIGURE_MARK for p in problems) and not rules:
         return ClauseRules(clause.id, Coverage.NO_FIGURE, (), "原文只写了适用条件，未写明金额或比例（如“一事一议”，以实施细则为准）")
     problems = [p for p in problems if p != NO_FIGURE_MARK]
@@ -205,20 +265,37 @@ def build_rule_table(clauses) -> list[Rule]:
     (and years) to their rules."""
     out: list[Rule] = []
     shared: dict[tuple[str, int | None], list[ClauseRules]] = {}
+    mods: dict[tuple[str, int | None], list[Modifier]] = {}
+    clauses = list(clauses)
     for c in clauses:
         a = analyse_clause(c)
         if a.coverage is Coverage.SHARED_CAP:
             shared.setdefault((c.doc_id, c.article_no), []).append(a)
+        elif a.coverage is Coverage.MODIFIER:
+            m = _modifier(c, _text_without_table(c.text, getattr(c, "tables", ()) or ()))
+            if m is not None:
+                mods.setdefault((c.doc_id, c.article_no), []).append(m[1])
         out.extend(a.rules)
-    if not shared:
+    if not shared and not mods:
         return out
     article = {c.id: (c.doc_id, c.article_no) for c in clauses}
+    item_no = {c.id: c.item_no for c in clauses}
     result = []
     for r in out:
         for a in shared.get(article.get(r.clause_id), []):
             r = replace(r, caps=r.caps + tuple(replace(c, clause_id=a.clause_id) for c in a.shared_caps),
                         notes=r.notes + (f"[{a.clause_id}] {a.reason.split('（')[0]}",),
                         schedule=r.schedule or (Schedule(years=a.shared_years, per_year=True) if a.shared_years else None))
+        for m in mods.get(article.get(r.clause_id), []):
+            if m.items and item_no.get(r.clause_id) not in m.items:
+                continue
+            if m.top_up and r.kind in (RuleKind.FIXED, RuleKind.TIERED):
+                r = replace(r, top_up=True, modifiers=r.modifiers + (m.clause_id,))
+            elif m.ratios and r.kind is not RuleKind.CAP_ONLY and not (r.schedule and r.schedule.ratios):
+                sched = r.schedule or Schedule()
+                r = replace(r, schedule=replace(sched, years=sched.years or len(m.ratios), ratios=m.ratios, over=m.over,
+                                                clause_id=m.clause_id, text="，".join(x for x in (sched.text, m.text.split("：", 1)[1]) if x)),
+                            modifiers=r.modifiers + (m.clause_id,))
         result.append(r)
     return result
 
@@ -229,7 +306,7 @@ def non_computable(clauses) -> list[NonComputable]:
     out = []
     for c in clauses:
         a = analyse_clause(c)
-        if a.coverage in (Coverage.REVIEW, Coverage.NO_FIGURE, Coverage.SHARED_CAP):
+        if a.coverage in (Coverage.REVIEW, Coverage.NO_FIGURE, Coverage.SHARED_CAP, Coverage.MODIFIER):
             out.append(NonComputable(c.id, a.reason, a.coverage))
     return out
 

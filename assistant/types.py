@@ -289,6 +289,8 @@ class Schedule:
     per_year: bool = False  # the amount (or cap) is per year
     ratios: tuple[int, ...] = ()  # 4:3:3
     text: str = ""
+    over: "Quantity | None" = None  # instalments only above this amount ("单个项目补助金额超过300万元的，分两期拨付")
+    clause_id: str = ""  # set when the schedule is written in another clause of the article
 
 
 @dataclass(frozen=True)
@@ -324,6 +326,8 @@ class Rule:
     schedule: Schedule | None = None
     base_limit: Quantity | None = None  # 单笔贷款最高1000万元: the base counts up to this
     top_up: bool = False  # 按差额补足: pays the gap between the standard and what was received
+    on_top_of: str | None = None  # "在按本条第一项给予补助的基础上…再…": the clause whose award this one adds to
+    modifiers: tuple[str, ...] = ()  # clauses of the article that change how this rule pays (差额补足, 分期拨付)
     reviewed: bool = False  # amount decided by review (遴选/评审/择优): the result is an upper bound
     notes: tuple[str, ...] = ()  # ambiguity and reading notes, shown in answers
     source: str = "text"  # "text" (parsed) | "sidecar" (given by an admin)
@@ -373,6 +377,8 @@ class Rule:
             qs += [t.amount, t.rate, t.threshold]
         if self.per_unit:
             qs += [self.per_unit.max_units, self.per_unit.max_periods]
+        if self.schedule:
+            qs.append(self.schedule.over)
         return [q for q in qs if q is not None]
 
 
@@ -381,12 +387,13 @@ class Coverage(str, enum.Enum):
     REVIEW = "review"  # the clause states amounts that no rule captures fully: a person must read it
     NO_FIGURE = "no_figure"  # an award with no figure ("按有关规定给予奖励")
     SHARED_CAP = "shared_cap"  # a limit on the other items of its article ("单个企业每年累计最高1000万元"): applied to their rules
+    MODIFIER = "modifier"  # how the article's other items pay (按差额补足, 分两期拨付): applied to their rules
     NONE = "none"  # no amounts, no award
 
     @property
     def label(self) -> str:
         return {"computable": "可计算", "review": "需人工核对", "no_figure": "未写明金额", "shared_cap": "本条共用上限（已计入各项）",
-                "none": "无金额"}[self.value]
+                "modifier": "本条其他各项的计算规则（已计入各项）", "none": "无金额"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -488,6 +495,7 @@ class MeasureBlock:
     departments: tuple[str, ...] = ()
     standard: str = ""  # the rule's standard in one line (when nothing was computed)
     note: str = ""
+    also: tuple[str, ...] = ()  # other clauses the amount rests on: the article's 差额补足/分期拨付 clause, a shared cap that bound
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ _CLAIMED = re.compile(r"(上限|最高|改为|改成|调整为|是不是|是否|
 _RECEIVED = re.compile(r"(已获得?|已经获得|已拿到?|已经拿到?|拿过|领过|已领取?|已享受|享受过|享受了|此前获得?|之前获得?|已经领|"
                        r"(?<![能可想要])(拿了|领了|获得了|补了|给了|给过|发了|奖了|拿到了|得了|奖励了|补助了|支持了))"
                        r"[^，。；？?]{0,10}$")
+_HISTORY = re.compile(r"(之前|以前|此前|当时|曾经|原来|前几年|早年)[^，。；]{0,10}$")
+_MILESTONE = re.compile(r"(突破|达到|超过|越过|跨过|迈过|跨越)了?$")
 _PREVIOUS = re.compile(r"(去年|上年|上一年|上年度|前一年)")
 _CURRENT = re.compile(r"(今年|本年|当年|本年度|今年度)")
 _LPR = re.compile(r"(LPR|lpr|报价利率|利率)")
@@ -76,7 +78,7 @@ class Stated:
     start: int
     context: str  # the words of its phrase before the number
     after: str  # the words of its phrase after the number
-    role: str = "amount"  # "amount" | "previous" | "received" | "claimed" | "rate_ref"
+    role: str = "amount"  # "amount" | "previous" | "received" | "claimed" | "rate_ref" | "history"
     turn: int = 0  # 0 = this turn, 1 = the turn before … (a newer amount for the same rule replaces an older one)
     window: str = ""  # the words since the previous number or the start of the sentence: what this number is about
 
@@ -103,6 +105,7 @@ class Understanding:
     glossary_terms: tuple[str, ...] = field(default=())
     instalment: int | None = None  # "第二年拨付多少" / "首期" → which instalment
     per_period: bool = False  # "每个月补多少" / "一年能贴息多少": the amount for one period, not the total
+    yearly: bool = False  # values told year by year ("三年分别是…", "第一年…第二年…", "每年…连续三年")
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -128,7 +131,7 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
     stated = _stated(q)
     if any(s.kind == "money" and s.role == "amount" for s in stated) and "amount" not in intents:
         intents.append("amount")
-    terms = tuple(lexicon.find(q))
+    terms = tuple(lexicon.find(q)) + tuple(lexicon.abbreviations(q))
     glossary_terms = tuple(lexicon.glossary.matches(q))
     reply = "yes" if _YES.match(q) else "no" if _NO.match(q) else "unsure" if _UNSURE.match(q) else None
     return Understanding(
@@ -137,12 +140,13 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
         clause_refs=tuple(m.group() for m in _CLAUSE_REF.finditer(q)), reply=reply,
         follow_up=bool(FOLLOW_UP.search(q)) and len(q) <= 40, injection=bool(_INJECTION.search(q)),
         first_time=True if _FIRST_TIME.search(q) else False if _NOT_FIRST.search(q) else None, glossary_terms=glossary_terms,
-        instalment=_instalment(q), per_period=bool(_PER_PERIOD.search(q)) and not _TOTAL.search(q),
+        instalment=_instalment(q), per_period=bool(_PER_PERIOD.search(q)) and not _TOTAL.search(q), yearly=bool(_YEARLY.search(q)),
     )
 
 
 _ORDINAL = re.compile(r"(?:第([一二三四五六七八九十\d]{1,2})(?:年|期|笔|次|批)|(首期|首笔|头一年|第一笔))")
 _PER_PERIOD = re.compile(r"(每个月|每月|一个月|每年|一年|每一年|年度)")
+_YEARLY = re.compile(r"(第[一二三四五1-5]年|每年|连续[两三四五\d]年|[两三四五\d]年[^，。？]{0,12}分别|逐年|各年)")
 _TOTAL = re.compile(r"(一共|合计|总共|累计|总计|加起来|全部|满|领满|最长期限|[两三四五六七八九十\d]+年|[两三四五六七八九十\d]+个月)")
 
 
@@ -173,6 +177,9 @@ def _stated(q: str) -> tuple[Stated, ...]:
         if s.kind == "money":
             if _RECEIVED.search(q[max(0, s.start - 14): s.start]):
                 role = "received"
+            elif _HISTORY.search(q[max(0, s.start - 14): s.start]) and _MILESTONE.search(q[max(0, s.start - 4): s.start]) \
+                    or _MILESTONE.search(q[max(0, s.start - 4): s.start]) and q[s.end: s.end + 1] == "时":
+                role = "history"  # "之前突破1亿元时已经拿过…": a past milestone, not this year's value
             elif _CLAIMED.search(q[max(0, s.start - 8): s.start]):
                 role = "claimed"
         elif s.kind == "percent":
@@ -180,6 +187,8 @@ def _stated(q: str) -> tuple[Stated, ...]:
         if s.kind == "count" and (re.match(r"^(一共|合计|加起来|总共|共|奖励|补贴|补助|政策|措施|都|分别|加在一起)", after)
                                   or re.search(r"(这|那|以上|上述|前面|这些)$", before)):
             continue  # "以上两项一共多少": counting measures, not units
+        if out and out[-1].kind == s.kind and re.fullmatch(r"\s*[、和及与,，]\s*", window or "") and s.kind == "money":
+            before, window, role = out[-1].context, out[-1].window, out[-1].role  # "分别是300万、400万、500万元"
         out.append(Stated(s.text, s.value, s.unit, s.kind, s.start, before, after, role, 0, window))
     # last year's value: of two amounts told for different years (今年/去年/前年), the earlier one
     money = [s for s in out if s.kind == "money" and s.role == "amount"]

@@ -157,7 +157,7 @@ def block_dict(b) -> dict:
     return {"clause_id": b.clause_id, "doc_id": b.doc_id, "rule_id": b.rule_id, "name": b.name, "status": b.status.value,
             "amount_yuan": b.amount_yuan, "is_upper_bound": b.is_upper_bound, "if": b.if_text, "formula": b.formula,
             "conditions": [c.to_dict() for c in b.conditions], "departments": list(b.departments), "standard": b.standard,
-            "note": b.note}
+            "note": b.note, "also": list(b.also)}
 
 
 def answer_dict(a) -> dict:

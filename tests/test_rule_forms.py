@@ -105,5 +105,7 @@ def test_every_money_clause_of_every_corpus_is_computable_or_listed(path):
     for r in corpus.rules:
         text = corpus.get(r.clause_id).text
         shared = {c.amount.text: corpus.get(c.clause_id).text for c in r.caps if c.clause_id}
+        if r.schedule and r.schedule.over is not None and r.schedule.clause_id:
+            shared[r.schedule.over.text] = corpus.get(r.schedule.clause_id).text
         for q in r.numbers():
             assert q.text in (shared.get(q.text) or text), (path.name, r.id, q.text)
