@@ -251,8 +251,13 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
         if lead:
             measures = measures[:1] if u.has("department") else []
     if u.has("department") and measures:
+        firsts: list = []
+        for m in measures:  # one line per clause
+            if all(f.clause_id != m.clause_id for f in firsts):
+                firsts.append(m)
+        firsts = firsts[:2]
         summary = "；".join(f"{measure_name(corpus, m.clause_id, m.rule)}的责任单位：{'、'.join(corpus.get(m.clause_id).departments) or phrases.NOT_STATED}"
-                            for m in measures[:2])
+                            for m in firsts)
     blocks = [block(m, corpus) for m in measures]
     calcs = [m.calculation for m in measures if m.calculation is not None and m.status in (BlockStatus.COUNTED, BlockStatus.NOT_ELIGIBLE)]
     counted = [m for m in measures if m.status is BlockStatus.COUNTED and m.calculation is not None]

@@ -282,7 +282,7 @@ def named_clauses(u, doc_ids: list[str], corpus, outside: list[tuple[int, int]] 
     return out
 
 
-LITERAL_MIN = 6  # characters a question must share verbatim with a rule's sentence to name it
+LITERAL_MIN = 8  # characters a question must share verbatim with a rule's sentence to name it
 _PUNCT = re.compile(r"[，,。；;：:、“”‘’\"'（）()《》\s]")
 
 
@@ -427,14 +427,18 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
             chosen.append(cid)
 
     named = named_clauses(u, doc_ids, corpus)
-    literal = literal_names(u, ranked[:12] + list(named), corpus)
+    # the question's words, and the documents' words for its colloquial ones ("首次进规" → 纳入规模以上工业企业统计)
+    said = u.question + "|" + "|".join(t for t in engine.lexicon.glossary.matches(u.question) if len(t) >= 4)
+    literal = literal_names(u, ranked[:12] + list(named), corpus, said)
     for r in candidate_rules_of(corpus, literal):
         named[r.clause_id] = max(named.get(r.clause_id, 0.0), 2.0 + 0.1 * literal[r.id])
     # what the question asks about, apart from who the user says they are
     who = identity_spans(u.question)
     asked = set(named)
     if who:
-        lit_out = literal_names(u, list(named), corpus, _masked(u.question, who))
+        masked = _masked(u.question, who)
+        lit_out = literal_names(u, list(named), corpus,
+                                masked + "|" + "|".join(t for t in engine.lexicon.glossary.matches(masked) if len(t) >= 4))
         asked = set(named_clauses(u, doc_ids, corpus, who)) | \
             {r.clause_id for r in candidate_rules_of(corpus, lit_out)}
     if topic and (u.follow_up or u.reply):
@@ -505,6 +509,7 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     #    that went to another rule is not named: "算力服务费80万" names the base, not every measure using it)
     used_bases = {r.base for r in candidate_rules if r.id in assigned and r.base}
     base_only = _named_only_by_bases(u, used_bases, doc_ids)
+    strong = bool(assigned) or any(sc >= 2.0 for sc in named.values())
     for cid, score in sorted(named.items(), key=lambda kv: (-kv[1], ranked.index(kv[0]) if kv[0] in ranked else 99)):
         if len([c for c in chosen if not corpus.get(c).is_final_provision]) >= MAX_MEASURES:
             break
@@ -519,6 +524,8 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
         if rules_here and not any(rule_named(r, u, named, rules_here, literal=literal) for r in rules_here) \
                 and not _measure_term_names(u, cid):
             continue  # named only by words it shares with other measures, or by a tier word
+        if rules_here and score < 1.0 and strong:
+            continue  # beside a measure the question clearly names, not one a single short word points to ("投入")
         if score >= 2.0 or cid in ranked[:5]:
             chosen.append(cid)
 
@@ -533,6 +540,9 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     if not chosen and ranked:
         chosen.append(ranked[0])
 
+    refs = {resolve_ref(ref, corpus, doc_ids) for ref in u.clause_refs}
+    dropped = _contrasted(chosen, u, corpus) - refs
+    chosen = [c for c in chosen if c not in dropped]
     r = Route(doc_ids, chosen)
     follow = u.follow_up or u.reply
     r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if follow else (), literal, topic_rules if follow else (),
@@ -541,6 +551,33 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
 
 
 _MILESTONE_WORD = re.compile(r"(突破|达到|超过|越过|跨过|迈过|跨越|站上)了?$")
+
+
+def _contrasted(chosen: list[str], u, corpus) -> set[str]:
+    """Of two parallel items (same wording but for a few words: "上海证券交易所、深圳证券交易所…100万元" and
+    "北京证券交易所…50万元"), the one whose own words the question never uses, when the other's it does."""
+    from difflib import SequenceMatcher
+
+    q = _literal_text(u.question)
+    out: set[str] = set()
+    ids = [c for c in chosen if corpus.has(c) and corpus.rules_for(c)]
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if corpus.get(a).doc_id != corpus.get(b).doc_id:
+                continue
+            ta, tb = _literal_text(corpus.get(a).text), _literal_text(corpus.get(b).text)
+            sm = SequenceMatcher(None, ta, tb, autojunk=False)
+            if sm.ratio() < 0.6:
+                continue
+            own_a = [ta[i1:i2] for tag, i1, i2, _, _ in sm.get_opcodes() if tag in ("replace", "delete")]
+            own_b = [tb[j1:j2] for tag, _, _, j1, j2 in sm.get_opcodes() if tag in ("replace", "insert")]
+            hit_a = sum(len(_longest_common(q, x)) for x in own_a if len(_longest_common(q, x)) >= 2)
+            hit_b = sum(len(_longest_common(q, x)) for x in own_b if len(_longest_common(q, x)) >= 2)
+            if hit_a and not hit_b:
+                out.add(b)
+            elif hit_b and not hit_a:
+                out.add(a)
+    return out
 
 
 def _named_only_by_bases(u, bases: set[str], doc_ids: list[str]) -> set[str]:
@@ -680,7 +717,7 @@ def _explained_by(u, cid: str, chosen: list[str], corpus, literal: dict[str, int
     if not chosen or _SEVERAL.search(u.question) or any(r.clause_id == cid for r in candidate_rules_of(corpus, literal)):
         return False
     words = [m.term.means if m.term.kind == "variant" else m.term.text for m in u.terms
-             if cid in m.term.clause_ids and m.term.kind in ("measure", "variant", "base", "condition", "subject")]
+             if cid in m.term.clause_ids and m.term.kind in ("measure", "variant", "base", "condition", "subject", "distinctive")]
     if not words:
         return False
     texts = [_PUNCT.sub("", corpus.get(c).text) for c in chosen if corpus.has(c)]
@@ -718,7 +755,7 @@ def _measure_term_names(u, cid: str) -> bool:
     return any(m.term.kind == "measure" and cid in m.term.clause_ids and len(m.term.clause_ids) == 1 for m in u.terms)
 
 
-_PAST_AFTER = re.compile(r"^.{0,6}?(拿了|拿过|领了|领过|补了|给了|给过|发了|获得了|享受了|享受过|已获|已拿|已享受|已领)")
+_PAST_AFTER = re.compile(r"^.{0,6}?(?<!没有)(?<![没未])(?<!不曾)(?<!从未)(拿了|拿过|领了|领过|补了|给了|给过|发了|获得了|享受了|享受过|已获|已拿|已享受|已领)")
 _PAST_BEFORE = re.compile(r"(之前|以前|此前|原来|原先|曾经|曾|前几年|前年|早年|当年)[^，。；]{0,8}$")
 
 
@@ -732,7 +769,11 @@ def history_rules(rules: list[Rule], u) -> set[str]:
         if len(common) < 4:
             continue
         i = q.find(common)
-        if _PAST_AFTER.search(q[i + len(common): i + len(common) + 14]) or _PAST_BEFORE.search(q[max(0, i - 10): i]):
+        after = q[i + len(common): i + len(common) + 14]
+        past = _PAST_AFTER.search(after)
+        if past and re.search(r"(市里|市级|省里|省级|国家|县里|区里|上级)", after[: past.end()]):
+            continue  # "市里已经给了10万元同类奖励": paid by another government, deducted by the top-up, not this award
+        if past or _PAST_BEFORE.search(q[max(0, i - 10): i]):
             out.add(r.id)
     return out
 
@@ -761,7 +802,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
         relevant = [r for r in rules if r.id not in past and (r.id in assigned or rule_named(r, u, named, rules, shared, literal)
                                                             or r.id in topic_rules)]
         if past and not relevant:
-            relevant = [r for r in rules if r.id in topic_rules]
+            relevant = [r for r in rules if r.id in topic_rules] or [r for r in rules if r.id not in past]
         relevant = _ladder(relevant, facts)
         picked = set()
         if not relevant and len(rules) > 1 and named.get(cid, 0.0) >= 1.0:
@@ -903,7 +944,7 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         else:
             conds.append(Condition(rule.clause_id, f"获批（获评）{level}", "met"))
 
-    claim_kwargs = _claim_facts(rule, u, facts, amounts)
+    claim_kwargs = _claim_facts(rule, u, facts, amounts, corpus.rules_by_doc.get(clause.doc_id, ()))
     calc = None
     needs_amount = rule.kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) and "base" not in claim_kwargs
     if needs_amount and not (rule.tiers and "measure" in claim_kwargs):
@@ -1019,7 +1060,45 @@ def _subject_implied(rule: Rule, u) -> bool:
     return False
 
 
-def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
+_ITEM_UNITS = set("个件项名人家款台套条座所次批篇种户辆张份场位") | {"台套", "人次"}  # things counted, not measured (千克, 小时)
+_ITEM_END = re.compile(r"[、，,。；;？?！!]|和|及|以及|另外|还有|同时")
+
+
+def _count_item(c, q: str) -> str:
+    """What a count counts, as the user wrote it: "3个最大起飞重量200千克以上无人机的型号合格证"."""
+    if c.turn or q[c.start: c.start + len(c.text)] != c.text:
+        return c.after
+    rest = q[c.start + len(c.text):]
+    m = _ITEM_END.search(rest)
+    return rest[: m.start()] if m else rest
+
+
+def _item_fit(item: str, rule: Rule) -> float:
+    """How well the user's words for a counted item fit the rule's item: shared characters, less half of
+    what the rule's item says that the user did not ("补充型号合格证" fits "型号合格证" less than 型号合格证 does)."""
+    if not (rule.per_unit and rule.per_unit.item):
+        return 0
+    mine = _unquote(rule.per_unit.item)
+    common = len(_longest_common(_unquote(item), mine))
+    return common - 0.5 * (len(mine) - common) if common >= 2 else 0
+
+
+def _owned_counts(rule: Rule, counts: list, u, peers) -> list:
+    """Counts of items this per-item rule pays for: those whose words fit its item best among the
+    document's per-item rules with the same unit ("2个补充型号合格证" belongs to 补充型号合格证, not 型号合格证)."""
+    out = []
+    same = [p for p in peers if p.per_unit and p.per_unit.item and p.per_unit.unit == rule.per_unit.unit]
+    for c in counts:
+        if c.unit != rule.per_unit.unit:
+            continue
+        item = _count_item(c, u.question)
+        mine = _item_fit(item, rule)
+        if mine >= 1.5 and mine >= max((_item_fit(item, p) for p in same), default=0):
+            out.append(c)
+    return out
+
+
+def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
     kw: dict = {}
     money = [s for s in amounts if s.role == "amount"]
     if money:
@@ -1056,10 +1135,15 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list) -> dict:
     if counts:
         kw["counts"] = tuple((f"{c.noun}|{c.unit}", int(c.value)) for c in counts)
         unit = rule.per_unit.unit if rule.per_unit else ""
-        fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人")) or _convert(1, c.unit, unit)))
+        fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人")) or _convert(1, c.unit, unit)
+                                               or len(unit) >= 2 and c.noun.startswith(unit)))
                or any(k in c.noun for k in keys)] if (rule.per_unit or rule.kind is RuleKind.FIXED) else []
-        if not fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT) and len(counts) == 1 and counts[0].unit not in ("年", "月") \
-                and _counts_this(counts[0], rule):
+        if rule.per_unit and rule.per_unit.item:
+            owned = _owned_counts(rule, counts, u, peers)
+            fit = owned or [c for c in fit if not any(_item_fit(_count_item(c, u.question), p) >= 2 for p in peers
+                                                       if p.per_unit and p.per_unit.item)]
+        if not fit and (rule.kind is RuleKind.FIXED or rule.kind is RuleKind.PER_UNIT and not unit) and len(counts) == 1 \
+                and counts[0].unit in _ITEM_UNITS and _counts_this(counts[0], rule):
             fit = counts
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
             kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
@@ -1123,6 +1207,10 @@ def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[
     per_tier = _split_by_tier(rule, kw, facts)
     if len(per_tier) >= 2:
         return per_tier  # counts told per tier (1名B类、3名D类) decide each tier's count
+    if rule.tier_label == "阶段":
+        reached = _reached_stages(rule, u)
+        if reached:
+            return [{**kw, "level": k} for k in reached]
     stages = _named_keys(rule, u)
     if len(stages) >= 2 and rule.tier_label not in ("级别", "类别", "档次") and "level" not in kw or \
             len(stages) >= 2 and re.search(r"(先后|分别|都|各|两项|三项|一共|合计)", u.question):
@@ -1150,6 +1238,31 @@ def _yearly_claims(rule: Rule, kw: dict, facts: Facts, money: list, u) -> list[d
     if len(values) > len(paid):
         claims[0]["_dropped"] = len(values) - len(paid)
     return claims
+
+
+_ALL_STAGES = re.compile(r"(全部|所有|[两三四五2-5]个(阶段|环节|步骤)|各个?(阶段|环节)|都(已经?)?(完成|走完|拿到)|全都|走完|从[^，。；]{1,12}到[^，。；]{0,10}"
+                         r"(上市|敲钟|最后|结束|完成))")
+_DONE_BEFORE = re.compile(r"(完成|已经?|获得?|成功|通过|拿到|取得|走完|进入)了?[^，。；]{0,4}$")
+_RECEIPT_AFTER = re.compile(r"^[^，。；,;]{0,6}(拿了|拿过|领了|领过|补了|给了|给过|发了|享受了|享受过|已拿|已领|已享受|已经拿|已经领)")
+_DONE_AFTER = re.compile(r"^(了|完成|成功|通过)")
+
+
+def _reached_stages(rule: Rule, u) -> list[str]:
+    """Stages of a staged award the user has reached: all of them ("三个阶段都完成了", "从辅导备案到上市"), or each
+    stage told as done ("已完成辅导备案，申报材料也已获交易所受理"), not one merely planned ("计划…首发上市")."""
+    keys = [t.key for t in rule.tiers if t.threshold is None]
+    q = u.question
+    if _ALL_STAGES.search(q):
+        return keys
+    out = []
+    for k in keys:
+        for form in dict.fromkeys((k, k[-2:] if len(k) > 3 else k)):
+            i = q.find(form)
+            if i >= 0 and (_DONE_BEFORE.search(q[max(0, i - 8): i]) or _DONE_AFTER.match(q[i + len(form):])):
+                if not _RECEIPT_AFTER.search(q[i + len(form): i + len(form) + 14]):
+                    out.append(k)  # "去年完成股份制改造已经拿了50万元": reached and already paid
+                break
+    return out
 
 
 def _named_keys(rule: Rule, u) -> list[str]:

@@ -219,7 +219,7 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     if problems and all(p == NO_FIGURE_MARK for p in problems) and not rules:
         return ClauseRules(clause.id, Coverage.NO_FIGURE, (), "原文只写了适用条件，未写明金额或比例（如“一事一议”，以实施细则为准）")
     problems = [p for p in problems if p != NO_FIGURE_MARK]
-    rules = _share_trailing_caps(rules)
+    rules = _share_trailing_caps(rules, body)
     if rules and _CLAUSE_TOP_UP.search(body):
         # "企业由低层级晋升为高层级的，按照就高原则补足差额部分，已享受的奖励予以扣除": every award of the clause
         rules = [replace(r, top_up=True) for r in rules]
@@ -236,10 +236,10 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     return ClauseRules(clause.id, Coverage.NONE)
 
 
-_CLAUSE_TOP_UP = re.compile(r"(补足差额|差额部分|按差额|已享受的?[^，。；]{0,6}予以扣除|扣除已享受|已获得的[^，。；]{0,6}予以扣除)")
+_CLAUSE_TOP_UP = re.compile(r"(补足差额|差额部分|按照?差额|已享受的?[^，。；]{0,6}予以扣除|扣除已享受|已获得的[^，。；]{0,6}予以扣除)")
 
 
-def _share_trailing_caps(rules: list[Rule]) -> list[Rule]:
+def _share_trailing_caps(rules: list[Rule], text: str = "") -> list[Rule]:
     """"…给予20万元奖励；…给予10万元奖励；单个企业每年度航线奖励最高200万元": a recipient-wide cap written
     once after several awards of one clause binds each of them."""
     if len(rules) < 2:
@@ -249,7 +249,8 @@ def _share_trailing_caps(rules: list[Rule]) -> list[Rule]:
               and re.search(r"[；;]\s*(单个|同一|每家|单户)[^；;]*$", last.segment + "；" + c.text) is not None]
     parts = delimited_phrases(last.segment)
     tail_delim, tail = parts[-1] if parts else ("", "")
-    if not shared or not re.match(r"^(单个|同一|每家|单户)", tail) or tail_delim != "；":
+    in_text = bool(tail) and bool(re.search(r"[；;]\s*" + re.escape(tail), text))  # "…给予10万元奖励；单个企业每年度…最高200万元"
+    if not shared or not re.match(r"^(单个|同一|每家|单户)", tail) or (tail_delim != "；" and not in_text):
         return rules
     return [r if r is last or any(c.scope in {x.scope for x in shared} for c in r.caps) else replace(r, caps=r.caps + tuple(shared))
             for r in rules]
@@ -526,6 +527,9 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
     top_up = bool(re.search(r"(差额|补足)", seg))
     award_noun = _award_noun(seg)
     name = _name(kind, clause, seg, subject, base, award_noun, tier_label)
+    if per_unit is not None and per_unit.item and subject in ("申报单位", "企业", "单位", ""):
+        name = f"{per_unit.item}{award_noun or '奖励'}"  # "每取得一个生产许可证给予300万元奖励": 生产许可证奖励
+    top_up = top_up or bool(re.search(r"按照?差额", seg))
     base_key = _base_key(base) if base else None
     return Rule(
         id=clause.id, clause_id=clause.id, kind=kind, segment=seg, name=name, subject=subject, conditions=conditions,
@@ -749,9 +753,12 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
         items[0] = re.split(r"(对|凡|经|企业|的|按照|按)", items[0])[-1] or items[0]
         items[-1] = re.sub(r"(等?[一二三四五六七八九十两\d]+个?(阶段|环节|步骤|类|档|情形)|等阶段)$", "", items[-1])
         items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
-        keys = [re.sub(r"^(完成|获得|获|成功|实现|通过|取得|在)", "", k).strip() for k in items]
+        verbs = r"^(完成|获得|获|成功|实现|通过|取得|进入|在)"
+        keys = [re.sub(verbs, "", k).strip() for k in items]
         if all(1 <= len(k) <= 16 for k in keys) and len(set(keys)) == n:
-            return keys, [], "情形"
+            # "完成辅导备案、获交易所受理、成功上市的，分别给予…": successive stages, each paid when reached
+            staged = sum(bool(re.match(verbs, k.strip())) for k in items) >= n - 1
+            return keys, [], "阶段" if staged else "情形"
     return [], [], ""
 
 
@@ -846,7 +853,7 @@ def _measure_name(before: str) -> str:
     t = re.sub(r"[（(][^）)]*[）)]", "", before)
     t = re.sub(r"^[^（(]*[）)]", "", t)  # the tail of a parenthesis cut off by the window
     t = re.sub(r"(首次|当年|上年度?的?)$", "", t)
-    parts = re.split(r"(对|的|且|并|或|、|通过|在|其中|平台|凡|经|为|中)", t)
+    parts = re.split(r"(对|的|且|并|以及|或|、|和|通过|在|其中|平台|凡|经|为|中)", t)
     name = parts[-1] if parts else t
     name = re.sub(r"^(年度|当年)?", lambda m: m.group(), name)
     return name.strip("（）() ")[-14:]
@@ -887,7 +894,19 @@ def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, P
         word = re.search(r"(每人|每名|每件|每项|每个)", seg).group(1)
         unit, period = _unit_of(word)
         return None, PerUnit(unit, period)
+    item = _PER_ITEM.search(seg)
+    if item and not tiers:
+        # "每新开通一条低空物流航线…的，给予20万元奖励", "每取得一个型号合格证给予500万元奖励": an award per item
+        for i, s in enumerate(spans):
+            if s.kind == "money" and i not in roles.used and s.start > item.end() and not re.search(r"[；;。]", seg[item.end():s.start]) \
+                    and re.search(r"给予[^，；。]{0,4}$", _left(seg, s, 8)) and not _UPPER_WORDS.search(_left(seg, s, 6)):
+                roles.take(i)
+                return Quantity(s.text, s.value), PerUnit(item.group("u"), "", item=item.group("item"))
     return None, None
+
+
+_PER_ITEM = re.compile(r"每(?:新开通|新增|新建|建成|取得|获得|引进|认定|设立|开通|落地|举办|组织|完成|新获)?一(?P<u>条|个|项|件|家|款|台|套|座|所|场)"
+                       r"(?P<item>[\u4e00-\u9fa5A-Za-z（）()]{2,20}?)(?=且|并|的|，|,|给予)")
 
 
 def _unit_of(word: str) -> tuple[str, str]:

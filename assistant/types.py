@@ -279,6 +279,7 @@ class PerUnit:
     period: str = ""  # "" | "月" | "年"
     max_units: Quantity | None = None  # 面积不超过500平方米, 每家最多5人
     max_periods: Quantity | None = None  # 最长24个月, 最长3年
+    item: str = ""  # what one unit is, when the text says ("每取得一个型号合格证": 型号合格证)
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,9 @@ INTENT_WORDS = {
                "怎么算", "一共", "合计", "总共", "标准"),
     "eligibility": ("能不能", "可以申请", "可不可以", "符合", "资格", "条件", "能申请", "有没有", "有补贴", "能享受", "适用", "够不够"),
     "lookup": ("是什么", "说的什么", "什么政策", "介绍", "内容", "原文", "讲的", "规定", "怎么说"),
-    "procedure": ("怎么申请", "如何申请", "申报流程", "流程", "材料", "怎么办理", "去哪", "在哪申请", "申请程序", "申报程序", "程序",
-                  "怎么报", "申报时间", "受理", "提交", "窗口", "公示"),
+    "procedure": ("怎么申请", "如何申请", "申报流程", "流程", "要什么材料", "哪些材料", "材料清单", "准备材料", "怎么办理", "去哪", "在哪申请", "申请程序", "申报程序", "程序",
+                  "怎么报", "申报时间", "受理时间", "受理窗口", "在哪受理", "哪里受理", "提交", "窗口", "公示", "时间限制", "时限",
+                  "申报期限", "多久之内", "多长时间内", "期限内申报"),
     "payment": ("拨付", "到账", "兑现", "发放", "什么时候给钱", "什么时候发", "多久到", "打款"),
     "penalty": ("骗取", "虚报", "追回", "处罚", "失信", "违规", "弄虚作假", "套取", "黑名单", "退回"),
 }
@@ -224,11 +225,15 @@ def _user_spans(q: str) -> list[Span]:
     from assistant.amounts import find_amounts_at
 
     spans: list[Span] = []
+    scanned = scan(q)
+    counted = [(s.start, s.end) for s in scanned if s.kind in ("count", "area")]
     for pos, text, value in find_amounts_at(q):
+        if any(a <= pos and pos + len(text) < b for a, b in counted):
+            continue  # "4万小时" is hours, not 4万 yuan
         if value > MIN_USER_AMOUNT:
             spans.append(Span(pos, pos + len(text), text, value, "元", "money"))
     covered = [(s.start, s.end) for s in spans]
-    for s in scan(q):
+    for s in scanned:
         if s.kind == "duration" and s.unit == "年" and 1900 <= s.value <= 2100:
             continue  # "2024年被认定为…": a year, not a duration
         if s.kind in ("percent", "count", "area", "duration") and not any(a < s.end and s.start < b for a, b in covered):
