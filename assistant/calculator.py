@@ -171,7 +171,7 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             shown = format_yuan(value)
             limit = format_yuan(th.amount.value)
         else:
-            found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _unit_of_key(m) == th.unit)]
+            found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _same_unit(_unit_of_key(m), th.unit))]
             if not found:
                 raise MissingFactError(th.measure or "数量", f"请说明{th.measure or '数量'}（条件：{th.measure}{th.text}）")
             value = Decimal(found[0])
@@ -245,6 +245,14 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             amount = shares[k - 1]
     return Calculation(rule.id, rule.clause_id, inputs, trace.text(), to_yuan(amount),
                        capped=trace.capped, eligible=True, is_upper_bound=upper)
+
+
+_PERSONS = {"名", "人", "位"}
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """名/人/位 count people alike; "6个"博士 counts people where the condition counts 名."""
+    return a == b or (a in _PERSONS | {"个"} and b in _PERSONS)
 
 
 def _unit_of_key(key: str) -> str:
@@ -354,7 +362,13 @@ def _rate_amount(rule: Rule, group: list[Claim], trace: _Trace, inputs: dict, up
         inputs["LPR"] = str(claim.rate_ref)
         assert rule.rate is not None
         amount = base_total * claim.rate_ref * rule.rate.value
-        trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} = {format_yuan(amount)}（一年）")
+        months = claim.periods if claim.periods and 0 < claim.periods < 12 else None
+        if months:  # the loan was used for part of the year: interest for those months
+            amount = amount * months / 12
+            inputs["months"] = months
+            trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} × {months}/12个月 = {format_yuan(amount)}")
+        else:
+            trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} = {format_yuan(amount)}（一年）")
         return amount, upper
     rate = rule.rate
     cap_tier = None

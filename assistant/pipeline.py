@@ -97,7 +97,8 @@ class Conversation:
         stated = tuple(Stated(**{**s, "value": Decimal(s["value"])}) for s in facts.get("stated", []))
         pending = state.get("pending")
         return cls(
-            id=state["id"], facts=Facts(stated, tuple((a, b) for a, b in facts.get("subjects", [])), facts.get("level")),
+            id=state["id"], facts=Facts(stated, tuple((a, b) for a, b in facts.get("subjects", [])), facts.get("level"),
+                                        tuple(facts.get("said", ()))),
             topic=tuple(state.get("topic", ())), topic_rules=tuple(state.get("topic_rules", ())), docs=tuple(state.get("docs", ())),
             pending=Pending(**{**pending, "options": tuple(pending.get("options", ())), "doc_ids": tuple(pending.get("doc_ids", ()))})
             if pending else None,
@@ -149,12 +150,12 @@ def _turn(q: str, engine: Engine, conv: Conversation) -> Answer:
     if conv.turns and not u.follow_up and _statement(u):
         u = replace(u, follow_up=True)  # facts told after a question belong to it
     follow = bool(conv.turns) and (u.follow_up or (len(q) <= 20 and not _own_topic(u, active)))
-    own = Facts(u.stated, u.subjects, _level(u))
+    own = Facts(u.stated, u.subjects, _level(u), (q,))
     if follow:
         facts = own.merged_over(conv.facts)
     else:
         # who the user is carries over; the numbers and topic of an earlier question do not
-        facts = Facts(own.stated, tuple({**dict(conv.facts.subjects), **dict(own.subjects)}.items()), own.level)
+        facts = Facts(own.stated, tuple({**dict(conv.facts.subjects), **dict(own.subjects)}.items()), own.level, own.said)
     return _answer(q, u, facts, engine, conv, active, carried=follow)
 
 
@@ -319,7 +320,7 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
         if picked in ("不是",) or (picked is None and u.reply == "no"):
             picked = "否"
         if picked and picked != "不确定":
-            return Facts(conv.facts.stated, conv.facts.subjects, picked), p.question
+            return Facts(conv.facts.stated, conv.facts.subjects, picked, conv.facts.said), p.question
     if p.kind == "amount" and u.stated and len(u.question) <= 30:
         own = Facts(u.stated, u.subjects, None)
         return own.merged_over(conv.facts), p.question

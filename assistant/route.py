@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assistant import phrases
+from assistant.amounts import format_yuan, to_yuan
 from assistant.calculator import Claim, calculate_claims, combine
 from assistant.errors import AmountError, MissingFactError
 from assistant.quantities import scan
@@ -48,6 +49,7 @@ class Facts:
     stated: tuple = ()  # understand.Stated
     subjects: tuple[tuple[str, bool], ...] = ()
     level: str | None = None
+    said: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first (for a tier named a turn ago)
 
     def subject(self, name: str) -> bool | None:
         name = _unquote(name)
@@ -60,7 +62,7 @@ class Facts:
     def with_subject(self, name: str, value: bool) -> "Facts":
         subjects = dict(self.subjects)
         subjects[name] = value
-        return Facts(self.stated, tuple(subjects.items()), self.level)
+        return Facts(self.stated, tuple(subjects.items()), self.level, self.said)
 
     def merged_over(self, older: "Facts") -> "Facts":
         """These facts, with the older ones behind them (each older number one turn further back;
@@ -70,7 +72,7 @@ class Facts:
         subjects = dict(older.subjects)
         subjects.update(dict(self.subjects))
         stated = tuple(dc_replace(s, turn=s.turn + 1) for s in older.stated) + tuple(self.stated)
-        return Facts(stated, tuple(subjects.items()), self.level or older.level)
+        return Facts(stated, tuple(subjects.items()), self.level or older.level, older.said + self.said)
 
 
 @dataclass(frozen=True)
@@ -650,6 +652,12 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
             return pool[0], 0.5
         return None, 0.0
     top = [r for sc, r in scored if sc >= best - 0.02]
+    said = [lv for lv in _LEVELS if lv in u.question]
+    if said and all(_required_level(r) and _required_level(r) not in said for r in top):
+        # "被认定为省级首台（套）…首年度销售合同金额600万元": the 省级 award on (nearly) the same base, not the 国家级 one
+        other = [r for sc, r in scored if sc >= best - 0.3 and _required_level(r) in said]
+        if other:
+            top = other
     top.sort(key=lambda r: (_subject_penalty(r, facts), not _meets(r, s.value), -named.get(r.clause_id, 0.0),
                             preferred.index(r.clause_id) if r.clause_id in preferred else 50,
                             ranked.index(r.clause_id) if r.clause_id in ranked else 99))
@@ -1003,7 +1011,12 @@ def _attribute(calc: Calculation, rule: Rule, u, facts: Facts, corpus) -> Calcul
     标准的差额给予奖励" (the modifier the question's words are closest to), the instalment of "分两期拨付"."""
     from dataclasses import replace as dc_replace
 
-    if not rule.modifiers or calc is None:
+    if calc is None:
+        return calc
+    bound = [c for c in rule.caps if c.clause_id and calc.capped and f"上限{format_yuan(c.amount.value)}，按{format_yuan(c.amount.value)}计" in calc.formula]
+    if bound and calc.amount_yuan == to_yuan(bound[-1].amount.value):
+        return dc_replace(calc, clause_id=bound[-1].clause_id)  # the article's shared ceiling set the figure
+    if not rule.modifiers:
         return calc
     sched = rule.schedule
     if sched and sched.clause_id and re.search(r"第\d+年拨付", calc.formula):
@@ -1126,16 +1139,20 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         ref = [s for s in facts.stated if s.role == "rate_ref"]
         if ref:
             kw["rate_ref"] = ref[0].value
+        used = [s for s in facts.stated if s.kind == "duration" and s.unit == "月" and s.value < 12
+                and re.search(r"(使用|用了|用款|实际使用|占用|贷了)[^，。；]{0,4}$", s.context)]
+        if used:
+            kw["periods"] = int(used[0].value)  # "今年实际使用6个月"
     counts = [s for s in facts.stated if s.kind == "count"]
     keys = {t.key for t in rule.tiers}
     if rule.tiers and not any(t.threshold for t in rule.tiers):
-        level = _tier_key(rule, u, facts, counts)
+        level = _tier_key(rule, u.question, facts, counts)
         if level:
             kw["level"] = level
     if counts:
         kw["counts"] = tuple((f"{c.noun}|{c.unit}", int(c.value)) for c in counts)
         unit = rule.per_unit.unit if rule.per_unit else ""
-        fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人")) or _convert(1, c.unit, unit)
+        fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人", "个")) or _convert(1, c.unit, unit)
                                                or len(unit) >= 2 and c.noun.startswith(unit)))
                or any(k in c.noun for k in keys)] if (rule.per_unit or rule.kind is RuleKind.FIXED) else []
         if rule.per_unit and rule.per_unit.item:
@@ -1299,17 +1316,30 @@ def _convert(value, unit: str, to: str):
     return None if f is None or to == "平方米" else value * f
 
 
-def _tier_key(rule: Rule, u, facts: Facts, counts: list) -> str | None:
+def _tier_key(rule: Rule, q: str, facts: Facts, counts: list) -> str | None:
     keys = [t.key for t in rule.tiers]
-    q = u.question
     hits = [k for k in keys if k in q]
+    if len(hits) > 1:
+        # "新获得中国质量奖提名奖": of overlapping keys the one the words end with (提名奖), not the one they run past
+        spans = {k: (q.find(k), q.find(k) + len(k)) for k in hits}
+        hits = [k for k in hits if not any(o != k and spans[o][0] < spans[k][1] < spans[o][1] and spans[o][0] > spans[k][0]
+                                           for o in hits)] or hits
     if not hits:
         hits = [k for k in keys if len(k) >= 3 and k.rstrip("级类档") in q]
+    if not hits:
+        # "博士" for 博士研究生, "本科" for 本科毕业生: the start of one key only
+        heads = [k for k in keys if len(k) >= 4 and k[:2] in q and sum(x[:2] == k[:2] for x in keys) == 1]
+        hits = heads if len(heads) == 1 else []
     if not hits:
         for c in counts:
             hits += [k for k in keys if k in c.noun]
     if not hits and facts.level in keys:
         return facts.level
+    if not hits and facts.said:
+        for earlier in reversed(facts.said):  # "我是全日制硕士…" a turn ago, "领满的话一共多少？" now
+            found = _tier_key(rule, earlier, Facts(), counts)
+            if found:
+                return found
     if len(hits) >= 1:
         return max(hits, key=len)
     return None

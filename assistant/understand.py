@@ -148,7 +148,8 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
 _ORDINAL = re.compile(r"(?:第([一二三四五六七八九十\d]{1,2})(?:年|期|笔|次|批)|(首期|首笔|头一年|第一笔))")
 _PER_PERIOD = re.compile(r"(每个月|每月|一个月|每年|一年|每一年|年度)")
 _YEARLY = re.compile(r"(第[一二三四五1-5]年|每年|连续[两三四五\d]年|[两三四五\d]年[^，。？]{0,12}分别|逐年|各年)")
-_TOTAL = re.compile(r"(一共|合计|总共|累计|总计|加起来|全部|满|领满|最长期限|[两三四五六七八九十\d]+年|[两三四五六七八九十\d]+个月)")
+_TOTAL = re.compile(r"(一共|合计|总共|累计|总计|加起来|全部|领满|最长期限|[领补拿共满续按给]\s*[两三四五六七八九十\d]+(年|个月)|"
+                    r"[两三四五六七八九十\d]+(年|个月)(一共|共|合计|总共|下来))")
 
 
 def _instalment(q: str) -> int | None:
@@ -193,7 +194,15 @@ def _stated(q: str) -> tuple[Stated, ...]:
         out.append(Stated(s.text, s.value, s.unit, s.kind, s.start, before, after, role, 0, window))
     # last year's value: of two amounts told for different years (今年/去年/前年), the earlier one
     money = [s for s in out if s.kind == "money" and s.role == "amount"]
-    ranks = {id(s): _year_rank(s.window or s.context) for s in money}
+    ranks: dict[int, int | None] = {}
+    last: int | None = None
+    for s in money:
+        text = s.window or s.context
+        r = _year_rank(text)
+        if last is not None and _RELATIVE_YEAR.search(text):
+            r = last - 1  # "上年度3000万元，前一年是2400万元": the year before the one just told
+        ranks[id(s)] = r
+        last = r if r is not None else last
     known = [r for r in ranks.values() if r is not None]
     if len(money) >= 2 and len(set(known)) >= 2:
         latest = max(known)
@@ -202,7 +211,8 @@ def _stated(q: str) -> tuple[Stated, ...]:
     return tuple(out)
 
 
-_YEAR_WORDS = ((re.compile(r"(再上一年|再前一年|前年|上上年)"), -2), (re.compile(r"(去年|上年|上一年|前一年)"), -1),
+_RELATIVE_YEAR = re.compile(r"(前一年|上一年|再上一年|再前一年|再往前一年)[^，。；]{0,6}$")
+_YEAR_WORDS = ((re.compile(r"(再上一年|再前一年|前年|上上年)"), -2), (re.compile(r"(去年|上年|(?<!再)上一年|(?<!再)前一年)"), -1),
                (re.compile(r"(今年|本年|当年|今年度)"), 0))
 
 
@@ -236,6 +246,10 @@ def _user_spans(q: str) -> list[Span]:
     for s in scanned:
         if s.kind == "duration" and s.unit == "年" and 1900 <= s.value <= 2100:
             continue  # "2024年被认定为…": a year, not a duration
+        if s.kind == "duration" and s.start > 0 and q[s.start - 1] in "前上往":
+            continue  # "前一年是2400万元": which year, not how long
+        if s.kind == "duration" and re.search(r"(毕业|成立|注册|从业|工作经验|经营|设立|创办|落户)(了|已)?$", q[max(0, s.start - 6): s.start]):
+            continue  # "毕业3年": who the user is, not how long a subsidy runs
         if s.kind in ("percent", "count", "area", "duration") and not any(a < s.end and s.start < b for a, b in covered):
             spans.append(s)
     return sorted(spans, key=lambda s: s.start)
