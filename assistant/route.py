@@ -258,7 +258,6 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
 
 def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: tuple[str, ...] = ()) -> Route:
     corpus = engine.corpus
-    lexicon = engine.lexicon
     ranked = [h.clause.id for h in hits if h.clause.doc_id in doc_ids]
     chosen: list[str] = []
 
