@@ -6,6 +6,7 @@
     │   └── MissingFactError         a calculation needs a fact the user has not given (what to ask)
     ├── UnknownClauseError           a clause id that does not exist
     ├── UnknownDocumentError         a document id (or clause-id prefix) that does not exist
+    ├── ReportError                  the PDF report cannot be rendered here (Markdown still can)
     ├── UnknownRuleError             a rule id / clause without a computable rule
     ├── EmptyQueryError              an empty or whitespace-only question / keyword
     ├── IndexStateError              the retrieval index is missing, stale or corrupt
@@ -67,6 +68,12 @@ class UnknownDocumentError(PolicyError):
     def __init__(self, doc_id: str, known: str = "") -> None:
         super().__init__(f"未找到政策文件“{doc_id}”" + (f"；已收录的文件编号：{known}" if known else ""))
         self.doc_id = doc_id
+
+
+class ReportError(PolicyError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"暂时无法生成 PDF 报告（{reason}），请下载 Markdown 版本")
+        self.reason = reason
 
 
 class UnknownRuleError(PolicyError):
