@@ -111,6 +111,7 @@ a.cite {color: var(--link-text-color, var(--color-accent)); text-decoration: und
     padding: 6px 8px; margin: 0; border-top: 1px solid var(--border-color-primary)}
   .gradio-container {padding-left: 6px !important; padding-right: 6px !important; padding-bottom: 72px !important}
   #app-head h1 {font-size:17px}
+  #chat-tools {margin-bottom: 84px !important}
   #top-row {flex-wrap: wrap !important} #top-row > * {min-width: 100% !important}
   .tab-container button {padding: 0 5px !important; font-size: 13px !important; min-width: 0 !important}
   .overflow-menu {display: none !important}
@@ -163,14 +164,24 @@ try { Object.defineProperty(navigator, 'language', {get: () => 'zh-CN'});
   document.addEventListener('keydown', function (ev) {
     if (ev.key === 'Escape') { const pop = document.getElementById('cite-pop'); if (pop) pop.style.display = 'none'; }
   });
-  // 条款查询: when results arrive, the first card's copy button takes the focus: Enter copies, Tab goes to the next card
-  const watch = () => {
-    const out = document.getElementById('lookup-out');
-    if (!out) { setTimeout(watch, 300); return; }
-    new MutationObserver(() => { const b = out.querySelector('button.copy'); if (b && document.activeElement !== b) b.focus(); })
-      .observe(out, {childList: true, subtree: true});
+  // 条款查询: when results arrive, the first card's copy button takes the focus: Enter copies, Tab goes to the next card.
+  // Gradio hard-codes a few English labels; this product speaks Chinese everywhere.
+  const zh = {'More tabs': '更多页面', 'Dropdown': '下拉选择', 'Clear': '清除', 'Copy': '复制', 'Close': '关闭'};
+  let chatHeight = 0;
+  const tick = () => {
+    document.querySelectorAll('[aria-label],[title]').forEach(e => {
+      for (const a of ['aria-label', 'title']) { const v = e.getAttribute(a); if (v && zh[v]) e.setAttribute(a, zh[v]); }
+    });
+    const b = document.querySelector('#lookup-out button.copy');
+    if (b && !b.dataset.focused) { b.dataset.focused = '1'; b.focus(); }
     const chat = document.getElementById('chatbot');
-    if (chat) new MutationObserver(() => { chat.scrollTop = chat.scrollHeight; }).observe(chat, {childList: true, subtree: true});
+    if (chat && chat.scrollHeight !== chatHeight) { chatHeight = chat.scrollHeight; chat.scrollTop = chat.scrollHeight; }
+  };
+  let queued = false;
+  const watch = () => {
+    tick();
+    new MutationObserver(() => { if (!queued) { queued = true; setTimeout(() => { queued = false; tick(); }, 50); } })
+      .observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label', 'title']});
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch); else watch();
 })();
@@ -590,7 +601,7 @@ def build_ui(service) -> gr.Blocks:
     with gr.Blocks(title="政策通 · 政策知识助手", analytics_enabled=False) as demo:
         with gr.Row(equal_height=True, elem_id="top-row"):
             gr.HTML(header(service), scale=3, min_width=260)
-            scope = gr.Dropdown(doc_choices(service), value=ALL_DOCS, show_label=False, elem_id="doc-scope", scale=2,
+            scope = gr.Dropdown(doc_choices(service), value=ALL_DOCS, label="政策文件范围", show_label=False, elem_id="doc-scope", scale=2,
                                 min_width=240, interactive=True, container=False, info=None)
         ban = gr.HTML(banner(service), elem_id="banner")
         scope.change(lambda d: banner(service, d), scope, ban)
@@ -609,7 +620,7 @@ def build_ui(service) -> gr.Blocks:
                             trash = gr.Button("清空", scale=0, min_width=72, elem_id="trash", elem_classes="icon-btn", variant="secondary")
                         with gr.Row(elem_classes="examples-row"):
                             ex_buttons = [gr.Button(label, size="sm", elem_classes="example", variant="secondary") for label, _ in EXAMPLES]
-                        with gr.Row(elem_classes="examples-row"):
+                        with gr.Row(elem_classes="examples-row", elem_id="chat-tools"):
                             new = gr.Button("新对话", size="sm", elem_id="new-chat")
                             up = gr.Button("有帮助", size="sm", elem_id="thumb-up", elem_classes="icon-btn")
                             down = gr.Button("有错误", size="sm", elem_id="thumb-down", elem_classes="icon-btn")
@@ -682,15 +693,15 @@ def build_ui(service) -> gr.Blocks:
                 first = choices[0][1] if choices else None
                 rsel = gr.Dropdown(choices, label="措施（由条款原文解析）", value=first, elem_id="rule-select", filterable=True)
                 hint = gr.HTML("", elem_id="calc-hint")
-                cond_boxes = [gr.Radio(["是", "否", "不确定"], value="不确定", label="", visible=False, elem_id=f"calc-cond-{i}")
+                cond_boxes = [gr.Radio(["是", "否", "不确定"], value="不确定", label="", visible=False, elem_id=f"calc-cond-{i}", interactive=True)
                               for i in range(MAX_CONDITIONS)]
                 with gr.Row():
                     fields = []
                     for f in CALC_FIELDS:
                         if f == "tier":
-                            fields.append(gr.Dropdown([], label="档次", visible=False, elem_id="calc-tier"))
+                            fields.append(gr.Dropdown([], label="档次", visible=False, elem_id="calc-tier", interactive=True))
                         else:
-                            fields.append(gr.Textbox(label=f, visible=False, elem_id=f"calc-{f}", max_lines=1,
+                            fields.append(gr.Textbox(label=f, visible=False, elem_id=f"calc-{f}", max_lines=1, interactive=True,
                                                      placeholder="如 80万元、三百万、1.2亿元" if f in ("base", "previous", "measure", "received") else ""))
                 cond_keys = gr.State([])
                 cbtn = gr.Button("计算", variant="primary", elem_id="calc-btn")
@@ -720,14 +731,16 @@ def build_ui(service) -> gr.Blocks:
                         with gr.Row():
                             for q in others:
                                 if q.kind == "choice":
-                                    comps.append(gr.Dropdown(list(q.options), value=None, label=q.label, key=f"{doc_id}|{q.key}", min_width=200))
+                                    comps.append(gr.Dropdown(list(q.options), value=None, label=q.label, key=f"{doc_id}|{q.key}", min_width=200,
+                                                             interactive=True))
                                 else:
                                     tip = "如 80万元（只写数字按万元计）" if q.kind == "amount" else ("如 3.45%" if q.kind == "percent" else "数字")
                                     comps.append(gr.Textbox(label=q.label, placeholder=tip, key=f"{doc_id}|{q.key}", max_lines=1,
-                                                            min_width=200, max_length=64))
+                                                            min_width=200, max_length=64, interactive=True))
                         with gr.Row():
                             for q in yes_no:
-                                comps.append(gr.Radio(list(q.options), value="不确定", label=q.label, key=f"{doc_id}|{q.key}", min_width=260))
+                                comps.append(gr.Radio(list(q.options), value="不确定", label=q.label, key=f"{doc_id}|{q.key}", min_width=260,
+                                                      interactive=True))
                         btn = gr.Button("开始自测", variant="primary", elem_id="elig-btn")
                     keys = [q.key for q in others] + [q.key for q in yes_no]
 
