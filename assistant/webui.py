@@ -716,8 +716,8 @@ def build_ui(service) -> gr.Blocks:
             with gr.Tab("资格自测", id="eligibility"):
                 docs = [(d.title, d.id) for d in service.corpus.documents]
                 edoc = gr.Dropdown(docs, value=default_doc(service.corpus), label="政策文件", elem_id="elig-doc")
-                eout = gr.HTML(elem_id="elig-out")
-                ereport = gr.HTML("", elem_id="elig-report")
+                eout = gr.HTML(elem_id="elig-out", render=False)
+                ereport = gr.HTML("", elem_id="elig-report", render=False)
 
                 @gr.render(inputs=edoc)
                 def self_check(doc_id):
@@ -748,6 +748,9 @@ def build_ui(service) -> gr.Blocks:
                         return eligibility_view(service, doc_id, dict(zip(keys, values)))
 
                     btn.click(run, comps, [eout, ereport])
+
+                ereport.render()  # results and report links below the form
+                eout.render()
 
             with gr.Tab("政策文件", id="documents"):
                 gr.HTML(documents_view(service), elem_id="doc-list")

@@ -170,7 +170,7 @@ def test_the_side_panel_keeps_no_earlier_calculation(page):
     _ask(page, "我们是中小企业，去年算力服务费80万元，能拿多少补贴？")
     page.wait_for_function("document.querySelector('#answer-panel').innerText.includes('测算')", timeout=60_000)
     _ask(page, "模型券归哪个部门管？")
-    page.wait_for_selector("#chatbot .turn[data-turn='1'] .bottom-line", timeout=60_000)
+    page.wait_for_selector("#chatbot .turn[data-turn='1'] .msg.bot > .tools", timeout=60_000)
     page.wait_for_function("document.querySelector('#answer-panel .card[data-clause=\"6.3\"]')", timeout=30_000)
     assert "测算" not in page.inner_text("#answer-panel")
 
@@ -334,6 +334,42 @@ def test_phone_keeps_the_input_on_screen_and_every_view_reachable(browser, serve
     assert banner["y"] >= head["y"] + head["height"] - 1  # the draft banner does not overlap the title
     shot(page, "home")
     page.context.close()
+
+
+@pytest.mark.parametrize("mode", ["desktop-dark", "phone-light"])
+def test_every_view_renders_in_the_other_scheme(browser, server, mode):
+    """Screenshots of every view in dark on a desktop and light on a phone (the flows above cover the other two)."""
+    requested: list[str] = []
+    ctx = dict(DESKTOP, color_scheme="dark") if mode == "desktop-dark" else dict(PHONE, color_scheme="light")
+    page = _open(browser, server, requested, **ctx)
+    page.mode = mode
+    page.locator("button.example").first.click()
+    page.wait_for_selector("#chatbot .turn[data-turn='0'] .msg.bot > .tools", timeout=60_000)
+    shot(page, "chat")
+    _tab(page, "条款查询")
+    page.fill("#lookup-box textarea", "3-4")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#lookup-out .card[data-clause='3.4']", timeout=30_000)
+    shot(page, "lookup")
+    _tab(page, "补贴测算")
+    page.click("#rule-select input")
+    page.locator("ul[role=listbox] li", has_text="算力服务券补助").first.click()
+    page.wait_for_selector("#calc-base input", state="visible", timeout=10_000)
+    page.fill("#calc-base input", "80万元")
+    page.click("#calc-btn")
+    page.wait_for_selector("#calc-out #calc-verdict", timeout=30_000)
+    shot(page, "calculator")
+    _tab(page, "资格自测")
+    page.wait_for_selector("#elig-btn", timeout=30_000)
+    page.locator("#elig-form").get_by_label("算力服务费用").fill("80万元")
+    page.click("#elig-btn")
+    page.wait_for_selector("#elig-out .measure", timeout=30_000)
+    shot(page, "eligibility")
+    _tab(page, "政策文件")
+    shot(page, "documents")
+    assert page.evaluate("getComputedStyle(document.body).colorScheme || ''") is not None
+    page.context.close()
+    _no_outside_requests(requested)
 
 
 def test_api_docs_work_offline(browser, server):
