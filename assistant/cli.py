@@ -98,7 +98,8 @@ def lookup(
         typer.echo(c.text)
         if c.departments:
             typer.echo(f"责任单位：{'、'.join(c.departments)}")
-        typer.echo(f"出处：{doc.full_title}（{doc.status.label}，施行日期{doc.effective_from or '未写明'}，有效期至{doc.effective_until or '未写明'}）")
+        status = "" if doc.status_text and doc.status_text in doc.full_title else f"{doc.status.label}，"
+        typer.echo(f"出处：{doc.full_title}（{status}施行日期{doc.effective_from or '未写明'}，有效期至{doc.effective_until or '未写明'}）")
         typer.echo("")
 
 
