@@ -162,7 +162,7 @@ def rule_questions(rule: Rule, corpus) -> list[Question]:
 def parse_answers(form: CheckForm, raw: dict) -> Answers:
     """Typed answers from form input: 是/否/不确定 (or booleans), amounts as typed (``80万元``; a bare ``60``
     is read as 60万元 and said so), tier names, counts. Unknown keys raise ``AmountError``."""
-    from assistant.amounts import parse_money_input, parse_percent
+    from assistant.amounts import format_yuan, parse_money_input, parse_percent
 
     values: dict = {}
     shown: dict = {}
@@ -178,7 +178,8 @@ def parse_answers(form: CheckForm, raw: dict) -> Answers:
             values[key], shown[key] = b, {True: "是", False: "否", None: "不确定"}[b]
         elif q.kind == "amount":
             value, note = parse_money_input(str(v))
-            values[key], shown[key] = value, str(v).strip()
+            values[key] = value
+            shown[key] = str(v).strip() + (f"（未写单位，按{format_yuan(value)}计）" if note else "")
             if note:
                 notes.append(f"{q.label}：{note}")
         elif q.kind == "choice":
