@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test test-llm install install-test system-deps eval bench screenshots clean
+.PHONY: run test test-llm install install-test system-deps report-deps eval bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# The PDF report (weasyprint) lays out text with the system's pango; chromium usually brings it already.
+report-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
+		echo "安装系统依赖：libpango-1.0-0、libpangoft2-1.0-0（PDF 报告用）"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	fi
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
@@ -37,7 +45,7 @@ install-test: $(VENV)/.installed-test
 run: $(VENV)/.installed
 	$(BIN)/policy-assistant serve --host $${HOST:-127.0.0.1} --port $${PORT:-7860}
 
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps report-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -57,7 +65,7 @@ eval: $(VENV)/.installed-test
 	$(BIN)/python eval/run_verify.py --out docs/benchmarks.md
 
 # Refresh the README's screenshots from the real app in headless Chromium.
-screenshots: $(VENV)/.installed-test system-deps
+screenshots: $(VENV)/.installed-test system-deps report-deps
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -m e2e tests/test_e2e.py -q
 
 # Slower benchmarks: 120 synthetic policies (5040 nodes) and a bounded loopback load test.

@@ -58,6 +58,28 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
+_HAS_UNIT = re.compile(r"[元块圆万亿]")
+BARE_AS_WAN_BELOW = Decimal(10000)  # a bare "60" in a subsidy form means 60万元; "800000" means 800000元
+
+
+def parse_money_input(text: str) -> tuple[Decimal, str]:
+    """A money amount typed into a form, and a note when no unit was written (which unit was assumed).
+
+    >>> parse_money_input("80万元")
+    (Decimal('800000'), '')
+    >>> parse_money_input("60")
+    (Decimal('600000'), '“60”未写单位，按60万元计算；如指60元，请写“60元”')
+    """
+    value = parse_amount(text)
+    raw = str(text).strip()
+    if _HAS_UNIT.search(raw):
+        return value, ""
+    if value < BARE_AS_WAN_BELOW:
+        wan = value * 10000
+        return wan, f"“{raw}”未写单位，按{format_yuan(wan)}计算；如指{_strip(value)}元，请写“{_strip(value)}元”"
+    return value, f"“{raw}”未写单位，按{_strip(value)}元（{format_yuan(value)}）计算"
+
+
 def parse_percent(text: str) -> Decimal:
     """``"5%"``, ``"50％"``, ``"百分之五"`` → a fraction (``Decimal('0.05')``)."""
     s = (text or "").strip()

@@ -9,16 +9,15 @@ CPU-bound answer path in its thread pool and one slow request never blocks the l
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from fastapi import FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from assistant.errors import AmountError, EmptyQueryError, PolicyError, UnknownClauseError, UnknownRuleError
+from assistant.errors import EmptyQueryError, PolicyError, UnknownClauseError, UnknownDocumentError
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
@@ -28,6 +27,7 @@ MAX_UPLOAD_BYTES = 6 * 1024 * 1024
 class AskRequest(BaseModel):
     question: str = Field(..., description="问题", max_length=60_000)
     conversation_id: Optional[str] = Field(None, description="对话编号；同一编号的问题共享上下文", max_length=64)
+    doc: Optional[str] = Field(None, description="只按这一份政策文件回答（文件编号或条款编号前缀，见 /api/documents）", max_length=64)
 
 
 class CalculateRequest(BaseModel):
@@ -35,15 +35,15 @@ class CalculateRequest(BaseModel):
     rule_id: Optional[str] = Field(None, description="规则编号，如 1.3-2", max_length=32)
     base: Optional[str] = Field(None, description="计算基数，如 300万元、三百万", max_length=64)
     measure: Optional[str] = Field(None, description="门槛金额（与基数不同时）", max_length=64)
-    level: Optional[Literal["国家级", "省级"]] = None
+    level: Optional[str] = Field(None, description="档次（分级奖励用，如 国家级、A类）", max_length=32)
     count: int = Field(1, ge=1, le=100, description="获奖数量")
 
 
 class EligibilityRequest(BaseModel):
-    is_sme: Optional[bool] = Field(None, description="是否中小企业")
-    amounts: dict[str, str] = Field(default_factory=dict, description="金额，键为计算基数：数据交易额、算力服务费用、模型采购费用、研发成本、项目总投入、实际服务总额、贷款本金损失")
-    flags: dict[str, Optional[bool]] = Field(default_factory=dict, description="是/否事实：first_listing、open_source、lead_vertical_model …")
-    level: Optional[Literal["国家级", "省级"]] = None
+    doc: Optional[str] = Field(None, description="政策文件编号（默认第一份现行文件）；自测表见 GET /api/eligibility/form", max_length=64)
+    answers: dict[str, Union[bool, str, int, float, None]] = Field(
+        default_factory=dict, description="按自测表的 key 填写：subject:…/condition:… 为 是/否/不确定（或 true/false），"
+                                          "base:… 为金额（80万元；只写数字按万元计并说明），tier:… 为档次，units:…/periods:… 为数字")
 
 
 class FeedbackRequest(BaseModel):
@@ -65,12 +65,65 @@ class BodyLimit(BaseHTTPMiddleware):
 
 
 def _status_for(err: PolicyError) -> int:
-    return 404 if isinstance(err, (UnknownClauseError,)) else 400
+    return 404 if isinstance(err, (UnknownClauseError, UnknownDocumentError)) else 400
+
+
+# pydantic's error types in Chinese (the English ``msg`` never reaches a user)
+_VALIDATION_ZH = {
+    "json_invalid": "请求体不是有效的 JSON", "missing": "缺少必填字段", "string_type": "应为文本", "int_type": "应为整数",
+    "int_parsing": "应为整数", "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false", "dict_type": "应为对象",
+    "model_attributes_type": "应为 JSON 对象", "list_type": "应为列表", "literal_error": "取值不在允许范围内",
+    "string_too_long": "过长", "string_too_short": "过短", "greater_than_equal": "数值过小", "less_than_equal": "数值过大",
+    "greater_than": "数值过小", "less_than": "数值过大", "float_parsing": "应为数字", "float_type": "应为数字",
+    "too_long": "项目过多", "union_tag_invalid": "类型不正确", "extra_forbidden": "不允许的字段",
+}
+
+
+def validation_zh(error: dict) -> str:
+    """One pydantic error in Chinese, with its limit when it has one (``过长（上限 64）``)."""
+    kind = error.get("type", "")
+    text = _VALIDATION_ZH.get(kind, "格式不正确")
+    ctx = error.get("ctx") or {}
+    limit = ctx.get("max_length", ctx.get("le", ctx.get("ge", ctx.get("lt", ctx.get("gt")))))
+    if limit is not None and kind not in ("json_invalid",):
+        text += f"（限制：{limit}）"
+    if kind == "literal_error" and ctx.get("expected"):
+        text += f"，可选：{ctx['expected']}"
+    return text
+
+
+def mount_offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc from files on this machine (the PyPI package fastapi-offline ships
+    them), so the API docs work without a network: nothing is fetched from a CDN."""
+    from importlib.resources import files
+
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    static = "/api-docs-assets"
+    app.mount(static, StaticFiles(directory=str(files("fastapi_offline") / "static")), name="api-docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="政策通 API 文档", swagger_js_url=f"{static}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{static}/swagger-ui.css", swagger_favicon_url=f"{static}/favicon.png",
+                                   swagger_ui_parameters={"validatorUrl": None})
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title="政策通 API 文档", redoc_js_url=f"{static}/redoc.standalone.js",
+                              redoc_favicon_url=f"{static}/favicon.png", with_google_fonts=False)
+
+
+def default_doc(corpus) -> str:
+    """The document a request without ``doc`` refers to: the first one in force (else the first)."""
+    return next((d.id for d in corpus.documents if corpus.is_active(d.id)), corpus.documents[0].id)
 
 
 def create_api(service) -> FastAPI:
-    app = FastAPI(title="政策通 API", description="武汉市数智经济政策：问答、条款、测算、资格自测。所有回答都带条款引用。",
-                  version="0.1.0")
+    app = FastAPI(title="政策通 API", description="已收录政策文件的问答、条款查询、补贴测算、资格自测。所有回答都带条款引用。",
+                  version="0.1.0", docs_url=None, redoc_url=None)
+    mount_offline_docs(app)
     app.add_middleware(BodyLimit)
 
     @app.exception_handler(PolicyError)
@@ -81,8 +134,8 @@ def create_api(service) -> FastAPI:
     async def _validation(_: Request, err: RequestValidationError):
         first = err.errors()[0] if err.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", []) if x != "body")
-        return JSONResponse({"error": f"请求参数不正确：{where} {first.get('msg', '')}".strip(), "details": [
-            {"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in err.errors()]}, status_code=422)
+        return JSONResponse({"error": f"请求参数不正确：{where} {validation_zh(first)}".strip(), "details": [
+            {"loc": list(e.get("loc", [])), "msg": validation_zh(e)} for e in err.errors()]}, status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, err: Exception):
@@ -91,7 +144,12 @@ def create_api(service) -> FastAPI:
 
     @app.post("/api/ask", summary="问答（带条款引用与测算）")
     def api_ask(req: AskRequest) -> dict:
-        return service.ask(req.question, req.conversation_id).to_dict()
+        return service.ask(req.question, req.conversation_id, doc=req.doc).to_dict()
+
+    @app.delete("/api/conversations/{conversation_id}", summary="结束对话：清除该对话的事实、话题和待答问题")
+    def api_reset(conversation_id: str) -> dict:
+        service.reset(conversation_id)
+        return {"conversation_id": conversation_id, "reset": True}
 
     @app.get("/api/clauses", summary="条款列表；可按责任单位或关键词筛选")
     def api_clauses(dept: Optional[str] = Query(None, max_length=50), keyword: Optional[str] = Query(None, max_length=100)) -> dict:
@@ -131,27 +189,44 @@ def create_api(service) -> FastAPI:
                     "notes": list(rule.notes)})
         return out
 
+    def _self_check(req: EligibilityRequest):
+        from assistant.eligibility import check, parse_answers, self_check_form
+
+        corpus = service.corpus
+        form = self_check_form(corpus, req.doc or default_doc(corpus))
+        answers = parse_answers(form, dict(req.answers))
+        return form, answers, check(form, answers, corpus)
+
+    @app.get("/api/eligibility/form", summary="资格自测表：由该文件的规则得出的问题（主体、条件、金额、档次…）")
+    def api_eligibility_form(doc: Optional[str] = Query(None, max_length=64)) -> dict:
+        from assistant.eligibility import self_check_form
+
+        return self_check_form(service.corpus, doc or default_doc(service.corpus)).to_dict()
+
     @app.post("/api/eligibility", summary="资格自测")
     def api_eligibility(req: EligibilityRequest) -> dict:
-        from assistant.amounts import parse_amount
-        from assistant.eligibility import FLAGS, Profile, check, report_markdown, total_yuan
+        from assistant.eligibility import total_is_upper_bound, total_yuan
+        from assistant.report import build_report, report_markdown
 
-        unknown_flags = set(req.flags) - set(FLAGS)
-        if unknown_flags:
-            raise UnknownRuleError("、".join(sorted(unknown_flags)), f"可用的选项：{'、'.join(FLAGS)}")
-        valid_bases = {r.base_key for r in service.corpus.rules if r.base_key}
-        amounts: dict[str, Decimal] = {}
-        for key, text in req.amounts.items():
-            if key not in valid_bases:
-                raise AmountError(key, f"未知的金额类型，可用：{'、'.join(sorted(valid_bases))}")
-            if text is not None and str(text).strip():
-                amounts[key] = parse_amount(text)
-        facts = dict(req.flags)
-        facts["is_sme"] = req.is_sme
-        profile = Profile(amounts, facts, req.level)
-        results = check(profile, service.corpus)
-        return {"measures": [m.to_dict() for m in results], "total_yuan": total_yuan(results),
-                "report_markdown": report_markdown(results, service.corpus, profile)}
+        form, answers, results = _self_check(req)
+        return {"doc_id": form.doc_id, "measures": [m.to_dict() for m in results], "total_yuan": total_yuan(results),
+                "total_is_upper_bound": total_is_upper_bound(results), "notes": list(answers.notes),
+                "report_markdown": report_markdown(build_report(form, answers, results, service.corpus))}
+
+    @app.post("/api/eligibility/report", summary="资格自测报告下载（PDF 或 Markdown）",
+              responses={200: {"content": {"application/pdf": {}, "text/markdown": {}}}})
+    def api_eligibility_report(req: EligibilityRequest, format: Literal["pdf", "md"] = Query("pdf")) -> Response:
+        from urllib.parse import quote
+
+        from assistant.report import build_report, report_markdown, report_pdf
+
+        form, answers, results = _self_check(req)
+        report = build_report(form, answers, results, service.corpus)
+        name = quote(f"资格自测报告.{format}")
+        headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
+        if format == "md":
+            return Response(report_markdown(report), media_type="text/markdown; charset=utf-8", headers=headers)
+        return Response(report_pdf(report), media_type="application/pdf", headers=headers)
 
     @app.post("/api/feedback", summary="对回答点赞/点踩")
     def api_feedback(req: FeedbackRequest) -> dict:

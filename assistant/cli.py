@@ -54,36 +54,34 @@ def clause_dict(corpus, clause) -> dict:
 
 @app.command()
 def lookup(
-    clause_id: Optional[str] = typer.Argument(None, help="条款编号，如 3.4、第三条第四项、第三条、附则.1"),
-    dept: Optional[str] = typer.Option(None, "--dept", help="按责任单位列出条款，如 市人才工作局"),
+    query: Optional[str] = typer.Argument(None, help="条款编号（3.4、3-4、第三条第四项、第三条、p2:3.1）、责任单位简称（人才局）或关键词"),
+    dept: Optional[str] = typer.Option(None, "--dept", help="按责任单位列出条款，全称或简称，如 市人才工作局、人才局"),
     keyword: Optional[str] = typer.Option(None, "--keyword", "-k", help="按关键词查找条款，如 流片"),
+    doc: Optional[str] = typer.Option(None, "--doc", help="只查一个文件（文件编号或条款编号前缀）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """查条款：按编号、责任单位或关键词，原文照录。"""
+    """查条款：一个输入框的写法（编号、责任单位简称、关键词），原文照录，编号完全匹配的在前。"""
     from assistant.settings import load_settings
 
     settings = load_settings()
     try:
         corpus = _corpus(settings)
-        if sum(x is not None for x in (clause_id, dept, keyword)) != 1:
-            typer.echo("错误：请给出一个条款编号，或 --dept 责任单位，或 --keyword 关键词（三选一）", err=True)
+        if sum(x is not None for x in (query, dept, keyword)) != 1:
+            typer.echo("错误：请给出一个查询（条款编号、责任单位或关键词），或 --dept 责任单位，或 --keyword 关键词（三选一）", err=True)
             raise typer.Exit(2)
-        if clause_id is not None:
-            if not clause_id.strip():
-                from assistant.errors import EmptyQueryError
-
-                raise EmptyQueryError("条款编号")
-            from assistant.corpus import normalize_clause_id
-
-            clauses = [corpus.get(clause_id)] if normalize_clause_id(clause_id) else corpus.article_clauses(clause_id)
-        elif dept is not None:
-            clauses = corpus.by_department(dept)
+        if query is not None:
+            clauses = corpus.lookup(query, doc=doc)
             if not clauses:
-                known = "、".join(corpus.departments)
+                typer.echo(f"没有找到与“{query.strip()}”相关的条款", err=True)
+                raise typer.Exit(1)
+        elif dept is not None:
+            clauses = corpus.by_department(dept, doc)
+            if not clauses:
+                known = "、".join(corpus.document(doc).departments if doc else corpus.departments)
                 typer.echo(f"未找到责任单位“{dept.strip()}”的条款。已知责任单位：{known}", err=True)
                 raise typer.Exit(1)
         else:
-            clauses = corpus.by_keyword(keyword or "")
+            clauses = corpus.by_keyword(keyword or "", doc)
             if not clauses:
                 typer.echo(f"没有条款包含“{keyword.strip()}”", err=True)
                 raise typer.Exit(1)
@@ -100,7 +98,8 @@ def lookup(
         typer.echo(c.text)
         if c.departments:
             typer.echo(f"责任单位：{'、'.join(c.departments)}")
-        typer.echo(f"出处：{doc.full_title}（{doc.status.label}，施行日期{doc.effective_from or '未写明'}，有效期至{doc.effective_until or '未写明'}）")
+        status = "" if doc.status_text and doc.status_text in doc.full_title else f"{doc.status.label}，"
+        typer.echo(f"出处：{doc.full_title}（{status}施行日期{doc.effective_from or '未写明'}，有效期至{doc.effective_until or '未写明'}）")
         typer.echo("")
 
 

@@ -2,17 +2,21 @@
 
 Owns: loading every file under ``corpus_dir`` (all or nothing), lookup by clause id
 (``3.4``, ``第三条第四项``, ``第三条``), by department, by keyword, and the rule table.
+``Corpus.lookup`` is the hotline's one box: every common id form (``3-4``, ``３.４``,
+``3.4条``, ``第3.4条``, ``第三条第4项``, ``p2:3.1``, ``p2:第三条``), short department names
+(``人才局`` → ``市人才工作局``: characters in order, exact names first) and keywords.
 Does not know about embeddings or the index (see ``retrieval``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from assistant.errors import EmptyQueryError, ParseError, UnknownClauseError
+from assistant.errors import EmptyQueryError, ParseError, UnknownClauseError, UnknownDocumentError
 from assistant.numerals import int_to_chinese
 from assistant.parser import SUPPORTED_SUFFIXES, parse_file
 from assistant.rules import apply_bound_definitions, build_rule_table, non_computable, unify_base_keys
@@ -162,21 +166,94 @@ class Corpus:
             raise UnknownClauseError(ref)
         return found
 
-    def by_department(self, dept: str) -> list[Clause]:
+    def by_department(self, dept: str, doc: str | None = None) -> list[Clause]:
+        """Clauses of a department, named in full or short (``人才局``, ``经信局``; see ``match_departments``)."""
         dept = (dept or "").strip()
         if not dept:
             raise EmptyQueryError("责任单位")
-        exact = [c for c in self.clauses if dept in c.departments]
-        if exact:
-            return exact
-        return [c for c in self.clauses if any(dept in d for d in c.departments)]
+        names = set(self.match_departments(dept, doc))
+        return [c for c in self._clauses_of(doc) if names & set(c.departments)]
 
-    def by_keyword(self, keyword: str) -> list[Clause]:
+    def match_departments(self, name: str, doc: str | None = None) -> list[str]:
+        """Department names meant by ``name``: the exact name; else the names containing it (``经信局`` → ``市经信局``);
+        else the names holding its characters in order with the same last character (``人才局`` → ``市人才工作局``),
+        shortest first."""
+        name = unicodedata.normalize("NFKC", name or "").strip()
+        if not name:
+            return []
+        known = self.document(doc).departments if doc else self.departments
+        if name in known:
+            return [name]
+        inside = [d for d in known if name in d]
+        if inside:
+            return sorted(inside, key=len)
+        if len(name) < 2:
+            return []
+        return sorted((d for d in known if d[-1] == name[-1] and _in_order(name, d)), key=len)
+
+    def by_keyword(self, keyword: str, doc: str | None = None) -> list[Clause]:
         kw = (keyword or "").strip()
         if not kw:
             raise EmptyQueryError("关键词")
         words = kw.split()
-        return [c for c in self.clauses if all(w in c.text or w in c.article_title for w in words)]
+        return [c for c in self._clauses_of(doc) if all(w in c.text or w in c.article_title for w in words)]
+
+    def document(self, doc_id: str) -> Document:
+        """A document by its id (``talent``) or its clause-id prefix (``p2``)."""
+        doc_id = (doc_id or "").strip()
+        found = self._docs.get(doc_id) or next((d for d in self.documents if _prefix_of(d) == doc_id), None)
+        if found is None:
+            raise UnknownDocumentError(doc_id, "、".join(d.id for d in self.documents))
+        return found
+
+    def lookup(self, query: str, doc: str | None = None) -> list[Clause]:
+        """The hotline's one box: clauses for an id, a department or keywords, exact id matches first.
+
+        Ids in every common form: ``3.4``, ``3-4``, ``３.４``, ``3.4条``, ``第3.4条``, ``第三条第4项``, ``附则1``;
+        an article (``第三条``, ``3``); with a document prefix (``p2:3.1``, ``p2:第三条``). Without a prefix and
+        without ``doc``, the document with plain ids comes first, then the same number in the other documents.
+        Then departments (short names too), then clauses containing every word. An id that matches nothing
+        and no other match raises ``UnknownClauseError``.
+
+        >>> # corpus.lookup("3-4")[0].id == "3.4"; corpus.lookup("人才局") → the clauses of 市人才工作局
+        """
+        q = unicodedata.normalize("NFKC", query or "").strip()
+        if not q:
+            raise EmptyQueryError("查询内容")
+        if doc:
+            self.document(doc)
+        ref = parse_ref(q)
+        found: list[Clause] = self._by_ref(ref, doc) if ref else []
+        if ref is None or not found:
+            for c in self.by_department(q, doc) + self.by_keyword(q, doc):
+                if c not in found:
+                    found.append(c)
+        if not found and ref is not None:
+            raise UnknownClauseError(q, "请检查编号（如 3.4、第三条第四项），或输入关键词、责任单位查询")
+        return found
+
+    def _by_ref(self, ref: "Ref", doc: str | None) -> list[Clause]:
+        if ref.prefix is not None:
+            try:
+                docs = [self.document(ref.prefix)]
+            except UnknownDocumentError:
+                return []
+            if doc and docs[0].id != self.document(doc).id:
+                return []
+        elif doc:
+            docs = [self.document(doc)]
+        else:
+            docs = sorted(self.documents, key=lambda d: _prefix_of(d) != "")  # plain ids first
+        out: list[Clause] = []
+        for d in docs:
+            for c in d.clauses:
+                local = _local_id(c.id)
+                if (ref.item is not None and local == ref.local) or (ref.item is None and local.split(".")[0] == ref.article):
+                    out.append(c)
+        return out
+
+    def _clauses_of(self, doc: str | None) -> tuple[Clause, ...]:
+        return self.document(doc).clauses if doc else self.clauses
 
     def citation_text(self, clause: Clause) -> str:
         """Ready-to-read citation for hotline staff."""
@@ -187,6 +264,73 @@ class Corpus:
             where = f"第{int_to_chinese(clause.article_no)}条第{clause.item_no}项"
         depts = f"（责任单位：{'、'.join(clause.departments)}）" if clause.departments else ""
         return f"{doc.full_title}{where}：{clause.text}{depts}"
+
+
+def _prefix_of(doc: Document) -> str:
+    """The clause-id prefix of a document (``"p2"``), ``""`` for plain ids."""
+    first = doc.clauses[0].id if doc.clauses else ""
+    return first.split(":", 1)[0] if ":" in first else ""
+
+
+def _in_order(short: str, full: str) -> bool:
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A clause or article reference as typed: ``prefix`` (``p2`` or None), ``article`` (``3`` / ``附则``), ``item`` or None."""
+
+    prefix: str | None
+    article: str
+    item: int | None = None
+
+    @property
+    def local(self) -> str:
+        return f"{self.article}.{self.item}" if self.item is not None else self.article
+
+
+_SEP = r"\s*[.\-_、·。]\s*"
+_DOTTED = re.compile(rf"^第?\s*(\d{{1,3}}){_SEP}(\d{{1,3}})\s*(?:条|项|款)?$")
+_ARTICLE = re.compile(rf"^第?\s*([{_CN}\d]{{1,6}})\s*条$|^(\d{{1,3}})$")
+_FINAL = re.compile(rf"^附则\s*(?:{_SEP})?第?([{_CN}\d]{{1,4}})?\s*项?$")
+
+
+def parse_ref(text: str) -> Ref | None:
+    """Read a clause or article reference in any common form; None if ``text`` is not one.
+
+    >>> [parse_ref(s).local for s in ("3-4", "３.４", "3.4条", "第3.4条", "第三条第4项", "第三条", "附则1")]
+    ['3.4', '3.4', '3.4', '3.4', '3.4', '3', '附则.1']
+    >>> parse_ref("p2:第三条"), parse_ref("流片")
+    (Ref(prefix='p2', article='3', item=None), None)
+    """
+    s = unicodedata.normalize("NFKC", text or "").strip().strip("[]【】〔〕").strip()
+    prefix = None
+    m = re.match(r"^([a-z0-9][a-z0-9-]*)\s*:\s*(.+)$", s, re.I)
+    if m:
+        prefix, s = m.group(1).lower(), m.group(2).strip()
+    s = s.replace(" ", "")
+    m = _DOTTED.match(s)
+    if m:
+        return Ref(prefix, str(int(m.group(1))), int(m.group(2)))
+    m = _CN_ID.match(s)
+    if m and m.group(2):
+        a, i = _to_int(m.group(1)), _to_int(m.group(2))
+        return Ref(prefix, str(a), i) if a and i else None
+    m = _ARTICLE.match(s)
+    if m:
+        a = _to_int(m.group(1) or m.group(2))
+        return Ref(prefix, str(a)) if a else None
+    m = _FINAL.match(s)
+    if m:
+        i = _to_int(m.group(1)) if m.group(1) else None
+        return Ref(prefix, FINAL_SECTION, i) if m.group(1) is None or i else None
+    return None
+
+
+def lookup(corpus: Corpus, query: str, doc: str | None = None) -> list[Clause]:
+    """Module-level form of ``Corpus.lookup`` (for scripts)."""
+    return corpus.lookup(query, doc=doc)
 
 
 def _local_id(clause_id: str) -> str:

@@ -5,6 +5,8 @@
     ├── AmountError                  an amount or percentage the user typed is unusable
     │   └── MissingFactError         a calculation needs a fact the user has not given (what to ask)
     ├── UnknownClauseError           a clause id that does not exist
+    ├── UnknownDocumentError         a document id (or clause-id prefix) that does not exist
+    ├── ReportError                  the PDF report cannot be rendered here (Markdown still can)
     ├── UnknownRuleError             a rule id / clause without a computable rule
     ├── EmptyQueryError              an empty or whitespace-only question / keyword
     ├── IndexStateError              the retrieval index is missing, stale or corrupt
@@ -57,9 +59,21 @@ class MissingFactError(AmountError):
 class UnknownClauseError(PolicyError):
     def __init__(self, clause_id: str, hint: str = "") -> None:
         msg = f"未找到条款“{clause_id}”"
-        msg += f"；{hint}" if hint else "；可用 policy-assistant lookup --keyword 关键词 查找条款编号"
+        msg += f"；{hint}" if hint else "；请检查编号（如 3.4、第三条第四项），或按关键词、责任单位查找条款"
         super().__init__(msg)
         self.clause_id = clause_id
+
+
+class UnknownDocumentError(PolicyError):
+    def __init__(self, doc_id: str, known: str = "") -> None:
+        super().__init__(f"未找到政策文件“{doc_id}”" + (f"；已收录的文件编号：{known}" if known else ""))
+        self.doc_id = doc_id
+
+
+class ReportError(PolicyError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"暂时无法生成 PDF 报告（{reason}），请下载 Markdown 版本")
+        self.reason = reason
 
 
 class UnknownRuleError(PolicyError):

@@ -119,20 +119,25 @@ def _to_plain(v):
 # ---------------------------------------------------------------- entry point
 
 
-def ask(question: str, engine: Engine, conversation: Conversation | None = None) -> Answer:
-    """Answer one question (one turn of ``conversation`` if given)."""
+def ask(question: str, engine: Engine, conversation: Conversation | None = None, doc: str | None = None) -> Answer:
+    """Answer one question (one turn of ``conversation`` if given).
+
+    ``doc`` (a document id or clause-id prefix) limits the answer to that document: the others are
+    treated as if they were not in force. An unknown ``doc`` raises ``UnknownDocumentError``.
+    """
     original = clean_question(question)
     q = strip_markup(original) or original
+    only = engine.corpus.document(doc).id if doc else None
     conv = conversation or Conversation()
     with conv.lock:
-        answer = _turn(q, engine, conv)
+        answer = _turn(q, engine, conv, only)
     return replace(answer, question=original, conversation_id=conv.id)
 
 
-def _turn(q: str, engine: Engine, conv: Conversation) -> Answer:
+def _turn(q: str, engine: Engine, conv: Conversation, only: str | None = None) -> Answer:
     lexicon = engine.lexicon
     u = understand(q, lexicon)
-    active = {d.id for d in engine.corpus.documents if engine.corpus.is_active(d.id)}
+    active = {d.id for d in engine.corpus.documents if engine.corpus.is_active(d.id) and only in (None, d.id)}
 
     # a one-word reply to our own question: record the fact and answer the pending question again
     if conv.pending is not None:
@@ -162,7 +167,8 @@ def _turn(q: str, engine: Engine, conv: Conversation) -> Answer:
 def _answer(q: str, u: Understanding, facts: Facts, engine: Engine, conv: Conversation, active: set[str], carried: bool) -> Answer:
     corpus = engine.corpus
     query = f"{conv.last_question} {q}" if carried and conv.last_question and len(q) <= 30 else q
-    hits, degraded = engine.retriever.search_ex(query, 20)
+    # limited to some documents: look deeper so that enough of their clauses remain
+    hits, degraded = engine.retriever.search_ex(query, 20 if len(active) >= len(corpus.documents) else 60)
     hits = [h for h in hits if h.clause.doc_id in active][:12]
     decision = decide(u, hits, engine.lexicon, corpus, active, has_topic=carried and bool(conv.topic))
     if decision.decision == "refuse":

@@ -73,8 +73,8 @@ class Service:
                                         departments=frozenset(retriever.corpus.departments))
         return self.index_info
 
-    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
-        answer = ask(question, self.engine, self.conversations.get(conversation_id))
+    def ask(self, question: str, conversation_id: str | None = None, doc: str | None = None) -> Answer:
+        answer = ask(question, self.engine, self.conversations.get(conversation_id), doc=doc)
         if answer.degraded:
             self._repair_in_background()
         if self.polisher is not None:
@@ -98,11 +98,16 @@ class Service:
 
         threading.Thread(target=run, name="index-repair", daemon=True).start()
 
-    def ask_stream(self, question: str, conversation_id: str | None = None):
+    def reset(self, conversation_id: str | None) -> None:
+        """Forget a conversation entirely (新对话, the trash icon): facts, topic and pending question."""
+        if conversation_id:
+            self.conversations.drop(conversation_id)
+
+    def ask_stream(self, question: str, conversation_id: str | None = None, doc: str | None = None):
         """Yield growing answer text; the last item is the final, verified ``Answer``.
         With an LLM configured only sentences of its rewrite that passed verification stream in
         (``Polisher.stream``); without one the composed answer is sent line by line."""
-        answer = ask(question, self.engine, self.conversations.get(conversation_id))
+        answer = ask(question, self.engine, self.conversations.get(conversation_id), doc=doc)
         if answer.degraded:
             self._repair_in_background()
         if self.polisher is not None:

@@ -114,10 +114,10 @@ def pick_rule(corpus, *, clause: str | None, rule_id: str | None, has_base: bool
     if rule_id:
         rule = corpus.rule(rule_id.strip())
         if rule is None:
-            raise UnknownRuleError(rule_id, "可用 policy-assistant rules 查看全部规则编号")
+            raise UnknownRuleError(rule_id, "请检查规则编号（如 1.3-2），或改用条款编号")
         return rule
     if not clause:
-        raise UnknownRuleError("", "请用 --clause 指定条款编号（如 1.3）或 --rule 指定规则编号（如 1.3-2）")
+        raise UnknownRuleError("", "请指定条款编号（如 1.3）或规则编号（如 1.3-2）")
     c = corpus.get(clause)
     rules = corpus.rules_for(c.id)
     if not rules:
@@ -129,7 +129,7 @@ def pick_rule(corpus, *, clause: str | None, rule_id: str | None, has_base: bool
     if len(wanted) == 1:
         return wanted[0]
     options = "；".join(f"{r.id} {r.name}" for r in rules)
-    raise UnknownRuleError(c.id, f"该条款有多条规则，请用 --rule 指定：{options}")
+    raise UnknownRuleError(c.id, f"该条款有多条规则，请指定规则编号：{options}")
 
 
 def coverage_line(corpus, doc_id: str) -> str:

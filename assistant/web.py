@@ -18,10 +18,11 @@ def create_app(settings, service=None):
 
     from assistant.api import create_api
     from assistant.service import build_service
-    from assistant.webui import CSS, build_ui, theme
+    from assistant.webui import CSS, HEAD, build_ui, theme
 
     service = service or build_service(settings)
     api = create_api(service)
     demo = build_ui(service)
-    return gr.mount_gradio_app(api, demo, path="/", theme=theme(), css=CSS, footer_links=["api"], ssr_mode=False,
+    # no footer: its links (Gradio's own API page, settings) are English and not part of this product; /docs is linked in the app
+    return gr.mount_gradio_app(api, demo, path="/", theme=theme(), css=CSS, head=HEAD, footer_links=[], ssr_mode=False,
                                show_error=False)

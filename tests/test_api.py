@@ -79,7 +79,7 @@ def test_calculate(client):
 @pytest.mark.parametrize("body,status", [
     ({"clause_id": "1.3", "base": "abc"}, 400), ({"clause_id": "1.3", "base": "-50万元"}, 400),
     ({"clause_id": "1.3", "base": "999999999999亿元"}, 400), ({"clause_id": "99.1", "base": "1万"}, 404),
-    ({"clause_id": "9.3", "base": "1万"}, 400), ({"clause_id": "8.2", "level": "市级"}, 422), ({"rule_id": "3.4-1", "count": 0}, 422),
+    ({"clause_id": "9.3", "base": "1万"}, 400), ({"clause_id": "8.2", "level": "市级"}, 400), ({"rule_id": "3.4-1", "count": 0}, 422),
 ])
 def test_calculate_bad_input(client, body, status):
     r = client.post("/api/calculate", json=body)
@@ -87,16 +87,66 @@ def test_calculate_bad_input(client, body, status):
 
 
 def test_eligibility(client):
-    d = client.post("/api/eligibility", json={"is_sme": True, "amounts": {"算力服务费用": "80万元", "模型采购费用": "40万元"},
-                                              "flags": {"open_source": True}}).json()
+    d = client.post("/api/eligibility", json={"answers": {"subject:中小企业": True, "base:算力服务费用": "80万元", "base:模型采购费用": "40万元",
+                                                          "condition:5.2-1:2": "是"}}).json()
     got = {m["clause_id"]: m["calculation"]["amount_yuan"] for m in d["measures"] if m["status"] == "eligible"}
-    assert got == {"3.4": 200000, "6.3": 200000, "5.2": 300000} and d["total_yuan"] == 700000
+    assert got == {"3.4": 200000, "6.3": 200000, "5.2": 300000} and d["total_yuan"] == 700000 and d["total_is_upper_bound"]
     assert d["report_markdown"].startswith("# 政策资格自测报告")
 
 
-@pytest.mark.parametrize("body", [{"amounts": {"工资": "1万"}}, {"amounts": {"算力服务费用": "abc"}}, {"flags": {"unknown_flag": True}}])
+def test_eligibility_form_is_derived_from_the_documents_rules(client):
+    d = client.get("/api/eligibility/form").json()
+    keys = {q["key"] for q in d["questions"]}
+    assert {"subject:中小企业", "base:算力服务费用", "tier:级别"} <= keys
+    assert client.get("/api/eligibility/form", params={"doc": "nope"}).status_code == 404
+
+
+def test_eligibility_report_pdf_and_markdown(client):
+    import io
+
+    from pypdf import PdfReader
+
+    body = {"answers": {"subject:中小企业": "是", "base:算力服务费用": "60"}}
+    r = client.post("/api/eligibility/report", json=body)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "是否属于中小企业" in text and "按60万元计算" in text.replace("\n", "")
+    md = client.post("/api/eligibility/report", params={"format": "md"}, json=body)
+    assert md.text.startswith("# 政策资格自测报告") and "attachment" in md.headers["content-disposition"]
+
+
+@pytest.mark.parametrize("body", [{"answers": {"base:工资": "1万"}}, {"answers": {"base:算力服务费用": "abc"}},
+                                  {"answers": {"flag:open_source": True}}, {"answers": {"tier:级别": "部级"}}])
 def test_eligibility_bad_input(client, body):
-    assert client.post("/api/eligibility", json=body).status_code == 400
+    r = client.post("/api/eligibility", json=body)
+    assert r.status_code == 400 and r.json()["error"]
+
+
+def test_ask_limited_to_one_document_and_unknown_document(client):
+    r = client.post("/api/ask", json={"question": "算力服务券能补多少", "doc": "wuhan-digital-intelligence-economy-measures-draft"})
+    assert r.status_code == 200 and r.json()["citations"][0]["clause_id"] == "3.4"
+    r = client.post("/api/ask", json={"question": "算力服务券能补多少", "doc": "nope"})
+    assert r.status_code == 404 and "未找到政策文件" in r.json()["error"]
+
+
+def test_reset_forgets_the_conversation(client):
+    first = client.post("/api/ask", json={"question": "模型券能补多少？"}).json()
+    cid = first["conversation_id"]
+    assert client.delete(f"/api/conversations/{cid}").json()["reset"] is True
+    second = client.post("/api/ask", json={"question": "这个归哪个部门管？", "conversation_id": cid}).json()
+    assert "模型券" not in second["answer"]
+
+
+def test_errors_are_chinese_and_never_point_to_the_cli(client):
+    r = client.post("/api/ask", content="{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "不是有效的 JSON" in r.json()["error"] and "JSON decode" not in r.text
+    r = client.post("/api/ask", json={})
+    assert "缺少必填字段" in r.json()["error"]
+    for url in ("/api/clauses/99.9", "/api/clauses/第九十九条第一项"):
+        err = client.get(url).json()["error"]
+        assert "policy-assistant" not in err and "--" not in err
+    err = client.post("/api/calculate", json={"rule_id": "1.3-9"}).json()["error"]
+    assert "policy-assistant" not in err and "--" not in err
 
 
 def test_feedback_round_trip(client):
@@ -116,6 +166,19 @@ def test_openapi_docs(client):
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
 
 
+def test_api_docs_are_served_from_this_machine(client):
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html) + re.findall(r"url: ?'([^']+)'", html)
+        assert urls and not [u for u in urls if u.startswith(("http:", "https:", "//"))], urls
+        for u in urls:
+            if u.startswith("/api-docs-assets/"):
+                assert client.get(u).status_code == 200
+    assert "cdn" not in client.get("/docs").text.lower()
+
+
 def test_one_slow_request_does_not_block_others(default_engine, tmp_path):
     import threading
     import time
@@ -124,7 +187,7 @@ def test_one_slow_request_does_not_block_others(default_engine, tmp_path):
     service = Service(load_settings(data_dir=data), default_engine, ConversationStore(), FeedbackStore(data / "fb.sqlite3"), {})
     real_ask = service.ask
 
-    def slow_ask(question, conversation_id=None):
+    def slow_ask(question, conversation_id=None, doc=None):
         if question == "慢":
             time.sleep(3)
         return real_ask("模型券归哪个部门", conversation_id)

@@ -140,3 +140,16 @@ def test_feedback_export_cli(tmp_path, monkeypatch):
     FeedbackStore(tmp_path / "feedback.sqlite3").add(question="模型券归哪个部门", answer={"answer": "x"}, rating=-1)
     r = run("feedback-export")
     assert json.loads(r.output.splitlines()[0])["rating"] == -1
+
+
+@pytest.mark.parametrize("query", ["3-4", "３.４", "3.4条", "第3.4条", "第三条第4项"])
+def test_lookup_accepts_every_common_id_form(query):
+    r = run("lookup", query, "--json")
+    assert r.exit_code == 0 and json.loads(r.output)[0]["clause_id"] == "3.4"
+
+
+def test_lookup_by_short_department_name():
+    r = run("lookup", "--dept", "人才局", "--json")
+    assert [c["clause_id"] for c in json.loads(r.output)] == ["5.4", "9.1", "9.2"]
+    r = run("lookup", "人才局", "--json")
+    assert json.loads(r.output)[0]["clause_id"] == "5.4"
