@@ -21,6 +21,7 @@ what to ask. Does not parse text (see ``rules``, ``amounts``) and never reads se
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -163,6 +164,9 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             if rule.tiers and any(t.threshold for t in rule.tiers):
                 continue  # milestone tiers read the measure themselves
             values = [c.measure if c.measure is not None else c.base for c in group]
+            if rule.increment and re.search(r"(新增|增长|增加|增量)", th.measure or "") and all(
+                    c.measure is None and c.previous is not None and c.base is not None for c in group):
+                values = [c.base - c.previous for c in group]  # "较上年新增1000万元以上": the increase is compared
             if any(v is None for v in values):
                 raise MissingFactError(th.measure or "金额", f"计算第{rule.clause_id}项需要{th.measure or '相关金额'}（条件：{th.measure}{th.text}）")
             value = sum((Decimal(v) for v in values), Decimal(0))

@@ -627,6 +627,8 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
         if r.tiers and any(t.threshold for t in r.tiers) and r.tier_label and any(
                 r.tier_label in c or r.tier_label in engine.lexicon.glossary.matches(c) for c in contexts[:2]):
             score = max(score, 0.96)  # 营业收入 (or 营收) for milestones of 营业收入
+        if r.increment and score > 0 and any(x.role == "previous" and x.kind == "money" for x in facts.stated):
+            score += 0.25  # this year's and last year's figures: a rule on the increase over last year
         raw[r.id] = score
         # the measure itself named in the same stretch of words ("…应用场景项目入选，总投入200万元")
         if any(r.clause_id in m.term.clause_ids and m.term.kind in ("measure", "variant", "condition", "subject", "distinctive")

@@ -526,6 +526,8 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
     notes.extend(_ambiguity_notes(seg, caps, schedule, thresholds, base, kind))
     top_up = bool(re.search(r"(差额|补足)", seg))
     award_noun = _award_noun(seg)
+    if base and re.match(r"(新增|增量|增加)", base) and re.search(r"较上年", seg):
+        increment = True  # "较上年新增1000万元以上的，按新增采购额的1%": the base is this year's increase over last year
     name = _name(kind, clause, seg, subject, base, award_noun, tier_label)
     if per_unit is not None and per_unit.item and subject in ("申报单位", "企业", "单位", ""):
         name = f"{per_unit.item}{award_noun or '奖励'}"  # "每取得一个生产许可证给予300万元奖励": 生产许可证奖励
@@ -1331,6 +1333,11 @@ def _name(kind: RuleKind, clause: Clause, seg: str, subject: str, base: str | No
     got = re.search(rf"(?:认定为|评为|评价为|获评|获批|入选|获得|获准注册的|获准|成为|认定的|获评的)(?P<x>[{_CJK}“”‘’（）()A-Za-z、]{{3,30}}?)(?:的|，|$)", seg)
     if got and (subject in GENERIC_NAMES or len(subject) > 16):
         return f"{got.group('x')}{award}"
+    if subject in GENERIC_NAMES and kind in (RuleKind.FIXED, RuleKind.PER_UNIT, RuleKind.TIERED):
+        # "对在境内外证券交易所首发上市的企业，给予500万元": named by what the recipient did (境内外证券交易所首发上市奖励)
+        did = re.search(rf"(?:对|^)(?:在|于|拟在)?(?P<x>[{_CJK}“”（）()、]{{2,18}}?)的(?:企业|单位|公司|机构|，)", seg)
+        if did and not re.search(r"(给予|奖励|补助|补贴|最高|万元)", did.group("x")):
+            return f"{did.group('x')}{award}"
     if kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) and base:
         return f"{subject}{award}（按{base}计）"
     return f"{subject}{award}"
