@@ -95,7 +95,9 @@ class Corpus:
             if doc_id is not None and c.doc_id != doc_id:
                 continue
             rules = self.rules_for(c.id)
-            if rules:
+            if rules and c.id in listed and listed[c.id].coverage is Coverage.REVIEW:
+                out.append((c, Coverage.REVIEW, rules, listed[c.id].reason))  # partly read: the rest needs a person
+            elif rules:
                 out.append((c, Coverage.COMPUTABLE, rules, ""))
             elif c.id in listed:
                 out.append((c, listed[c.id].coverage, [], listed[c.id].reason))

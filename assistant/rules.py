@@ -223,6 +223,8 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     if rules and _CLAUSE_TOP_UP.search(body):
         # "企业由低层级晋升为高层级的，按照就高原则补足差额部分，已享受的奖励予以扣除": every award of the clause
         rules = [replace(r, top_up=True) for r in rules]
+    rules, unread = _drop_partial(body, rules, quantities)
+    problems += unread
     if problems:
         # the segments that were read keep their rules; the clause is listed for the part that was not
         return ClauseRules(clause.id, Coverage.REVIEW, tuple(rules), "；".join(problems))
@@ -236,7 +238,44 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     return ClauseRules(clause.id, Coverage.NONE)
 
 
-_CLAUSE_TOP_UP = re.compile(r"(补足差额|差额部分|按照?差额|已享受的?[^，。；]{0,6}予以扣除|扣除已享受|已获得的[^，。；]{0,6}予以扣除)")
+def _rule_texts(r: Rule) -> list[str]:
+    texts = [q.text for q in r.numbers()] + [t.key for t in r.tiers] + [b.rate.text for b in r.brackets]
+    if r.schedule and r.schedule.text:
+        texts.append(r.schedule.text)
+    return texts
+
+
+def _drop_partial(body: str, rules: list[Rule], quantities: list[Span]) -> tuple[list[Rule], list[str]]:
+    """Never a partial rule: every amount and rate of the clause must be in some rule. A number no rule
+    took ("批发企业当年销售额达到5亿元的，按新增销售额的0.2%" read without its 5亿元) drops the rule of its
+    sentence, or, where no rule was made from its sentence, lists the clause for review."""
+    if not quantities:
+        return rules, []
+    texts = [t for r in rules for t in _rule_texts(r)]
+    bounds = {v for r in rules for b in r.brackets for v in (b.lower, b.upper) if v is not None}
+    missing = [q for q in quantities if not any(q.text in t for t in texts) and not (q.kind == "money" and q.value in bounds)]
+    if not missing:
+        return rules, []
+    starts = {r.id: body.find(r.segment[:12]) for r in rules}
+    dropped = {r.id for r in rules if any(q.text in r.segment for q in missing)}
+    for q in missing:
+        stop = body.find("。", q.start)
+        stop = len(body) if stop < 0 else stop
+        after = sorted((st, rid) for rid, st in starts.items() if q.end <= st < stop)
+        if not after:
+            continue
+        if "：" in body[q.end: after[0][0]]:
+            dropped |= {rid for _, rid in after}  # a condition in the lead-in binds every item after it
+            continue
+        semi = body.find("；", q.start)
+        if semi < 0 or semi > after[0][0]:
+            dropped.add(after[0][1])  # "1.批发企业当年销售额达到5亿元的，按…0.2%": the condition of the next award
+    kept = [r for r in rules if r.id not in dropped]
+    shown = "、".join(dict.fromkeys(q.text for q in missing))
+    return kept, [f"含未能读懂的数字（{shown}），相关部分需人工核对"]
+
+
+_CLAUSE_TOP_UP = re.compile(r"(补足差额|差额补足|差额给予补足|差额部分|按照?差额|已享受的?[^，。；]{0,6}予以扣除|扣除已享受|已获得的[^，。；]{0,6}予以扣除)")
 
 
 def _share_trailing_caps(rules: list[Rule], text: str = "") -> list[Rule]:
