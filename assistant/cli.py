@@ -187,11 +187,13 @@ def build_index_cmd(
 ) -> None:
     """（重新）建立检索索引，显示进度。"""
     from assistant.bootstrap import open_retriever
+    from assistant.locks import corpus_lock
     from assistant.settings import load_settings
 
     try:
         settings = load_settings(embedder=embedder)
-        _, built = open_retriever(settings, force_rebuild=True)
+        with corpus_lock(settings.corpus_dir):  # never build from a corpus that an `add` is changing
+            _, built = open_retriever(settings, force_rebuild=True)
     except PolicyError as err:
         _fail(err)
         return
@@ -343,18 +345,20 @@ def add(
     from pathlib import Path
 
     from assistant.bootstrap import open_retriever
+    from assistant.locks import corpus_lock
     from assistant.policies import add_policy
     from assistant.settings import load_settings
 
     try:
         settings = load_settings()
-        result = add_policy(settings.corpus_dir, Path(file), doc_id=doc_id, status=status, title=title,
-                            effective_from=effective_from, effective_until=effective_until)
-        typer.echo(result.message())
-        if result.action != "unchanged":
-            _, built = open_retriever(settings)
-            m = built.manifest
-            typer.echo(f"索引已更新：共 {m['nodes']} 个条款，重新向量化 {m.get('embedded', m['nodes'])} 个，复用 {m.get('reused', 0)} 个")
+        with corpus_lock(settings.corpus_dir):  # the file, the manifest and the index change together
+            result = add_policy(settings.corpus_dir, Path(file), doc_id=doc_id, status=status, title=title,
+                                effective_from=effective_from, effective_until=effective_until)
+            typer.echo(result.message())
+            if result.action != "unchanged":
+                _, built = open_retriever(settings)
+                m = built.manifest
+                typer.echo(f"索引已更新：共 {m['nodes']} 个条款，重新向量化 {m.get('embedded', m['nodes'])} 个，复用 {m.get('reused', 0)} 个")
     except PolicyError as err:
         _fail(err)
 

@@ -6,7 +6,8 @@
     ├── UnknownClauseError           a clause id that does not exist
     ├── UnknownRuleError             a rule id / clause without a computable rule
     ├── EmptyQueryError              an empty or whitespace-only question / keyword
-    └── IndexStateError              the retrieval index is missing, stale or corrupt
+    ├── IndexStateError              the retrieval index is missing, stale or corrupt
+    └── BusyError                    another process holds the corpus or index lock too long
 
 Each carries the offending value and a Chinese message that says what to do.
 The CLI maps them to exit code 2 and one line; the web app to a JSON error.
@@ -68,3 +69,9 @@ class IndexStateError(PolicyError):
         super().__init__(f"检索索引不可用（{path}）：{reason}")
         self.path = path
         self.reason = reason
+
+
+class BusyError(PolicyError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}，请稍后再试")
+        self.what = what
