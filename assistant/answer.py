@@ -51,6 +51,18 @@ class Conversation:
     turns: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def to_state(self) -> dict:
+        """Every field as JSON-ready data, found generically (``storage.state_of``); the lock is not state."""
+        from assistant.storage import state_of
+
+        return state_of(self)
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Conversation":
+        from assistant.storage import from_state
+
+        return from_state(cls, state)
+
 
 @dataclass
 class Engine:

@@ -2,6 +2,8 @@
 
 Owns: loading every file under ``corpus_dir`` (all or nothing), lookup by clause id
 (``3.4``, ``第三条第四项``, ``第三条``), by department, by keyword, and the rule table.
+Look-ups by id (clause, its article, its rules) go through dictionaries built once per
+corpus, so listing a page of a 10,000-article document never scans every article.
 Does not know about embeddings or the index (see ``retrieval``).
 """
 
@@ -60,9 +62,23 @@ class Corpus:
     def document_of(self, clause: Clause) -> Document:
         return self._docs[clause.doc_id]
 
+    @cached_property
+    def _article_by_clause(self) -> dict[str, Article]:
+        return {cid: a for d in self.documents for a in d.articles for cid in a.clause_ids}
+
+    @cached_property
+    def _rules_by_clause(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            out.setdefault(r.clause_id, []).append(r)
+        return out
+
+    @cached_property
+    def _rules_by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
     def article_of(self, clause: Clause) -> Article:
-        doc = self.document_of(clause)
-        return next(a for a in doc.articles if clause.id in a.clause_ids)
+        return self._article_by_clause[clause.id]
 
     def is_active(self, doc_id: str, today=None) -> bool:
         """In force for answers: not superseded, and not past a fixed expiry date."""
@@ -70,10 +86,10 @@ class Corpus:
         return doc.status is not DocStatus.SUPERSEDED and not doc.expired(today)
 
     def rules_for(self, clause_id: str) -> list[Rule]:
-        return [r for r in self.rules if r.clause_id == clause_id]
+        return list(self._rules_by_clause.get(clause_id, ()))
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return self._rules_by_id.get(rule_id)
 
     # ----------------------------------------------------------- look-ups
 

@@ -7,7 +7,8 @@
     ├── UnknownRuleError             a rule id / clause without a computable rule
     ├── EmptyQueryError              an empty or whitespace-only question / keyword
     ├── IndexStateError              the retrieval index is missing, stale or corrupt
-    └── BusyError                    another process holds the corpus or index lock too long
+    ├── BusyError                    another process holds the corpus or index lock too long
+    └── StorageError                 the database (SQLite file or PostgreSQL server) cannot be used
 
 Each carries the offending value and a Chinese message that says what to do.
 The CLI maps them to exit code 2 and one line; the web app to a JSON error.
@@ -75,3 +76,10 @@ class BusyError(PolicyError):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what}，请稍后再试")
         self.what = what
+
+
+class StorageError(PolicyError):
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"数据库不可用（{where}）：{reason}")
+        self.where = where
+        self.reason = reason

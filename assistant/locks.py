@@ -72,5 +72,21 @@ def corpus_lock(corpus_dir: Path, timeout: float = CORPUS_WAIT_S):
     return hold(Path(corpus_dir) / CORPUS_LOCK, timeout=timeout, what="另一项政策更新正在进行")
 
 
+@contextlib.contextmanager
+def reading_corpus(corpus_dir: Path, timeout: float = CORPUS_WAIT_S) -> Iterator[None]:
+    """For readers (a worker starting): wait for a change in progress to finish. A read-only
+    corpus folder cannot be changed, and has no lock file to take: then read it as it is."""
+    try:
+        cm = corpus_lock(corpus_dir, timeout)
+        cm.__enter__()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        cm.__exit__(None, None, None)
+
+
 def index_lock(index_dir: Path, timeout: float = INDEX_WAIT_S):
     return hold(Path(index_dir) / INDEX_LOCK, timeout=timeout, what="另一次索引构建正在进行")

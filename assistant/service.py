@@ -1,78 +1,175 @@
-"""What the web layer shares: the engine, conversations, feedback. Built once at start-up.
+"""What the web layer shares: the engine, the store, the rate limiter. Built once per process.
 
-Owns the conversation store (bounded, least-recently-used) and plain-dict views of
-clauses, hits and calculations for the REST API and the UI. The answer path itself
-stays in ``answer``; this module only wires it to requests.
+Owns: answering one turn of a stored conversation (load its state, answer, write it back
+with an optimistic version check; on a lost race with another worker, reload and answer
+again), adding a policy as one locked step (file + manifest + index + audit entry), noticing
+that another worker or the CLI changed the corpus or the index (a stat of
+``corpus/policies.json`` and of the ``index/active`` link) and switching to it, and plain-dict
+views of clauses for the REST API and the UI. The answer path itself stays in ``answer``;
+persistence in ``storage``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
+import os
+import random
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 
 from assistant.answer import Conversation, Engine, ask
-from assistant.corpus import Corpus
-from assistant.feedback import FeedbackStore
+from assistant.corpus import MANIFEST, Corpus
+from assistant.errors import BusyError
+from assistant.guards import RateLimiter
 from assistant.settings import Settings
+from assistant.storage import Store, new_conversation_id, open_store
 from assistant.types import Answer, Clause
 
-MAX_CONVERSATIONS = 2000
+log = logging.getLogger(__name__)
+MAX_TURN_TRIES = 8
+TURN_STRIPES = 64  # in-process turns of one conversation queue on one of these; other workers race via versions
 
 
-class ConversationStore:
-    def __init__(self, limit: int = MAX_CONVERSATIONS) -> None:
-        self._items: OrderedDict[str, Conversation] = OrderedDict()
-        self._lock = threading.Lock()
-        self.limit = limit
+def _signature(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def get(self, conversation_id: str | None) -> Conversation:
-        with self._lock:
-            if conversation_id and conversation_id in self._items:
-                self._items.move_to_end(conversation_id)
-                return self._items[conversation_id]
-            conv = Conversation(id=conversation_id) if conversation_id else Conversation()
-            self._items[conv.id] = conv
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
-            return conv
 
-    def drop(self, conversation_id: str) -> None:
-        with self._lock:
-            self._items.pop(conversation_id, None)
+def _link(path: Path) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
+def limiter_for(settings: Settings) -> RateLimiter:
+    return RateLimiter({"admin": settings.admin_rate_per_minute, "feedback": settings.feedback_rate_per_minute})
 
 
 @dataclass
 class Service:
     settings: Settings
     engine: Engine
-    conversations: ConversationStore
-    feedback: FeedbackStore
+    store: Store
     index_info: dict
+    limiter: RateLimiter | None = None
     _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _repairing: threading.Event = field(default_factory=threading.Event, repr=False)
+    _stripes: tuple = field(default_factory=lambda: tuple(threading.Lock() for _ in range(TURN_STRIPES)), repr=False)
+    _version: tuple | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = limiter_for(self.settings)
+        if self._version is None:
+            self._version = self.data_version()
 
     @property
     def corpus(self) -> Corpus:
         return self.engine.corpus
 
+    # ------------------------------------------------------------ corpus / index version
+
+    def data_version(self) -> tuple:
+        """What identifies the corpus and index on disk: cheap enough to check on every request."""
+        from assistant.index import ACTIVE
+
+        return (_signature(Path(self.settings.corpus_dir) / MANIFEST), _link(Path(self.settings.index_dir) / ACTIVE))
+
+    def needs_refresh(self) -> bool:
+        return self.data_version() != self._version
+
+    def refresh(self) -> None:
+        """Switch to the corpus and index another process finished writing. While a change is under
+        way (the corpus lock is held) keep answering from the last complete state instead of waiting."""
+        from assistant.locks import CORPUS_LOCK, try_hold
+
+        if not self.needs_refresh():
+            return
+        with try_hold(Path(self.settings.corpus_dir) / CORPUS_LOCK) as free:
+            if not free:
+                return
+            with self._reload_lock:
+                if self.needs_refresh():
+                    log.info("corpus or index changed on disk: reloading")
+                    self._reload_unlocked()
+
     def reload(self) -> dict:
         """Re-read the corpus and refresh the index (only changed clauses are re-embedded), then
         swap the engine in one assignment: requests in flight finish on the old one."""
+        with self._reload_lock:
+            return self._reload_unlocked()
+
+    def _reload_unlocked(self) -> dict:
         from assistant.bootstrap import open_retriever
 
-        with self._reload_lock:
-            retriever, built = open_retriever(self.settings, embedder=self.engine.retriever.embedder, quiet=True)
-            self.engine = Engine(retriever.corpus, retriever, llm=self.engine.llm)
-            self.index_info = dict(built.manifest)
+        retriever, built = open_retriever(self.settings, embedder=self.engine.retriever.embedder, quiet=True)
+        self.engine = Engine(retriever.corpus, retriever, llm=self.engine.llm)
+        self.index_info = dict(built.manifest)
+        self._version = self.data_version()
         return self.index_info
 
+    def add_policy(self, source: Path, *, filename: str, actor: str, client: str | None = None, **fields):
+        """Add or update a policy file and refresh the index as one step under the corpus lock,
+        then record who did it. Returns (``AddResult``, index info)."""
+        from assistant.locks import corpus_lock
+        from assistant.policies import add_policy
+
+        with corpus_lock(self.settings.corpus_dir):
+            result = add_policy(self.settings.corpus_dir, source, filename=filename, **fields)
+            info = self.reload() if result.action != "unchanged" else self.index_info
+        digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+        detail = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or None
+        self.store.record_admin(actor=actor, client=client, action=result.action, doc_id=result.doc_id, file=result.file,
+                                sha256=digest, detail=detail)
+        return result, info
+
+    # ------------------------------------------------------------ conversations
+
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
-        answer = ask(question, self.engine, self.conversations.get(conversation_id))
-        if answer.degraded:
-            self._repair_in_background()
+        engine = self.engine
+        answer = self._turn(question, conversation_id, replace(engine, llm=None))
+        if engine.llm is not None and not answer.refused:
+            from assistant.llm import rephrase
+
+            answer = rephrase(engine.llm, answer)
         return answer
+
+    def _turn(self, question: str, conversation_id: str | None, engine: Engine) -> Answer:
+        """One turn, stored. A turn another worker stored first makes us reload and answer again."""
+        stripe = self._stripes[hash(conversation_id) % TURN_STRIPES] if conversation_id else contextlib.nullcontext()
+        with stripe:
+            for attempt in range(MAX_TURN_TRIES):
+                conv, version = self._load(conversation_id)
+                answer = ask(question, engine, conv)
+                if self.store.save_conversation(conv.id, conv.to_state(), version):
+                    if answer.degraded:
+                        self._repair_in_background()
+                    return answer
+                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+        raise BusyError("该对话正在被其他请求更新")
+
+    def _load(self, conversation_id: str | None) -> tuple[Conversation, int]:
+        """The stored conversation and its version; a new one (version 0) if the id is unknown or expired.
+        A client never chooses an id: an unknown one gets a fresh random id."""
+        got = self.store.load_conversation(conversation_id) if conversation_id else None
+        if got is None:
+            return Conversation(id=new_conversation_id()), 0
+        state, version = got
+        try:
+            conv = Conversation.from_state(state)
+        except (TypeError, ValueError, KeyError) as exc:  # stored by an incompatible version: start the context afresh
+            log.warning("conversation state could not be read (%s): starting it afresh", exc)
+            conv = Conversation(id=conversation_id)
+        return replace(conv, id=conversation_id), version
 
     def _repair_in_background(self) -> None:
         """Embedded index unreadable (corrupt files): rebuild it in the background while answers
@@ -94,13 +191,8 @@ class Service:
     def ask_stream(self, question: str, conversation_id: str | None = None):
         """Yield growing answer text; the last item is the final, verified ``Answer``.
         With an LLM configured its rewrite streams in; without one the composed answer is sent line by line."""
-        from dataclasses import replace
-
         engine = self.engine
-        plain_engine = replace(engine, llm=None)
-        answer = ask(question, plain_engine, self.conversations.get(conversation_id))
-        if answer.degraded:
-            self._repair_in_background()
+        answer = self._turn(question, conversation_id, replace(engine, llm=None))
         if engine.llm is not None and not answer.refused:
             from assistant.llm import stream_rephrase
 
@@ -129,10 +221,13 @@ class Service:
 def build_service(settings: Settings, *, quiet: bool = False) -> Service:
     from assistant.bootstrap import open_llm, open_retriever
 
-    retriever, built = open_retriever(settings, quiet=quiet)
-    engine = Engine(retriever.corpus, retriever, llm=open_llm(settings))
-    store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
-    return Service(settings, engine, ConversationStore(), store, dict(built.manifest))
+    from assistant.locks import reading_corpus
+
+    store = open_store(settings.data_dir, settings.database_url, conversation_ttl_s=settings.conversation_ttl_hours * 3600)
+    with reading_corpus(settings.corpus_dir):  # a worker starting during an `add` waits for the finished corpus and index
+        retriever, built = open_retriever(settings, quiet=quiet)
+        engine = Engine(retriever.corpus, retriever, llm=open_llm(settings))
+        return Service(settings, engine, store, dict(built.manifest))
 
 
 def yuan(value: Decimal | int | None) -> int | None:

@@ -6,10 +6,10 @@ All user text and clause text is escaped before it reaches HTML or Markdown.
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import re
-import tempfile
 import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -39,6 +39,10 @@ CSS = """
 .degraded {background:#ffebe9;border:1px solid #ff8182;border-radius:6px;padding:6px 10px;margin:6px 0}
 table.res {border-collapse:collapse;width:100%;font-size:13px} table.res td, table.res th {border:1px solid #d0d7de;padding:4px 6px}
 """
+MAX_QUESTION_CHARS = 5000  # the answer path reads the first 2000 characters anyway
+MAX_LOOKUP_CHARS = 200
+MAX_AMOUNT_CHARS = 64
+TOO_LONG = "<div class='notice'>输入过长，请精简后再试。</div>"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!<>|~])")
 
 
@@ -111,6 +115,8 @@ def lookup(service, query: str) -> tuple[str, str]:
     from assistant.corpus import normalize_clause_id
 
     q = (query or "").strip()
+    if len(q) > MAX_LOOKUP_CHARS:
+        return TOO_LONG, ""
     if not q:
         return "<div class='notice'>请输入条款编号（如 3.4、第三条）、关键词或责任单位。</div>", ""
     corpus = service.corpus
@@ -145,7 +151,11 @@ def calculate_view(service, rule_id: str, base: str, level: str | None, count) -
 
     if not rule_id:
         return "<div class='notice'>请先选择一项措施。</div>"
+    if len(str(base or "")) > MAX_AMOUNT_CHARS:
+        return TOO_LONG
     rule = service.corpus.rule(rule_id)
+    if rule is None:
+        return "<div class='notice'>请先选择一项措施。</div>"
     try:
         base_v = parse_amount(base) if rule.kind is RuleKind.RATE else None
         n = int(count or 1)
@@ -159,18 +169,20 @@ def calculate_view(service, rule_id: str, base: str, level: str | None, count) -
             f"<div class='calc'>{esc(calc.formula)}</div>{notes}{clause_card(service, rule.clause_id, open_article=False)}")
 
 
-def eligibility_view(service, is_sme: str, flags: list[str], level: str | None, *amount_values) -> tuple[str, str | None]:
+def eligibility_view(service, is_sme: str, flags: list[str], level: str | None, *amount_values) -> tuple[str, str]:
     from assistant.amounts import parse_amount
     from assistant.eligibility import FLAGS, Profile, check, report_markdown, total_yuan
 
     keys = base_keys(service)
     amounts = {}
+    if any(len(str(v or "")) > MAX_AMOUNT_CHARS for v in amount_values):
+        return TOO_LONG, ""
     try:
         for key, text in zip(keys, amount_values):
             if text and str(text).strip():
                 amounts[key] = parse_amount(text)
     except PolicyError as err:
-        return f"<div class='notice'>{esc(err.message)}</div>", None
+        return f"<div class='notice'>{esc(err.message)}</div>", ""
     facts = {"is_sme": {"是": True, "否": False}.get(is_sme)}
     label_to_flag = {label: key for key, (label, _) in FLAGS.items()}
     for label in flags or []:
@@ -178,7 +190,7 @@ def eligibility_view(service, is_sme: str, flags: list[str], level: str | None, 
     profile = Profile(amounts, facts, level or None)
     results = check(profile, service.corpus)
     if not results:
-        return "<div class='notice'>请填写金额或勾选情况后再测算。</div>", None
+        return "<div class='notice'>请填写金额或勾选情况后再测算。</div>", ""
     label = {"eligible": "✓ 符合", "not_eligible": "✗ 不符合", "unknown": "？待确认"}
     rows = []
     for m in results:
@@ -192,10 +204,15 @@ def eligibility_view(service, is_sme: str, flags: list[str], level: str | None, 
              + "".join(rows) + "</table>"
              f"<div class='total'>符合条件的测算合计：{esc(format_yuan(total))}（{total}元）</div>"
              "<div class='notice'>不含仅规定上限、需评审确定金额的措施；同一事项按“就高不重复”执行。</div>")
-    path = os.path.join(tempfile.mkdtemp(prefix="report-"), f"资格自测报告-{time.strftime('%Y%m%d-%H%M%S')}.md")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(report_markdown(results, service.corpus, profile))
-    return table, path
+    return table, report_link(report_markdown(results, service.corpus, profile))
+
+
+def report_link(markdown: str) -> str:
+    """A download link that carries the report itself (a data: URL): no file is written on the server."""
+    data = base64.b64encode(markdown.encode("utf-8")).decode("ascii")
+    name = f"资格自测报告-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    return (f"<a class='report' download='{esc(name)}' href='data:text/markdown;charset=utf-8;base64,{data}'>"
+            f"⬇ 下载报告（Markdown）：{esc(name)}</a>")
 
 
 def base_keys(service) -> list[str]:
@@ -223,7 +240,7 @@ def build_ui(service) -> gr.Blocks:
                     chat = gr.Chatbot(label="对话", height=560, elem_id="chatbot", render_markdown=True, line_breaks=True,
                                       feedback_options=None, placeholder="用自己的话问政策，例如：我们租用云上GPU，有补贴吗？")
                     with gr.Row():
-                        box = gr.Textbox(show_label=False, placeholder="请输入问题，回车发送", scale=5, elem_id="question")
+                        box = gr.Textbox(show_label=False, placeholder="请输入问题，回车发送", scale=5, elem_id="question", max_length=MAX_QUESTION_CHARS)
                         send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
                     with gr.Row():
                         new = gr.Button("新对话", size="sm", elem_id="new-chat")
@@ -236,7 +253,7 @@ def build_ui(service) -> gr.Blocks:
 
             def respond(question, history, cid):
                 history = list(history or [])
-                q = (question or "").strip()
+                q = (question or "").strip()[:MAX_QUESTION_CHARS]
                 if not q:
                     yield history, cid, None, "<div class='notice'>请输入问题。</div>", ""
                     return
@@ -259,18 +276,28 @@ def build_ui(service) -> gr.Blocks:
             box.submit(respond, [box, chat, conv_id], [chat, conv_id, last, panel, box])
             new.click(lambda: ([], None, None, "<div class='notice'>已开始新对话。</div>", ""), None, [chat, conv_id, last, panel, fb])
 
-            def rate(value, answer, cid):
+            def rate(value, answer, cid, request: gr.Request):
                 if not answer:
                     return "请先提问，再评价回答。"
-                service.feedback.add(question=answer["question"], answer=answer, rating=value, conversation_id=cid)
+                allowed, wait = service.limiter.allow("feedback", getattr(request.client, "host", None) or "unknown")
+                if not allowed:
+                    return f"反馈过于频繁，请 {wait} 秒后再试。"
+                service.store.add_feedback(question=answer["question"], answer=answer, rating=value, conversation_id=cid)
                 return "感谢反馈，已记录。" if value > 0 else "感谢指正，已记录，我们会据此改进。"
 
-            up.click(lambda a, c: rate(1, a, c), [last, conv_id], fb)
-            down.click(lambda a, c: rate(-1, a, c), [last, conv_id], fb)
+            def rate_up(answer, cid, request: gr.Request):
+                return rate(1, answer, cid, request)
+
+            def rate_down(answer, cid, request: gr.Request):
+                return rate(-1, answer, cid, request)
+
+            up.click(rate_up, [last, conv_id], fb)
+            down.click(rate_down, [last, conv_id], fb)
 
         with gr.Tab("条款查询", id="lookup"):
             with gr.Row():
-                lq = gr.Textbox(show_label=False, placeholder="条款编号（3.4、第三条）、关键词（流片）或责任单位（市人才工作局）", scale=5, elem_id="lookup-box")
+                lq = gr.Textbox(show_label=False, placeholder="条款编号（3.4、第三条）、关键词（流片）或责任单位（市人才工作局）", scale=5, elem_id="lookup-box",
+                                max_length=MAX_LOOKUP_CHARS)
                 lb = gr.Button("查询", variant="primary", scale=1, elem_id="lookup-btn")
             cite = gr.Textbox(label="可朗读引文（点击右侧按钮复制）", buttons=["copy"], interactive=False, elem_id="citation-text")
             lout = gr.HTML(elem_id="lookup-out")
@@ -281,7 +308,7 @@ def build_ui(service) -> gr.Blocks:
             choices = rule_choices(service)
             with gr.Row():
                 rsel = gr.Dropdown(choices, label="措施（由条款原文解析）", value=choices[0][1] if choices else None, elem_id="rule-select")
-                amt = gr.Textbox(label="计算基数", placeholder="如 80万元、三百万、1.2亿元", elem_id="calc-base")
+                amt = gr.Textbox(label="计算基数", placeholder="如 80万元、三百万、1.2亿元", elem_id="calc-base", max_length=MAX_AMOUNT_CHARS)
             with gr.Row():
                 lvl = gr.Dropdown(["", "国家级", "省级"], value="", label="级别（分级奖励用）")
                 cnt = gr.Number(1, label="数量（固定奖励用）", precision=0, minimum=1)
@@ -293,11 +320,12 @@ def build_ui(service) -> gr.Blocks:
             sme = gr.Radio(["是", "否", "不确定"], value="不确定", label="是否属于中小企业", elem_id="is-sme")
             keys = base_keys(service)
             with gr.Row():
-                amount_boxes = [gr.Textbox(label=k, placeholder="如 80万元", elem_id=f"amt-{i}") for i, k in enumerate(keys)]
+                amount_boxes = [gr.Textbox(label=k, placeholder="如 80万元", elem_id=f"amt-{i}", max_length=MAX_AMOUNT_CHARS)
+                                for i, k in enumerate(keys)]
             flags = gr.CheckboxGroup([label for label, _ in FLAGS.values()], label="贵单位的情况（可多选）", elem_id="flags")
             elvl = gr.Dropdown(["", "国家级", "省级"], value="", label="获评园区级别（如有）")
             ebtn = gr.Button("开始自测", variant="primary", elem_id="elig-btn")
             eout = gr.HTML(elem_id="elig-out")
-            efile = gr.File(label="下载报告（Markdown）", elem_id="elig-report")
+            efile = gr.HTML("", elem_id="elig-report")
             ebtn.click(lambda s, f, lv, *a: eligibility_view(service, s, f, lv, *a), [sme, flags, elvl, *amount_boxes], [eout, efile])
     return demo

@@ -116,10 +116,10 @@ def test_cold_ask_starts_fast(tmp_path):
 
 
 def test_feedback_export_cli(tmp_path, monkeypatch):
-    from assistant.feedback import FeedbackStore
+    from assistant.storage import open_store
 
     monkeypatch.setenv("POLICY_DATA_DIR", str(tmp_path))
     assert run("feedback-export").exit_code == 0
-    FeedbackStore(tmp_path / "feedback.sqlite3").add(question="模型券归哪个部门", answer={"answer": "x"}, rating=-1)
+    open_store(tmp_path).add_feedback(question="模型券归哪个部门", answer={"answer": "x"}, rating=-1)
     r = run("feedback-export")
     assert json.loads(r.output.splitlines()[0])["rating"] == -1

@@ -142,4 +142,5 @@ def test_eligibility_self_check_and_report(page):
     out = page.inner_text("#elig-out")
     assert "符合条件的测算合计：70万元（700000元）" in out
     page.wait_for_selector("#elig-report a", timeout=30_000)
+    assert page.get_attribute("#elig-report a", "href").startswith("data:text/markdown")  # no file written on the server
     shot(page, "eligibility")
