@@ -1,11 +1,16 @@
-"""Shared test helpers: a free port, a real `chroma run` server, a BM25+hash index."""
+"""Shared test helpers: a free port, real servers (`chroma run`, PostgreSQL, `policy-assistant serve`),
+hostile .docx files."""
 
 from __future__ import annotations
 
 import contextlib
+import glob
+import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,6 +48,88 @@ def chroma_server(path: Path, port: int | None = None):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def pg_tool(name: str) -> str | None:
+    """A PostgreSQL server program: on PATH, else Debian's /usr/lib/postgresql/<version>/bin (newest)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
+    return candidates[-1] if candidates else None
+
+
+@contextlib.contextmanager
+def postgres_server(port: int | None = None):
+    """A throwaway PostgreSQL server on loopback: ``initdb`` + ``pg_ctl`` in a temporary folder, no system service.
+
+    PostgreSQL refuses to run as root; as root (CI) it runs as the ``postgres`` system user that Debian's
+    package creates (``nobody`` if there is none), in a folder handed to that user."""
+    initdb, pg_ctl = pg_tool("initdb"), pg_tool("pg_ctl")
+    if not (initdb and pg_ctl):
+        raise RuntimeError("PostgreSQL is not installed: `make test` installs it (apt-get install postgresql)")
+    port = port or free_port()
+    base = Path(tempfile.mkdtemp(prefix="policy-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        user = "postgres" if _user_exists("postgres") else "nobody"
+        shutil.chown(base, user)
+        as_user = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", user, "--"]
+    data = base / "data"
+    run = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    subprocess.run(as_user + [initdb, "-D", str(data), "-A", "trust", "-U", "policy", "-E", "UTF8", "--locale=C", "--no-sync"], **run)
+    subprocess.run(as_user + [pg_ctl, "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "60",
+                              "-o", f"-h 127.0.0.1 -p {port} -k {base} -F", "start"], **run)
+    try:
+        yield f"postgresql://policy@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(as_user + [pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _user_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+@contextlib.contextmanager
+def app_server(env: dict, *, workers: int = 1, port: int | None = None, timeout: float = 180.0):
+    """``policy-assistant serve`` on loopback with ``env`` added to this environment; stopped on exit."""
+    import urllib.request
+
+    port = port or free_port()
+    exe = Path(sys.executable).parent / "policy-assistant"
+    log = tempfile.TemporaryFile()
+    extra = ["--workers", str(workers)] if workers != 1 else []
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), *extra], env=dict(os.environ, **env),
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(url + "/api/health", timeout=5)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"server did not start: {log.read().decode(errors='replace')[-2000:]}") from None
+                time.sleep(0.3)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
 
 
 # ------------------------------------------------------------------ hostile .docx files
