@@ -359,8 +359,31 @@ def add(
                 _, built = open_retriever(settings)
                 m = built.manifest
                 typer.echo(f"索引已更新：共 {m['nodes']} 个条款，重新向量化 {m.get('embedded', m['nodes'])} 个，复用 {m.get('reused', 0)} 个")
+        _audit_cli_add(settings, Path(file), result, status=status, title=title, effective_from=effective_from,
+                       effective_until=effective_until, doc_id=doc_id)
     except PolicyError as err:
         _fail(err)
+
+
+def _audit_cli_add(settings, source, result, **fields) -> None:
+    """Record the change in the admin audit log, as the API does; the actor is the OS user."""
+    import getpass
+    import hashlib
+    import socket
+
+    from assistant.storage import open_store
+
+    try:
+        actor = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        actor = "cli"
+    detail = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or None
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        store.record_admin(actor=actor, client=socket.gethostname()[:64], action=result.action, doc_id=result.doc_id,
+                           file=result.file, sha256=hashlib.sha256(source.read_bytes()).hexdigest(), detail=detail)
+    finally:
+        store.close()
 
 
 @app.command("feedback-export")
