@@ -300,4 +300,17 @@ def create_api(service) -> FastAPI:
                 "rules": len(service.corpus.rules), "embedder": service.index_info.get("fingerprint", {}).get("embedder"),
                 "index_built_at": service.index_info.get("built_at"), "document": doc.full_title, "status_label": doc.status.label}
 
+    @app.api_route("/api/{rest:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
+    def api_unknown(request: Request, rest: str) -> JSONResponse:
+        """Last API route: an unknown /api/ path is a JSON 404 (or 405 when another method exists) here,
+        instead of falling through to the UI mounted at /."""
+        from fastapi.routing import APIRoute
+        from starlette.routing import Match
+
+        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.endpoint is not api_unknown
+                          and r.matches(request.scope)[0] is Match.PARTIAL for m in r.methods})
+        if allowed:
+            return JSONResponse({"error": error_text(405, None, request.scope)}, status_code=405, headers={"Allow": ", ".join(allowed)})
+        return JSONResponse({"error": error_text(404, None, request.scope)}, status_code=404)
+
     return app
