@@ -169,17 +169,21 @@ MALFORMED_XML = b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordpro
 
 
 def docx_bomb(unpacked_bytes: int = 1 << 30) -> bytes:
-    """A valid .docx plus one entry of zeros that unpacks to ``unpacked_bytes`` (1 GiB packs to ~1 MB)."""
+    """A .docx whose word/document.xml is well-formed and ``unpacked_bytes`` long (1 GiB packs to ~1 MB)."""
     import io
     import zipfile
 
     src = zipfile.ZipFile(io.BytesIO(docx_bytes()))
+    head = b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
+    para = b"a" * (1 << 20)  # one huge text node: long runs deflate ~1000:1
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for info in src.infolist():
-            z.writestr(info.filename, src.read(info.filename))
-        with z.open("word/media/padding.bin", "w", force_zip64=True) as f:
-            chunk = b"\0" * (1 << 20)
-            for _ in range(unpacked_bytes >> 20):
-                f.write(chunk)
+            if info.filename != "word/document.xml":
+                z.writestr(info.filename, src.read(info.filename))
+        with z.open("word/document.xml", "w", force_zip64=True) as f:
+            f.write(head)
+            for _ in range(unpacked_bytes // len(para)):
+                f.write(para)
+            f.write(b"</w:t></w:r></w:p></w:body></w:document>")
     return out.getvalue()
