@@ -32,6 +32,7 @@ from assistant.types import Answer, Clause
 
 log = logging.getLogger(__name__)
 MAX_TURN_TRIES = 8
+REFRESH_RETRY_S = 5.0
 TURN_STRIPES = 64  # in-process turns of one conversation queue on one of these; other workers race via versions
 
 
@@ -65,6 +66,7 @@ class Service:
     _repairing: threading.Event = field(default_factory=threading.Event, repr=False)
     _stripes: tuple = field(default_factory=lambda: tuple(threading.Lock() for _ in range(TURN_STRIPES)), repr=False)
     _version: tuple | None = field(default=None, repr=False)
+    _retry_at: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         if self.limiter is None:
@@ -85,7 +87,7 @@ class Service:
         return (_signature(Path(self.settings.corpus_dir) / MANIFEST), _link(Path(self.settings.index_dir) / ACTIVE))
 
     def needs_refresh(self) -> bool:
-        return self.data_version() != self._version
+        return self.data_version() != self._version and time.monotonic() >= self._retry_at
 
     def refresh(self) -> None:
         """Switch to the corpus and index another process finished writing. While a change is under
@@ -100,7 +102,11 @@ class Service:
             with self._reload_lock:
                 if self.needs_refresh():
                     log.info("corpus or index changed on disk: reloading")
-                    self._reload_unlocked()
+                    try:
+                        self._reload_unlocked()
+                    except Exception:  # noqa: BLE001 - keep answering from what we have; try again shortly
+                        log.exception("reloading the changed corpus or index failed; retrying in %s s", REFRESH_RETRY_S)
+                        self._retry_at = time.monotonic() + REFRESH_RETRY_S
 
     def reload(self) -> dict:
         """Re-read the corpus and refresh the index (only changed clauses are re-embedded), then

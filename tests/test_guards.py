@@ -325,3 +325,26 @@ def test_admin_user_header_is_recorded_in_the_audit_log(admin_env):
     assert r.status_code == 200
     entry = client.get("/api/admin/audit", headers=AUTH).json()["entries"][0]
     assert (entry["actor"], entry["action"], entry["file"], entry["detail"]) == ("api:zhang", "added", "t.md", "title=人才办法")
+
+
+def test_a_change_on_disk_is_picked_up_and_a_failed_reload_keeps_serving(admin_env, monkeypatch):
+    """Another process (here: a direct add_policy) changes the corpus; the next request switches to it."""
+    from assistant import service as service_module
+    from assistant.policies import add_policy
+
+    client, service = admin_env
+    src = service.settings.corpus_dir.parent / "other.md"
+    src.write_text(TALENT, encoding="utf-8")
+    add_policy(service.settings.corpus_dir, src, doc_id="other")  # as a second worker or the CLI would
+    assert client.get("/api/clauses/other:2.1").status_code == 200
+
+    src.write_text(TALENT.replace("3000元", "4000元"), encoding="utf-8")
+    add_policy(service.settings.corpus_dir, src)
+    monkeypatch.setattr(service, "_reload_unlocked", lambda: (_ for _ in ()).throw(RuntimeError("disk on fire")))
+    r = client.get("/api/clauses/other:2.1")
+    assert r.status_code == 200 and "3000元" in r.json()["text"]  # the last complete state keeps answering
+    assert service._retry_at > time.monotonic() and not service.needs_refresh()
+    monkeypatch.undo()
+    monkeypatch.setattr(service_module, "REFRESH_RETRY_S", 0.0)
+    service._retry_at = 0.0
+    assert "4000元" in client.get("/api/clauses/other:2.1").json()["text"]
