@@ -262,7 +262,7 @@ def _create_tables(engine: Engine) -> None:
         try:
             metadata.create_all(engine, checkfirst=True)
             return
-        except (IntegrityError, ProgrammingError, OperationalError):
+        except (IntegrityError, ProgrammingError):
             if attempt == 4:
                 raise
             time.sleep(0.2 * (attempt + 1))
