@@ -90,23 +90,26 @@ class Service:
         return self.data_version() != self._version and time.monotonic() >= self._retry_at
 
     def refresh(self) -> None:
-        """Switch to the corpus and index another process finished writing. While a change is under
-        way (the corpus lock is held) keep answering from the last complete state instead of waiting."""
+        """Switch to the corpus and index another process finished writing. Requests of this process
+        that arrive meanwhile wait for the switch (so an admin change, once acknowledged, is seen by
+        every worker); while another process is still writing (it holds the corpus lock), keep
+        answering from the last complete state instead of waiting."""
         from assistant.locks import CORPUS_LOCK, try_hold
 
         if not self.needs_refresh():
             return
-        with try_hold(Path(self.settings.corpus_dir) / CORPUS_LOCK) as free:
-            if not free:
+        with self._reload_lock:
+            if not self.needs_refresh():
                 return
-            with self._reload_lock:
-                if self.needs_refresh():
-                    log.info("corpus or index changed on disk: reloading")
-                    try:
-                        self._reload_unlocked()
-                    except Exception:  # noqa: BLE001 - keep answering from what we have; try again shortly
-                        log.exception("reloading the changed corpus or index failed; retrying in %s s", REFRESH_RETRY_S)
-                        self._retry_at = time.monotonic() + REFRESH_RETRY_S
+            with try_hold(Path(self.settings.corpus_dir) / CORPUS_LOCK) as free:
+                if not free:
+                    return
+                log.info("corpus or index changed on disk: reloading")
+                try:
+                    self._reload_unlocked()
+                except Exception:  # noqa: BLE001 - keep answering from what we have; try again shortly
+                    log.exception("reloading the changed corpus or index failed; retrying in %s s", REFRESH_RETRY_S)
+                    self._retry_at = time.monotonic() + REFRESH_RETRY_S
 
     def reload(self) -> dict:
         """Re-read the corpus and refresh the index (only changed clauses are re-embedded), then

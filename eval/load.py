@@ -107,15 +107,17 @@ def run_level(url: str, questions: list[str], clients: int, requests: int, cap_s
     deadline = time.perf_counter() + cap_s
     counter = iter(range(requests))
     peak = [tree_rss_mb(pid) if pid else 0.0]
+    machine_load = [os.getloadavg()[0]]
     done = threading.Event()
 
     def sample():
         while not done.wait(0.2):
-            peak[0] = max(peak[0], tree_rss_mb(pid))
+            if pid:
+                peak[0] = max(peak[0], tree_rss_mb(pid))
+            machine_load.append(os.getloadavg()[0])
 
-    sampler = threading.Thread(target=sample, daemon=True) if pid else None
-    if sampler:
-        sampler.start()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
 
     def worker():
         nonlocal errors
@@ -135,9 +137,8 @@ def run_level(url: str, questions: list[str], clients: int, requests: int, cap_s
             pool.submit(worker)
     wall = time.perf_counter() - t
     done.set()
-    if sampler:
-        sampler.join()
-    return {"clients": clients, "requests": len(lat), "errors": errors, "rps": len(lat) / wall,
+    sampler.join()
+    return {"load": max(machine_load), "clients": clients, "requests": len(lat), "errors": errors, "rps": len(lat) / wall,
             "p50": percentile(lat, 50), "p95": percentile(lat, 95), "p99": percentile(lat, 99),
             "rss_mb": max(peak[0], tree_rss_mb(pid)) if pid else None}
 
@@ -202,13 +203,14 @@ def main(argv=None) -> int:
     lines = [f"`POST /api/ask` with the {len(questions)} gold-set questions (cycled), {args.requests} requests per level, no LLM, "
              "default embedder, SQLite store (each answer writes its conversation), loopback, load generator on the same 2 cores "
              f"(`.venv/bin/python eval/load.py --workers {args.workers} --levels {args.levels} --requests {args.requests}`). "
-             "RSS: peak of the server and its worker processes.", "",
-             "| workers | concurrent clients | requests | errors | throughput req/s | p50 ms | p95 ms | p99 ms | peak RSS MB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "RSS: peak of the server and its worker processes. Load: the highest 1-minute load average of the machine "
+             "during the level (2 cores; other work on the machine shows up here).", "",
+             "| workers | concurrent clients | requests | errors | throughput req/s | p50 ms | p95 ms | p99 ms | peak RSS MB | load |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         rss = f"{r['rss_mb']:.0f}" if r["rss_mb"] is not None else "—"
         lines.append(f"| {r['workers']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['p50']:.0f} | "
-                     f"{r['p95']:.0f} | {r['p99']:.0f} | {rss} |")
+                     f"{r['p95']:.0f} | {r['p99']:.0f} | {rss} | {r['load']:.1f} |")
     if args.chart:
         chart(rows, args.chart)
         lines += ["", f"![load]({args.chart.name})"]

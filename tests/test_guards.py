@@ -348,3 +348,18 @@ def test_a_change_on_disk_is_picked_up_and_a_failed_reload_keeps_serving(admin_e
     monkeypatch.setattr(service_module, "REFRESH_RETRY_S", 0.0)
     service._retry_at = 0.0
     assert "4000元" in client.get("/api/clauses/other:2.1").json()["text"]
+
+
+def test_requests_arriving_during_a_reload_wait_for_it(admin_env):
+    """Concurrent requests right after another process's change all see it, not only the one that reloads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.policies import add_policy
+
+    client, service = admin_env
+    src = service.settings.corpus_dir.parent / "late.md"
+    src.write_text(TALENT, encoding="utf-8")
+    add_policy(service.settings.corpus_dir, src, doc_id="late")
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: client.get("/api/clauses/late:2.1").status_code, range(8)))
+    assert codes == [200] * 8
