@@ -14,12 +14,12 @@ import hmac
 import json
 import logging
 from decimal import Decimal
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -48,10 +48,14 @@ class CalculateRequest(BaseModel):
     count: int = Field(1, ge=1, le=100, description="获奖数量")
 
 
+ShortKey = Annotated[str, StringConstraints(max_length=32)]
+AmountText = Annotated[str, StringConstraints(max_length=64)]
+
+
 class EligibilityRequest(BaseModel):
     is_sme: Optional[bool] = Field(None, description="是否中小企业")
-    amounts: dict[str, str] = Field(default_factory=dict, description="金额，键为计算基数：数据交易额、算力服务费用、模型采购费用、研发成本、项目总投入、实际服务总额、贷款本金损失")
-    flags: dict[str, Optional[bool]] = Field(default_factory=dict, description="是/否事实：first_listing、open_source、lead_vertical_model …")
+    amounts: dict[ShortKey, AmountText] = Field(default_factory=dict, max_length=20, description="金额，键为计算基数：数据交易额、算力服务费用、模型采购费用、研发成本、项目总投入、实际服务总额、贷款本金损失")
+    flags: dict[ShortKey, Optional[bool]] = Field(default_factory=dict, max_length=20, description="是/否事实：first_listing、open_source、lead_vertical_model …")
     level: Optional[Literal["国家级", "省级"]] = None
 
 

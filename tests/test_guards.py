@@ -105,6 +105,13 @@ def test_every_feedback_text_field_is_bounded(client, body):
     assert r.status_code == 422 and r.json()["error"]
 
 
+@pytest.mark.parametrize("body", [
+    {"amounts": {"算力服务费用": "8" * 65}}, {"amounts": {"k" * 33: "1万"}}, {"flags": {f"f{i}": True for i in range(21)}},
+])
+def test_eligibility_fields_are_bounded(client, body):
+    assert client.post("/api/eligibility", json=body).status_code == 422
+
+
 def test_gradio_routes_are_body_limited_too(web):
     r = web.post("/gradio_api/queue/join", content=(b"x" * (256 * 1024) for _ in range(8)), headers={"content-type": "application/json"})
     assert MAX_UI_BODY_BYTES < 8 * 256 * 1024 and r.status_code == 413 and "error" in r.json()
