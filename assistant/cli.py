@@ -430,7 +430,18 @@ def serve(
     if workers == 1:
         uvicorn.run(web, host=host, port=port, log_level="warning")
     else:  # each worker process builds its own app from the same POLICY_* environment
+        _share_cores(workers)
         uvicorn.run("assistant.web:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="warning")
+
+
+def _share_cores(workers: int) -> None:
+    """Give each worker's numeric libraries cores ÷ workers threads (unless set): N workers each spinning
+    a thread per core oversubscribe the machine and slow every request down."""
+    import os
+
+    per_worker = str(max(1, (os.cpu_count() or 1) // workers))
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, per_worker)
 
 
 def _prepare_shared(settings) -> None:

@@ -100,6 +100,56 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _tree_pids(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                children.setdefault(int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]), []).append(int(d.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def _cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def _machine_busy_ticks() -> int:
+    v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]  # user nice system irq softirq steal
+
+
+class OtherCpu:
+    """CPU used by processes other than the server tree and this load generator, in cores, over a span."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.start = self._sample()
+        self.t0 = time.perf_counter()
+
+    def _sample(self) -> tuple[int, int]:
+        ours = _cpu_ticks(([*_tree_pids(self.pid)] if self.pid else []) + [os.getpid()])
+        return _machine_busy_ticks(), ours
+
+    def cores(self) -> float:
+        busy, ours = self._sample()
+        hz = os.sysconf("SC_CLK_TCK")
+        return max(0.0, ((busy - self.start[0]) - (ours - self.start[1])) / hz / (time.perf_counter() - self.t0))
+
+
 def run_level(url: str, questions: list[str], clients: int, requests: int, cap_s: float, pid: int | None = None) -> dict:
     lat: list[float] = []
     errors = 0
@@ -107,14 +157,12 @@ def run_level(url: str, questions: list[str], clients: int, requests: int, cap_s
     deadline = time.perf_counter() + cap_s
     counter = iter(range(requests))
     peak = [tree_rss_mb(pid) if pid else 0.0]
-    machine_load = [os.getloadavg()[0]]
+    other = OtherCpu(pid)
     done = threading.Event()
 
     def sample():
-        while not done.wait(0.2):
-            if pid:
-                peak[0] = max(peak[0], tree_rss_mb(pid))
-            machine_load.append(os.getloadavg()[0])
+        while pid and not done.wait(0.2):
+            peak[0] = max(peak[0], tree_rss_mb(pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -138,7 +186,7 @@ def run_level(url: str, questions: list[str], clients: int, requests: int, cap_s
     wall = time.perf_counter() - t
     done.set()
     sampler.join()
-    return {"load": max(machine_load), "clients": clients, "requests": len(lat), "errors": errors, "rps": len(lat) / wall,
+    return {"other_cpu": other.cores(), "clients": clients, "requests": len(lat), "errors": errors, "rps": len(lat) / wall,
             "p50": percentile(lat, 50), "p95": percentile(lat, 95), "p99": percentile(lat, 99),
             "rss_mb": max(peak[0], tree_rss_mb(pid)) if pid else None}
 
@@ -203,14 +251,14 @@ def main(argv=None) -> int:
     lines = [f"`POST /api/ask` with the {len(questions)} gold-set questions (cycled), {args.requests} requests per level, no LLM, "
              "default embedder, SQLite store (each answer writes its conversation), loopback, load generator on the same 2 cores "
              f"(`.venv/bin/python eval/load.py --workers {args.workers} --levels {args.levels} --requests {args.requests}`). "
-             "RSS: peak of the server and its worker processes. Load: the highest 1-minute load average of the machine "
-             "during the level (2 cores; other work on the machine shows up here).", "",
-             "| workers | concurrent clients | requests | errors | throughput req/s | p50 ms | p95 ms | p99 ms | peak RSS MB | load |",
+             "RSS: peak of the server and its worker processes. Other CPU: cores used meanwhile by processes other than the "
+             "server and the load generator (the machine has 2; anything above 0 slowed the level down).", "",
+             "| workers | concurrent clients | requests | errors | throughput req/s | p50 ms | p95 ms | p99 ms | peak RSS MB | other CPU |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         rss = f"{r['rss_mb']:.0f}" if r["rss_mb"] is not None else "—"
         lines.append(f"| {r['workers']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['p50']:.0f} | "
-                     f"{r['p95']:.0f} | {r['p99']:.0f} | {rss} | {r['load']:.1f} |")
+                     f"{r['p95']:.0f} | {r['p99']:.0f} | {rss} | {r['other_cpu']:.2f} |")
     if args.chart:
         chart(rows, args.chart)
         lines += ["", f"![load]({args.chart.name})"]
