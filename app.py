@@ -3,4 +3,4 @@
 from assistant.cli import serve
 
 if __name__ == "__main__":
-    serve(host="127.0.0.1", port=7860)
+    serve(host="127.0.0.1", port=7860, workers=1)

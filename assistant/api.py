@@ -1,27 +1,36 @@
 """REST API (FastAPI) on the same server as the web UI, with OpenAPI docs at ``/docs``.
 
 Owns request/response models, status codes and the translation of errors into JSON
-(``{"error": message}``): 400 bad input, 404 unknown clause, 413 oversize body, 422
-validation, 500 without a traceback. Endpoints are sync functions, so FastAPI runs the
-CPU-bound answer path in its thread pool and one slow request never blocks the loop.
+(``{"error": message}``): 400 bad input, 401/403 admin token, 404 unknown clause or route,
+405 method, 409 busy, 413 oversize body, 422 validation, 429 rate limit, 500 without a
+traceback. Endpoints are sync functions where they compute, so FastAPI runs the CPU-bound
+answer path in its thread pool and one slow request never blocks the loop. Body limits, rate
+limits and the error shape of other layers (Gradio) are applied by ``guards`` around the app.
 """
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
-from fastapi import FastAPI, File, Form, Header, Query, Request, UploadFile
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
-from starlette.middleware.base import BaseHTTPMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, field_validator
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.errors import EmptyQueryError, PolicyError, UnknownClauseError, UnknownDocumentError
+from assistant.errors import (BusyError, EmptyQueryError, PolicyError, UnknownClauseError, UnknownDocumentError)
+from assistant.guards import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, BodyLimit, ErrorShape, Gate, client_ip, error_text
 
 log = logging.getLogger(__name__)
-MAX_BODY_BYTES = 256 * 1024
-MAX_UPLOAD_BYTES = 6 * 1024 * 1024
+__all__ = ["MAX_BODY_BYTES", "MAX_UPLOAD_BYTES", "create_api"]
+MAX_ANSWER_JSON_CHARS = 100_000
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+ADMIN_FIELDS = {"doc_id": 64, "status": 16, "title": 200, "effective_from": 20, "effective_until": 20}
 
 
 class AskRequest(BaseModel):
@@ -39,33 +48,41 @@ class CalculateRequest(BaseModel):
     count: int = Field(1, ge=1, le=100, description="获奖数量")
 
 
+ShortKey = Annotated[str, StringConstraints(max_length=32)]
+AmountText = Annotated[str, StringConstraints(max_length=64)]
+
+
 class EligibilityRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     doc: Optional[str] = Field(None, description="政策文件编号（默认第一份现行文件）；自测表见 GET /api/eligibility/form", max_length=64)
-    answers: dict[str, Union[bool, str, int, float, None]] = Field(
-        default_factory=dict, description="按自测表的 key 填写：subject:…/condition:… 为 是/否/不确定（或 true/false），"
+    answers: dict[ShortKey, Union[StrictBool, AmountText, StrictInt, StrictFloat, None]] = Field(
+        default_factory=dict, max_length=100, description="按自测表的 key 填写：subject:…/condition:… 为 是/否/不确定（或 true/false），"
                                           "base:… 为金额（80万元；只写数字按万元计并说明），tier:… 为档次，units:…/periods:… 为数字")
 
 
 class FeedbackRequest(BaseModel):
-    question: str = Field(..., max_length=60_000)
-    answer: dict | str
+    question: str = Field(..., max_length=5000)
+    answer: dict | str = Field(..., description=f"被评价的回答（文本或 JSON，序列化后不超过 {MAX_ANSWER_JSON_CHARS} 字符）")
     rating: Literal[1, -1]
     conversation_id: Optional[str] = Field(None, max_length=64)
     comment: Optional[str] = Field(None, max_length=2000)
 
-
-class BodyLimit(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next):
-        if request.url.path.startswith("/api/"):
-            limit = MAX_UPLOAD_BYTES if request.url.path.startswith("/api/admin/") else MAX_BODY_BYTES
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > limit:
-                return JSONResponse({"error": f"请求体过大（上限 {limit // 1024} KB）"}, status_code=413)
-        return await call_next(request)
+    @field_validator("answer")
+    @classmethod
+    def _answer_size(cls, value):
+        size = len(value) if isinstance(value, str) else len(json.dumps(value, ensure_ascii=False))
+        if size > MAX_ANSWER_JSON_CHARS:
+            raise ValueError(f"answer 过长（{size} 字符，上限 {MAX_ANSWER_JSON_CHARS}）")
+        return value
 
 
 def _status_for(err: PolicyError) -> int:
-    return 404 if isinstance(err, (UnknownClauseError, UnknownDocumentError)) else 400
+    if isinstance(err, (UnknownClauseError, UnknownDocumentError)):
+        return 404
+    if isinstance(err, BusyError):
+        return 409
+    return 400
 
 
 # pydantic's error types in Chinese (the English ``msg`` never reaches a user)
@@ -120,15 +137,59 @@ def default_doc(corpus) -> str:
     return next((d.id for d in corpus.documents if corpus.is_active(d.id)), corpus.documents[0].id)
 
 
+class AdminDenied(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def check_admin(expected: str | None, headers) -> None:
+    """Raise ``AdminDenied`` unless the request carries the admin token: ``Authorization: Bearer <token>``
+    or ``X-Admin-Token: <token>``. Runs before the body is read."""
+    if not expected:
+        raise AdminDenied(403, "管理接口未启用：请设置 POLICY_ADMIN_TOKEN")
+    auth = headers.get("authorization")
+    if auth is not None:
+        scheme, _, credentials = auth.strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise AdminDenied(401, "Authorization 请求头应为“Bearer <令牌>”")
+        given = credentials.strip()
+    else:
+        given = headers.get("x-admin-token") or ""
+    # Header values arrive as latin-1 text; compare bytes so any character is just a wrong token.
+    if not given or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        raise AdminDenied(401, "管理令牌无效")
+
+
+def admin_actor(request: Request) -> str:
+    """Who made an admin change, as far as we can tell: an optional ``X-Admin-User`` name."""
+    name = (request.headers.get("x-admin-user") or "").strip()[:64]
+    return f"api:{name}" if name else "api"
+
+
 def create_api(service) -> FastAPI:
     app = FastAPI(title="政策通 API", description="已收录政策文件的问答、条款查询、补贴测算、资格自测。所有回答都带条款引用。",
                   version="0.1.0", docs_url=None, redoc_url=None)
     mount_offline_docs(app)
+    # Outermost first: error shape around everything, then the byte counter, then the gate.
+    app.add_middleware(Gate, service=service)
     app.add_middleware(BodyLimit)
+    app.add_middleware(ErrorShape)
 
     @app.exception_handler(PolicyError)
     async def _policy_error(_: Request, err: PolicyError):
         return JSONResponse({"error": err.message}, status_code=_status_for(err))
+
+    @app.exception_handler(AdminDenied)
+    async def _admin_denied(request: Request, err: AdminDenied):
+        log.warning("admin request refused (%s) from %s", err.status, client_ip(request.scope))
+        return JSONResponse({"error": err.message}, status_code=err.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, err: StarletteHTTPException):
+        return JSONResponse({"error": error_text(err.status_code, err.detail, request.scope)}, status_code=err.status_code,
+                            headers=getattr(err, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, err: RequestValidationError):
@@ -151,16 +212,20 @@ def create_api(service) -> FastAPI:
         service.reset(conversation_id)
         return {"conversation_id": conversation_id, "reset": True}
 
-    @app.get("/api/clauses", summary="条款列表；可按责任单位或关键词筛选")
-    def api_clauses(dept: Optional[str] = Query(None, max_length=50), keyword: Optional[str] = Query(None, max_length=100)) -> dict:
+    @app.get("/api/clauses", summary="条款列表（分页）；可按责任单位或关键词筛选")
+    def api_clauses(dept: Optional[str] = Query(None, max_length=50), keyword: Optional[str] = Query(None, max_length=100),
+                    limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"每页条数（默认 {DEFAULT_PAGE}，最多 {MAX_PAGE}）"),
+                    offset: int = Query(0, ge=0, description="跳过前多少条")) -> dict:
         corpus = service.corpus
         if dept is not None:
             clauses = corpus.by_department(dept)
         elif keyword is not None:
             clauses = corpus.by_keyword(keyword)
         else:
-            clauses = list(corpus.clauses)
-        return {"clauses": [service.clause_view(c) for c in clauses], "count": len(clauses)}
+            clauses = corpus.clauses
+        page = clauses[offset:offset + limit]
+        return {"clauses": [service.clause_view(c) for c in page], "count": len(page), "total": len(clauses),
+                "limit": limit, "offset": offset}
 
     @app.get("/api/clauses/{clause_id}", summary="单个条款（含所在条全文与可朗读引文）")
     def api_clause(clause_id: str) -> dict:
@@ -228,45 +293,72 @@ def create_api(service) -> FastAPI:
             return Response(report_markdown(report), media_type="text/markdown; charset=utf-8", headers=headers)
         return Response(report_pdf(report), media_type="application/pdf", headers=headers)
 
-    @app.post("/api/feedback", summary="对回答点赞/点踩")
+    @app.post("/api/feedback", summary="对回答点赞/点踩（每个 IP 限速）")
     def api_feedback(req: FeedbackRequest) -> dict:
         if not req.question.strip():
             raise EmptyQueryError()
-        fid = service.feedback.add(question=req.question, answer=req.answer, rating=req.rating,
-                                   conversation_id=req.conversation_id, comment=req.comment)
+        fid = service.store.add_feedback(question=req.question, answer=req.answer, rating=req.rating,
+                                         conversation_id=req.conversation_id, comment=req.comment)
         return {"id": fid}
 
-    @app.get("/api/feedback/export", summary="导出反馈（JSONL）", response_class=PlainTextResponse)
-    def api_feedback_export() -> str:
-        return service.feedback.export_jsonl()
+    @app.get("/api/feedback/export", summary="（管理）导出反馈（JSONL，流式）；需管理令牌",
+             response_class=StreamingResponse, responses={200: {"content": {"application/x-ndjson": {}}}})
+    def api_feedback_export(request: Request):
+        check_admin(service.settings.admin_token, request.headers)
+        return StreamingResponse(service.store.iter_feedback_jsonl(), media_type="application/x-ndjson; charset=utf-8")
 
-    @app.post("/api/admin/policies", summary="（管理）添加或更新政策文件；需 POLICY_ADMIN_TOKEN")
-    def api_add_policy(file: UploadFile = File(...), doc_id: Optional[str] = Form(None), status: Optional[str] = Form(None),
-                       title: Optional[str] = Form(None), effective_from: Optional[str] = Form(None),
-                       effective_until: Optional[str] = Form(None), authorization: Optional[str] = Header(None),
-                       x_admin_token: Optional[str] = Header(None)) -> JSONResponse:
-        import hmac
+    @app.get("/api/admin/audit", summary="（管理）管理操作日志，最新的在前；需管理令牌")
+    def api_audit(request: Request, limit: int = Query(100, ge=1, le=1000)) -> dict:
+        check_admin(service.settings.admin_token, request.headers)
+        return {"entries": service.store.audit_log(limit)}
+
+    @app.post("/api/admin/policies", summary="（管理）添加或更新政策文件；需管理令牌",
+              description="multipart/form-data：`file`（必填），可选 `doc_id`、`status`（draft/in_force/superseded）、`title`、"
+                          "`effective_from`、`effective_until`。令牌放在 `Authorization: Bearer <令牌>` 或 `X-Admin-Token`；"
+                          "可选 `X-Admin-User` 记入管理日志。令牌在读取请求体之前校验。",
+              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                  "type": "object", "required": ["file"],
+                  "properties": {"file": {"type": "string", "format": "binary"},
+                                 **{k: {"type": "string", "maxLength": n} for k, n in ADMIN_FIELDS.items()}}}}}}})
+    async def api_add_policy(request: Request) -> JSONResponse:
         import tempfile
         from pathlib import Path
 
-        from assistant.parser import MAX_FILE_BYTES
-        from assistant.policies import add_policy
+        from starlette.datastructures import UploadFile
 
-        expected = service.settings.admin_token
-        if not expected:
-            return JSONResponse({"error": "管理接口未启用：请设置 POLICY_ADMIN_TOKEN"}, status_code=403)
-        given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
-        if not given or not hmac.compare_digest(given, expected):
-            return JSONResponse({"error": "管理令牌无效"}, status_code=401)
-        data = file.file.read(MAX_FILE_BYTES + 1)
+        from assistant.parser import MAX_FILE_BYTES
+
+        check_admin(service.settings.admin_token, request.headers)  # before a byte of the body is read
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return JSONResponse({"error": "请求应为 multipart/form-data，文件字段名为 file"}, status_code=400)
+        async with request.form(max_files=1, max_fields=len(ADMIN_FIELDS), max_part_size=4096) as form:
+            unknown = sorted(set(form) - set(ADMIN_FIELDS) - {"file"})
+            if unknown:
+                return JSONResponse({"error": f"未知字段：{'、'.join(unknown)}"}, status_code=400)
+            fields: dict[str, str | None] = {}
+            for key, limit in ADMIN_FIELDS.items():
+                value = form.get(key)
+                if value is not None and not isinstance(value, str):
+                    return JSONResponse({"error": f"字段 {key} 应为文本"}, status_code=400)
+                if value is not None and len(value) > limit:
+                    return JSONResponse({"error": f"字段 {key} 过长（上限 {limit} 字）"}, status_code=400)
+                fields[key] = value or None
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                return JSONResponse({"error": "缺少文件字段 file"}, status_code=400)
+            data = await upload.read(MAX_FILE_BYTES + 1)
+            filename = upload.filename or "upload.txt"
         if len(data) > MAX_FILE_BYTES:
             return JSONResponse({"error": f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）"}, status_code=413)
-        with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / "upload"
-            src.write_bytes(data)
-            result = add_policy(service.settings.corpus_dir, src, filename=file.filename or "upload.txt", doc_id=doc_id,
-                                status=status, title=title, effective_from=effective_from, effective_until=effective_until)
-        info = service.reload() if result.action != "unchanged" else service.index_info
+
+        def add() -> tuple:
+            with tempfile.TemporaryDirectory(prefix="policy-upload-") as tmp:
+                src = Path(tmp) / "upload"
+                src.write_bytes(data)
+                return service.add_policy(src, filename=filename, actor=admin_actor(request), client=client_ip(request.scope),
+                                          **fields)
+
+        result, info = await run_in_threadpool(add)
         return JSONResponse({"action": result.action, "doc_id": result.doc_id, "file": result.file, "clauses": result.clauses,
                              "prefix": result.prefix, "message": result.message(),
                              "index": {"nodes": info.get("nodes"), "embedded": info.get("embedded"), "reused": info.get("reused")}})
@@ -282,10 +374,26 @@ def create_api(service) -> FastAPI:
 
     @app.get("/api/health", summary="健康检查")
     def api_health() -> dict:
+        import os
+
         hits, degraded = service.engine.retriever.search_ex("算力服务券", 1)
         doc = service.corpus.documents[0]
-        return {"status": "degraded" if degraded else "ok", "degraded": degraded, "clauses": len(service.corpus.clauses),
+        return {"status": "degraded" if degraded else "ok", "degraded": degraded, "worker": os.getpid(),
+                "storage": service.store.backend, "clauses": len(service.corpus.clauses),
                 "rules": len(service.corpus.rules), "embedder": service.index_info.get("fingerprint", {}).get("embedder"),
                 "index_built_at": service.index_info.get("built_at"), "document": doc.full_title, "status_label": doc.status.label}
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
+    def api_unknown(request: Request, rest: str) -> JSONResponse:
+        """Last API route: an unknown /api/ path is a JSON 404 (or 405 when another method exists) here,
+        instead of falling through to the UI mounted at /."""
+        from fastapi.routing import APIRoute
+        from starlette.routing import Match
+
+        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.endpoint is not api_unknown
+                          and r.matches(request.scope)[0] is Match.PARTIAL for m in r.methods})
+        if allowed:
+            return JSONResponse({"error": error_text(405, None, request.scope)}, status_code=405, headers={"Allow": ", ".join(allowed)})
+        return JSONResponse({"error": error_text(404, None, request.scope)}, status_code=404)
 
     return app

@@ -205,11 +205,13 @@ def build_index_cmd(
 ) -> None:
     """（重新）建立检索索引，显示进度。"""
     from assistant.bootstrap import open_retriever
+    from assistant.locks import corpus_lock
     from assistant.settings import load_settings
 
     try:
         settings = load_settings(embedder=embedder)
-        _, built = open_retriever(settings, force_rebuild=True)
+        with corpus_lock(settings.corpus_dir):  # never build from a corpus that an `add` is changing
+            _, built = open_retriever(settings, force_rebuild=True)
     except PolicyError as err:
         _fail(err)
         return
@@ -371,21 +373,25 @@ def add(
     from pathlib import Path
 
     from assistant.bootstrap import open_retriever
+    from assistant.locks import corpus_lock
     from assistant.policies import add_policy
     from assistant.settings import load_settings
 
     try:
         settings = load_settings()
-        result = add_policy(settings.corpus_dir, Path(file), doc_id=doc_id, status=status, title=title,
-                            effective_from=effective_from, effective_until=effective_until,
-                            rules_file=Path(rules_file) if rules_file else None)
-        typer.echo(result.message())
         corpus = None
-        if result.action != "unchanged":
-            retriever, built = open_retriever(settings)
-            corpus = retriever.corpus
-            m = built.manifest
-            typer.echo(f"索引已更新：共 {m['nodes']} 个条款，重新向量化 {m.get('embedded', m['nodes'])} 个，复用 {m.get('reused', 0)} 个")
+        with corpus_lock(settings.corpus_dir):  # the file, its rules sidecar, the manifest and the index change together
+            result = add_policy(settings.corpus_dir, Path(file), doc_id=doc_id, status=status, title=title,
+                                effective_from=effective_from, effective_until=effective_until,
+                                rules_file=Path(rules_file) if rules_file else None)
+            typer.echo(result.message())
+            if result.action != "unchanged":
+                retriever, built = open_retriever(settings)
+                corpus = retriever.corpus
+                m = built.manifest
+                typer.echo(f"索引已更新：共 {m['nodes']} 个条款，重新向量化 {m.get('embedded', m['nodes'])} 个，复用 {m.get('reused', 0)} 个")
+        _audit_cli_add(settings, Path(file), result, status=status, title=title, effective_from=effective_from,
+                       effective_until=effective_until, doc_id=doc_id)
         from assistant.views import coverage_line
 
         corpus = corpus or _corpus(settings)
@@ -394,40 +400,110 @@ def add(
         _fail(err)
 
 
+def _audit_cli_add(settings, source, result, **fields) -> None:
+    """Record the change in the admin audit log, as the API does; the actor is the OS user."""
+    import getpass
+    import hashlib
+    import socket
+
+    from assistant.storage import open_store
+
+    try:
+        actor = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        actor = "cli"
+    detail = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or None
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        store.record_admin(actor=actor, client=socket.gethostname()[:64], action=result.action, doc_id=result.doc_id,
+                           file=result.file, sha256=hashlib.sha256(source.read_bytes()).hexdigest(), detail=detail)
+    finally:
+        store.close()
+
+
 @app.command("feedback-export")
 def feedback_export() -> None:
-    """导出网页上的点赞/点踩记录（JSONL，每行一条），便于把答错的问题整理成新的评测用例。"""
-    from assistant.feedback import FeedbackStore
+    """导出网页上的点赞/点踩记录（JSONL，每行一条，流式输出），便于把答错的问题整理成新的评测用例。"""
     from assistant.settings import load_settings
+    from assistant.storage import open_store
 
     settings = load_settings()
-    path = settings.data_dir / "feedback.sqlite3"
-    if not path.exists():
+    store = open_store(settings.data_dir, settings.database_url)
+    empty = True
+    for line in store.iter_feedback_jsonl():
+        empty = False
+        sys.stdout.write(line)
+    sys.stdout.flush()
+    if empty:
         typer.echo("还没有反馈记录", err=True)
-        return
-    typer.echo(FeedbackStore(path).export_jsonl(), nl=False)
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
     port: int = typer.Option(7860, "--port", help="端口"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="工作进程数；各进程共享数据库与索引"),
 ) -> None:
     """启动网页版（问答、条款查询、补贴测算、资格自测）和 REST API（/docs）。"""
     import uvicorn
 
     from assistant.settings import load_settings
-    from assistant.web import create_app
 
     try:
         settings = load_settings()
         typer.echo("正在加载政策与检索索引（首次启动会自动建立索引）…", err=True)
-        web = create_app(settings)
+        if workers == 1:
+            from assistant.web import create_app
+
+            web = create_app(settings)
+        else:
+            _prepare_shared(settings)
     except PolicyError as err:
         _fail(err)
         return
-    typer.echo(f"政策通已启动：http://{host}:{port}/  （API 文档：http://{host}:{port}/docs）", err=True)
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    typer.echo(f"政策通已启动：http://{host}:{port}/  （API 文档：http://{host}:{port}/docs，{workers} 个工作进程）", err=True)
+    if workers == 1:
+        uvicorn.run(web, host=host, port=port, log_level="warning")
+    else:  # each worker process builds its own app from the same POLICY_* environment
+        _share_cores(workers)
+        uvicorn.run("assistant.web:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="warning")
+
+
+def _share_cores(workers: int) -> None:
+    """Give each worker's numeric libraries cores ÷ workers threads (unless set): N workers each spinning
+    a thread per core oversubscribe the machine and slow every request down."""
+    import os
+
+    per_worker = str(max(1, (os.cpu_count() or 1) // workers))
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, per_worker)
+
+
+def _prepare_shared(settings) -> None:
+    """Before worker processes start: the corpus parses, the database is reachable, the index exists
+    (built once, with a progress display, instead of by one worker while the others wait). Done in a
+    child process so that the supervising process does not keep the model and index in memory."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_prepare_shared_child, args=(settings,), name="prepare")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise typer.Exit(2)
+
+
+def _prepare_shared_child(settings) -> None:
+    from assistant.bootstrap import open_retriever
+    from assistant.locks import reading_corpus
+    from assistant.storage import open_store
+
+    try:
+        open_store(settings.data_dir, settings.database_url).close()
+        with reading_corpus(settings.corpus_dir):
+            open_retriever(settings)
+    except PolicyError as err:
+        typer.echo(f"错误：{err.message}", err=True)
+        sys.exit(2)
 
 
 def main() -> None:

@@ -5,6 +5,8 @@ Owns: loading every file under ``corpus_dir`` (all or nothing), lookup by clause
 ``Corpus.lookup`` is the hotline's one box: every common id form (``3-4``, ``３.４``,
 ``3.4条``, ``第3.4条``, ``第三条第4项``, ``p2:3.1``, ``p2:第三条``), short department names
 (``人才局`` → ``市人才工作局``: characters in order, exact names first) and keywords.
+Look-ups by id (clause, its article, its rules) go through dictionaries built once per
+corpus, so listing a page of a 10,000-article document never scans every article.
 Does not know about embeddings or the index (see ``retrieval``).
 """
 
@@ -77,9 +79,23 @@ class Corpus:
     def document_of(self, clause: Clause) -> Document:
         return self._docs[clause.doc_id]
 
+    @cached_property
+    def _article_by_clause(self) -> dict[str, Article]:
+        return {cid: a for d in self.documents for a in d.articles for cid in a.clause_ids}
+
+    @cached_property
+    def _rules_by_clause(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            out.setdefault(r.clause_id, []).append(r)
+        return out
+
+    @cached_property
+    def _rules_by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
     def article_of(self, clause: Clause) -> Article:
-        doc = self.document_of(clause)
-        return next(a for a in doc.articles if clause.id in a.clause_ids)
+        return self._article_by_clause[clause.id]
 
     def is_active(self, doc_id: str, today=None) -> bool:
         """In force for answers: not superseded, and not past a fixed expiry date."""
@@ -135,7 +151,7 @@ class Corpus:
         return list(self._rules_by_clause.get(clause_id, ()))
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return self._rules_by_id.get(rule_id)
 
     # ----------------------------------------------------------- look-ups
 

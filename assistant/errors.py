@@ -10,6 +10,8 @@
     ├── UnknownRuleError             a rule id / clause without a computable rule
     ├── EmptyQueryError              an empty or whitespace-only question / keyword
     ├── IndexStateError              the retrieval index is missing, stale or corrupt
+    ├── BusyError                    another process holds the corpus or index lock too long
+    ├── StorageError                 the database (SQLite file or PostgreSQL server) cannot be used
     └── GeneratorError               the optional LLM failed (polish keeps the deterministic answer)
         ├── DeadlineExceeded         its total deadline passed (the request was cut off)
         └── Cancelled                a newer request of the same conversation took its place
@@ -112,3 +114,14 @@ class DeadlineExceeded(GeneratorError):
 class Cancelled(GeneratorError):
     def __init__(self) -> None:
         super().__init__("已被同一对话的新请求取代")
+class BusyError(PolicyError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}，请稍后再试")
+        self.what = what
+
+
+class StorageError(PolicyError):
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"数据库不可用（{where}）：{reason}")
+        self.where = where
+        self.reason = reason

@@ -6,6 +6,13 @@ atomic builds (build into ``builds/<id>.tmp``, then swap the ``active`` symlink,
 killed build leaves the previous index serving), and the checks that refuse a stale or
 corrupt index and rebuild it. Does not rank anything (see ``retrieval``).
 
+Builds hold the index build lock (``locks.index_lock``): a second ``build-index`` waits
+instead of deleting the first one's work, and ``ensure_index`` looks again once it has the
+lock, so workers starting together build once. The previously active build is kept (other
+worker processes may still be answering from it until they notice the switch). In Chroma
+server mode a collection that already holds this fingerprint's vectors (another app node
+built it) is adopted instead of being rebuilt under that node's feet.
+
 Layout::
 
     index/
@@ -31,6 +38,7 @@ from assistant.corpus import Corpus
 from assistant.errors import IndexStateError
 from assistant.keyword import KeywordIndex
 from assistant.lexicon import sidecars_hash
+from assistant.locks import index_lock
 from assistant.text import data_hash
 from assistant.types import Clause
 
@@ -91,6 +99,13 @@ def _collection_name(fp_id: str) -> str:
 def build_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | None = None,
                 progress: Progress | None = None, batch_size: int = 64) -> BuiltIndex:
     """Build a fresh index and make it active. Atomic: on any failure the old one stays."""
+    with index_lock(index_dir):
+        return _build_locked(Path(index_dir), corpus, embedder, chroma_url=chroma_url, progress=progress,
+                             batch_size=batch_size, adopt=False)
+
+
+def _build_locked(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | None, progress: Progress | None,
+                  batch_size: int, adopt: bool) -> BuiltIndex:
     from assistant.vectorstore import ChromaStore, open_client
 
     started = time.perf_counter()
@@ -112,15 +127,20 @@ def build_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | 
         report("分词（BM25）", len(clauses), len(clauses))
 
         metas = [node_metadata(corpus, c) for c in clauses]
-        reusable = _previous_vectors(Path(index_dir), embedder, fp_id)
         client = open_client(path=None if chroma_url else tmp / "chroma", url=chroma_url)
-        store = ChromaStore(client, _collection_name(fp_id), create=True)
-        todo = [i for i, m in enumerate(metas) if (ids[i], m["text_hash"]) not in reusable]
-        done_ids = [i for i in range(len(ids)) if i not in set(todo)]
-        for start in range(0, len(done_ids), 1000):
-            part = done_ids[start:start + 1000]
-            store.add([ids[i] for i in part], [reusable[(ids[i], metas[i]["text_hash"])] for i in part],
-                      [metas[i] for i in part], [texts[i] for i in part])
+        store = _adoptable(client, _collection_name(fp_id), len(ids)) if adopt and chroma_url else None
+        if store is not None:  # another node already put these vectors on the server
+            todo, done_ids = [], list(range(len(ids)))
+        else:
+            reusable = _previous_vectors(Path(index_dir), embedder, fp_id)
+            store = ChromaStore(client, _collection_name(fp_id), create=True)
+            todo = [i for i, m in enumerate(metas) if (ids[i], m["text_hash"]) not in reusable]
+            todo_set = set(todo)
+            done_ids = [i for i in range(len(ids)) if i not in todo_set]
+            for start in range(0, len(done_ids), 1000):
+                part = done_ids[start:start + 1000]
+                store.add([ids[i] for i in part], [reusable[(ids[i], metas[i]["text_hash"])] for i in part],
+                          [metas[i] for i in part], [texts[i] for i in part])
         for start in range(0, len(todo), batch_size):
             part = todo[start:start + batch_size]
             vectors = embedder.embed_passages([texts[i] for i in part])
@@ -137,12 +157,24 @@ def build_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | 
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         del store, client  # release sqlite handles before the rename
         os.rename(tmp, final)
+        previous = (Path(index_dir) / ACTIVE).resolve() if (Path(index_dir) / ACTIVE).exists() else None
         _activate(Path(index_dir), final)
-        _prune(builds, keep=final)
+        _prune(builds, keep={final, previous})
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return open_built(Path(index_dir), expected_fp_id=fp_id)
+
+
+def _adoptable(client, name: str, nodes: int):
+    """The server's collection for this fingerprint if it is complete, else None."""
+    from assistant.vectorstore import ChromaStore
+
+    try:
+        store = ChromaStore(client, name)
+        return store if store.count() == nodes else None
+    except Exception:  # noqa: BLE001 - "does not exist" differs across chroma versions
+        return None
 
 
 def _previous_vectors(index_dir: Path, embedder, fp_id: str) -> dict[tuple[str, str], list[float]]:
@@ -174,9 +206,10 @@ def _activate(index_dir: Path, target: Path) -> None:
     os.replace(link_tmp, index_dir / ACTIVE)  # atomic on POSIX
 
 
-def _prune(builds: Path, keep: Path) -> None:
+def _prune(builds: Path, keep: set[Path | None]) -> None:
+    """Remove old builds and leftovers of killed ones; called under the build lock, so no build is running."""
     for p in builds.iterdir():
-        if p != keep:
+        if p not in keep:
             shutil.rmtree(p, ignore_errors=True)
 
 
@@ -218,14 +251,26 @@ def open_built(index_dir: Path, expected_fp_id: str) -> BuiltIndex:
 
 def ensure_index(index_dir: Path, corpus: Corpus, embedder, *, chroma_url: str | None = None,
                  progress: Progress | None = None, notify: Callable[[str], None] | None = None) -> BuiltIndex:
-    """Open the index if it matches the corpus and embedder; otherwise (re)build it, saying why."""
+    """Open the index if it matches the corpus and embedder; otherwise (re)build it, saying why.
+
+    The check is repeated under the build lock: a process that waited for another's build uses it."""
     fp_id = fingerprint_id(fingerprint(corpus, embedder))
     try:
-        built = open_built(index_dir, fp_id)
-        if (built.manifest.get("chroma_url") or None) != (chroma_url or None):
-            raise IndexStateError(str(index_dir), "向量库位置已更改")
-        return built
-    except IndexStateError as err:
-        if notify:
-            notify(f"{err.reason}，正在重建索引…")
-    return build_index(index_dir, corpus, embedder, chroma_url=chroma_url, progress=progress)
+        return _open_matching(index_dir, fp_id, chroma_url)
+    except IndexStateError:
+        pass
+    with index_lock(index_dir):
+        try:
+            return _open_matching(index_dir, fp_id, chroma_url)
+        except IndexStateError as err:
+            if notify:
+                notify(f"{err.reason}，正在重建索引…")
+        return _build_locked(Path(index_dir), corpus, embedder, chroma_url=chroma_url, progress=progress, batch_size=64,
+                             adopt=True)
+
+
+def _open_matching(index_dir: Path, fp_id: str, chroma_url: str | None) -> BuiltIndex:
+    built = open_built(index_dir, fp_id)
+    if (built.manifest.get("chroma_url") or None) != (chroma_url or None):
+        raise IndexStateError(str(index_dir), "向量库位置已更改")
+    return built

@@ -39,6 +39,8 @@ from assistant.types import FINAL_SECTION, Article, Clause, DocStatus, Document,
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf")
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DOCX_UNPACKED_BYTES = 40 * 1024 * 1024  # sum of a .docx's entries once unpacked (text compresses ~10x)
+MAX_DOCX_ENTRIES = 2000
 
 _CN_NUM = "零〇一二两三四五六七八九十百"
 _ARTIFACT = re.compile(r"\[bookmark:[^\]]*\]|\{#[^}]*\}|<a\s+(?:name|id)=[^>]*>\s*</a>")
@@ -161,13 +163,48 @@ def _pdf_lines(data: bytes, name: str) -> list[_Line]:
         raise ParseError(name, None, str(exc)) from None
 
 
+def check_docx_archive(data: bytes, name: str) -> None:
+    """Refuse a .docx before python-docx unpacks it: a decompression bomb (entries that unpack
+    to more than ``MAX_DOCX_UNPACKED_BYTES`` in all) or XML with a DTD (entity expansion).
+
+    Sizes are the ones the archive declares; zipfile never inflates an entry past its declared
+    size (a lying header ends in a CRC error), so the sum bounds what reading can allocate."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_DOCX_ENTRIES:
+                raise ParseError(name, None, f"不是有效的 .docx 文件（压缩包内文件过多：{len(infos)} 个）")
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > MAX_DOCX_UNPACKED_BYTES:
+                raise ParseError(name, None, f"文件解压后过大（{unpacked // 1024 // 1024} MB，上限 {MAX_DOCX_UNPACKED_BYTES // 1024 // 1024} MB）")
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels")):
+                    with z.open(info) as f:
+                        head = f.read(4096)
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        raise ParseError(name, None, f"不是有效的 .docx 文件（{info.filename} 含有 DTD 声明）")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError) as exc:
+        raise ParseError(name, None, f"不是有效的 .docx 文件（{type(exc).__name__}）") from None
+
+
 def _docx_lines(data: bytes, name: str) -> list[_Line]:
+    import zipfile
+
+    from lxml import etree
+
     from assistant.docx_reader import docx_blocks
 
+    check_docx_archive(data, name)
     try:
         return [_Line(b.no, b.text, b.table) for b in docx_blocks(data)]
     except ValueError as exc:
-        raise ParseError(name, None, str(exc)) from None
+        reason = str(exc)
+        raise ParseError(name, None, reason if reason.startswith("不是有效的 .docx") else f"不是有效的 .docx 文件（{reason}）") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, NotImplementedError, etree.LxmlError) as exc:
+        raise ParseError(name, None, f"不是有效的 .docx 文件（{type(exc).__name__}）") from None
 
 
 def _clean_text(text: str, name: str, no: int) -> str:

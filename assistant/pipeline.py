@@ -19,7 +19,6 @@ import threading
 import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Protocol
 
 from assistant import phrases
@@ -87,33 +86,17 @@ class Conversation:
         self.topic_rules = ()
 
     def to_state(self) -> dict:
-        return {f.name: _to_plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "lock"}
+        """JSON-ready state of every field (``storage.state_of``: a field added later needs no storage change)."""
+        from assistant.storage import state_of
+
+        return state_of(self)
 
     @classmethod
     def from_state(cls, state: dict) -> "Conversation":
-        from assistant.understand import Stated
+        """Rebuilt from ``to_state`` output; fields it lacks take their defaults, unknown ones are ignored."""
+        from assistant.storage import from_state
 
-        facts = state.get("facts") or {}
-        stated = tuple(Stated(**{**s, "value": Decimal(s["value"])}) for s in facts.get("stated", []))
-        pending = state.get("pending")
-        return cls(
-            id=state["id"], facts=Facts(stated, tuple((a, b) for a, b in facts.get("subjects", [])), facts.get("level"),
-                                        tuple(facts.get("said", ()))),
-            topic=tuple(state.get("topic", ())), topic_rules=tuple(state.get("topic_rules", ())), docs=tuple(state.get("docs", ())),
-            pending=Pending(**{**pending, "options": tuple(pending.get("options", ())), "doc_ids": tuple(pending.get("doc_ids", ()))})
-            if pending else None,
-            last_question=state.get("last_question", ""), turns=int(state.get("turns", 0)),
-        )
-
-
-def _to_plain(v):
-    if dataclasses.is_dataclass(v):
-        return {f.name: _to_plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
-    if isinstance(v, (tuple, list)):
-        return [_to_plain(x) for x in v]
-    if isinstance(v, Decimal):
-        return str(v)
-    return v
+        return from_state(cls, state)
 
 
 # ---------------------------------------------------------------- entry point
@@ -155,6 +138,8 @@ def _turn(q: str, engine: Engine, conv: Conversation, only: str | None = None) -
     if conv.turns and not u.follow_up and _statement(u):
         u = replace(u, follow_up=True)  # facts told after a question belong to it
     follow = bool(conv.turns) and (u.follow_up or (len(q) <= 20 and not _own_topic(u, active)))
+    if follow and not u.follow_up:
+        u = replace(u, follow_up=True)  # "能补多少？" after a question: about what was asked before
     own = Facts(u.stated, u.subjects, _level(u), (q,))
     if follow:
         facts = own.merged_over(conv.facts)

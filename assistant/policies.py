@@ -4,11 +4,18 @@ Owns: validating an uploaded file (type, size, name that cannot escape the corpu
 parses completely), the ``corpus/policies.json`` manifest (id, clause-id prefix, status,
 dates per document), and atomic writes: a failed add leaves corpus and manifest as they
 were. Re-adding identical content is a no-op; a changed file keeps its id and prefix.
+
+Concurrent adds are serialised by the corpus lock (``locks.corpus_lock``, across processes);
+callers that also refresh the index hold it around both, so readers never see a corpus
+without its index. Every write goes to a uniquely named temporary file in the same folder,
+is flushed to disk, then renamed over the target. The shipped policy's plain ids (``3.4``)
+are pinned by the committed ``corpus/policies.json`` (prefix ``""``), not by file order.
 The index is refreshed by the caller (``ensure_index`` re-embeds only changed clauses).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,6 +27,7 @@ from pathlib import Path
 
 from assistant.corpus import MANIFEST, Corpus, read_manifest, slug
 from assistant.errors import ParseError
+from assistant.locks import corpus_lock
 from assistant.parser import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, parse_file
 from assistant.types import DocStatus
 
@@ -51,14 +59,25 @@ def safe_name(name: str) -> str:
     return f"{stem[:80]}{suffix}"
 
 
+MAX_TITLE_CHARS = 200
+MAX_DOC_ID_CHARS = 64
+
+
 def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, doc_id: str | None = None,
                status: str | None = None, title: str | None = None, effective_from: str | None = None,
                effective_until: str | None = None, rules_file: Path | None = None) -> AddResult:
-    """Add or update one policy file. Its rule sidecar (``rules_file``, or ``<source>.rules.toml``
-    beside the source) is validated against the new document and carried along."""
+    """Add or update one policy file: validate it against the whole corpus, then write it, its rule sidecar
+    (``rules_file``, or ``<source>.rules.toml`` beside the source, validated against the new document) and
+    the manifest, all under the corpus lock."""
+    with corpus_lock(corpus_dir):
+        return _add_locked(Path(corpus_dir), Path(source), filename=filename, doc_id=doc_id, status=status, title=title,
+                           effective_from=effective_from, effective_until=effective_until, rules_file=rules_file)
+
+
+def _add_locked(corpus_dir: Path, source: Path, *, filename, doc_id, status, title, effective_from, effective_until,
+                rules_file: Path | None) -> AddResult:
     from assistant.sidecar import sidecar_path
 
-    corpus_dir = Path(corpus_dir)
     source = Path(source)
     name = safe_name(filename or source.name)
     if rules_file is None and sidecar_path(source).is_file():
@@ -71,6 +90,10 @@ def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, d
     size = source.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ParseError(name, None, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）")
+    if title is not None and (not title.strip() or len(title) > MAX_TITLE_CHARS):
+        raise ParseError(name, None, f"标题应为 1–{MAX_TITLE_CHARS} 个字")
+    if doc_id is not None and (not doc_id.strip() or len(doc_id) > MAX_DOC_ID_CHARS):
+        raise ParseError(name, None, f"文件编号应为 1–{MAX_DOC_ID_CHARS} 个字符")
     if status is not None and status not in {s.value for s in DocStatus}:
         raise ParseError(name, None, f"状态应为 {'/'.join(s.value for s in DocStatus)}")
     for label, value in (("施行日期", effective_from), ("有效期", effective_until)):
@@ -128,13 +151,9 @@ def add_policy(corpus_dir: Path, source: Path, *, filename: str | None = None, d
         _check_ids(corpus)
         n_clauses = sum(len(d.clauses) for d in corpus.documents if d.id == entry["id"])
 
-    tmp_file = corpus_dir / f".{name}.uploading"
-    shutil.copyfile(source, tmp_file)
-    os.replace(tmp_file, target)
+    _write_atomic(target, data)
     if rules_file is not None:
-        tmp_rules = corpus_dir / f".{sidecar_name}.uploading"
-        shutil.copyfile(rules_file, tmp_rules)
-        os.replace(tmp_rules, corpus_dir / sidecar_name)
+        _write_atomic(corpus_dir / sidecar_name, Path(rules_file).read_bytes())
     _write_manifest(corpus_dir, new_entries)
     return AddResult(entry["id"], name, action, n_clauses, entry.get("prefix", ""))
 
@@ -172,6 +191,19 @@ def _check_ids(corpus: Corpus) -> None:
 
 
 def _write_manifest(corpus_dir: Path, entries: list[dict]) -> None:
-    tmp = corpus_dir / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, corpus_dir / MANIFEST)
+    _write_atomic(corpus_dir / MANIFEST, (json.dumps({"documents": entries}, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Write to a uniquely named hidden file beside ``target``, flush it to disk, rename it over ``target``."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

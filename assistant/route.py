@@ -32,6 +32,7 @@ from assistant.errors import AmountError, MissingFactError
 from assistant.quantities import scan
 from assistant.rules import canonical_base
 from assistant.types import BlockStatus, Calculation, CapScope, Condition, Hit, Rule, RuleKind
+from assistant.understand import Stated
 
 CLOSE_SCORE = 0.75  # a hit this close to the best one (see ``closeness``) is shown too
 MAX_MEASURES = 3
@@ -46,7 +47,7 @@ _GENERIC_BASE_CHARS = {"费用", "金额", "总额", "资金", "服务", "项目
 class Facts:
     """What the user has told us, across the turns of one conversation."""
 
-    stated: tuple = ()  # understand.Stated
+    stated: tuple[Stated, ...] = ()
     subjects: tuple[tuple[str, bool], ...] = ()
     level: str | None = None
     said: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first (for a tier named a turn ago)

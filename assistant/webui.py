@@ -668,15 +668,25 @@ def build_ui(service) -> gr.Blocks:
                     b.click(reset, conv_id, [chat, turns, conv_id, panel, box, fb])
                 scope.change(reset, conv_id, [chat, turns, conv_id, panel, box, fb])
 
-                def rate(value, history, cid):
+                def rate(value, history, cid, request: gr.Request | None):
                     last = next((t["answer"] for t in reversed(history or []) if t.get("answer") and not t["answer"].get("error")), None)
                     if not last:
                         return "<span class='meta'>请先提问，再评价回答。</span>"
-                    service.feedback.add(question=last["question"], answer=last, rating=value, conversation_id=cid)
+                    host = getattr(getattr(request, "client", None), "host", None) or "unknown"
+                    allowed, wait = service.limiter.allow("feedback", host)
+                    if not allowed:
+                        return f"<span class='meta'>反馈过于频繁，请 {wait} 秒后再试。</span>"
+                    service.store.add_feedback(question=last["question"], answer=last, rating=value, conversation_id=cid)
                     return "<span class='meta'>" + ("感谢反馈，已记录。" if value > 0 else "感谢指正，已记录，我们会据此改进。") + "</span>"
 
-                up.click(lambda h, c: rate(1, h, c), [turns, conv_id], fb)
-                down.click(lambda h, c: rate(-1, h, c), [turns, conv_id], fb)
+                def rate_up(history, cid, request: gr.Request):
+                    return rate(1, history, cid, request)
+
+                def rate_down(history, cid, request: gr.Request):
+                    return rate(-1, history, cid, request)
+
+                up.click(rate_up, [turns, conv_id], fb)
+                down.click(rate_down, [turns, conv_id], fb)
 
             with gr.Tab("条款查询", id="lookup"):
                 with gr.Row(equal_height=True):

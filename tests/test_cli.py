@@ -133,11 +133,11 @@ def test_cold_ask_starts_fast(tmp_path):
 
 
 def test_feedback_export_cli(tmp_path, monkeypatch):
-    from assistant.feedback import FeedbackStore
+    from assistant.storage import open_store
 
     monkeypatch.setenv("POLICY_DATA_DIR", str(tmp_path))
     assert run("feedback-export").exit_code == 0
-    FeedbackStore(tmp_path / "feedback.sqlite3").add(question="模型券归哪个部门", answer={"answer": "x"}, rating=-1)
+    open_store(tmp_path).add_feedback(question="模型券归哪个部门", answer={"answer": "x"}, rating=-1)
     r = run("feedback-export")
     assert json.loads(r.output.splitlines()[0])["rating"] == -1
 
@@ -153,3 +153,22 @@ def test_lookup_by_short_department_name():
     assert [c["clause_id"] for c in json.loads(r.output)] == ["5.4", "9.1", "9.2"]
     r = run("lookup", "人才局", "--json")
     assert json.loads(r.output)[0]["clause_id"] == "5.4"
+def test_add_is_recorded_in_the_admin_audit_log(tmp_path, monkeypatch):
+    import shutil
+
+    from assistant.storage import open_store
+    from tests.conftest import CORPUS_DIR, WUHAN
+
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    shutil.copy(WUHAN, corpus_dir)
+    shutil.copy(CORPUS_DIR / "policies.json", corpus_dir)
+    for key, value in {"CORPUS_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index", "DATA_DIR": tmp_path / "data", "EMBEDDER": "hash"}.items():
+        monkeypatch.setenv(f"POLICY_{key}", str(value))
+    src = tmp_path / "talent.md"
+    src.write_text("# 某市人才补贴办法\n\n第一条 对博士给予每月3000元生活补贴。（责任单位：市人社局）\n", encoding="utf-8")
+    r = run("add", str(src), "--id", "talent", "--status", "superseded")
+    assert r.exit_code == 0, r.output
+    entry = open_store(tmp_path / "data").audit_log()[0]
+    assert entry["actor"].startswith("cli") and (entry["action"], entry["doc_id"], entry["file"]) == ("added", "talent", "talent.md")
+    assert "status=superseded" in entry["detail"] and len(entry["sha256"]) == 64

@@ -262,13 +262,13 @@ def test_only_the_adapter_speaks_http_to_the_llm():
 
 @pytest.mark.integration  # a scripted OpenAI-compatible server on loopback
 def test_service_polishes_at_the_edge_and_reports_it_in_json(default_engine, server, tmp_path, corpus):
-    from assistant.feedback import FeedbackStore
-    from assistant.service import ConversationStore, Service
+    from assistant.service import Service
     from assistant.settings import load_settings
+    from assistant.storage import open_store
 
     server.reset(reply="{DRAFT}\n另外还可再获50万元奖励。")
     polisher = Polisher(OpenAICompatible(server.url, "scripted"), 2.0, frozenset(c.id for c in corpus.clauses))
-    service = Service(load_settings(), default_engine, ConversationStore(), FeedbackStore(tmp_path / "f.sqlite3"), {}, polisher)
+    service = Service(load_settings(), default_engine, open_store(tmp_path, None, conversation_ttl_s=3600), {}, polisher)
     d = service.ask("我们是中小企业，去年算力服务费80万元，能补多少？").to_dict()
     assert d["llm"] == "rejected" and d["llm_findings"][0]["kind"] == "unsourced_quantity" and d["total_yuan"] == 200000
     server.reset(reply="{DRAFT}")
