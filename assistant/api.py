@@ -31,6 +31,7 @@ MAX_ANSWER_JSON_CHARS = 100_000
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 ADMIN_FIELDS = {"doc_id": 64, "status": 16, "title": 200, "effective_from": 20, "effective_until": 20}
+MAX_RULES_BYTES = 256 * 1024
 
 
 class AskRequest(BaseModel):
@@ -313,12 +314,12 @@ def create_api(service) -> FastAPI:
         return {"entries": service.store.audit_log(limit)}
 
     @app.post("/api/admin/policies", summary="（管理）添加或更新政策文件；需管理令牌",
-              description="multipart/form-data：`file`（必填），可选 `doc_id`、`status`（draft/in_force/superseded）、`title`、"
-                          "`effective_from`、`effective_until`。令牌放在 `Authorization: Bearer <令牌>` 或 `X-Admin-Token`；"
+              description="multipart/form-data：`file`（必填），可选 `rules`（规则补充文件 .rules.toml，与文件一起校验、一起保存）、"
+                          "`doc_id`、`status`（draft/in_force/superseded）、`title`、`effective_from`、`effective_until`。令牌放在 `Authorization: Bearer <令牌>` 或 `X-Admin-Token`；"
                           "可选 `X-Admin-User` 记入管理日志。令牌在读取请求体之前校验。",
               openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                   "type": "object", "required": ["file"],
-                  "properties": {"file": {"type": "string", "format": "binary"},
+                  "properties": {"file": {"type": "string", "format": "binary"}, "rules": {"type": "string", "format": "binary"},
                                  **{k: {"type": "string", "maxLength": n} for k, n in ADMIN_FIELDS.items()}}}}}}})
     async def api_add_policy(request: Request) -> JSONResponse:
         import tempfile
@@ -331,8 +332,8 @@ def create_api(service) -> FastAPI:
         check_admin(service.settings.admin_token, request.headers)  # before a byte of the body is read
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             return JSONResponse({"error": "请求应为 multipart/form-data，文件字段名为 file"}, status_code=400)
-        async with request.form(max_files=1, max_fields=len(ADMIN_FIELDS), max_part_size=4096) as form:
-            unknown = sorted(set(form) - set(ADMIN_FIELDS) - {"file"})
+        async with request.form(max_files=2, max_fields=len(ADMIN_FIELDS), max_part_size=4096) as form:
+            unknown = sorted(set(form) - set(ADMIN_FIELDS) - {"file", "rules"})
             if unknown:
                 return JSONResponse({"error": f"未知字段：{'、'.join(unknown)}"}, status_code=400)
             fields: dict[str, str | None] = {}
@@ -348,20 +349,47 @@ def create_api(service) -> FastAPI:
                 return JSONResponse({"error": "缺少文件字段 file"}, status_code=400)
             data = await upload.read(MAX_FILE_BYTES + 1)
             filename = upload.filename or "upload.txt"
+            rules_upload = form.get("rules")
+            if rules_upload is not None and not isinstance(rules_upload, UploadFile):
+                return JSONResponse({"error": "字段 rules 应为规则补充文件（.rules.toml）"}, status_code=400)
+            rules_data = await rules_upload.read(MAX_RULES_BYTES + 1) if rules_upload is not None else None
         if len(data) > MAX_FILE_BYTES:
             return JSONResponse({"error": f"文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）"}, status_code=413)
+        if rules_data is not None and len(rules_data) > MAX_RULES_BYTES:
+            return JSONResponse({"error": f"规则补充文件过大（上限 {MAX_RULES_BYTES // 1024} KB）"}, status_code=413)
 
         def add() -> tuple:
             with tempfile.TemporaryDirectory(prefix="policy-upload-") as tmp:
                 src = Path(tmp) / "upload"
                 src.write_bytes(data)
+                rules_file = None
+                if rules_data is not None:  # validated against the uploaded document, carried along with it
+                    rules_file = Path(tmp) / "rules.toml"
+                    rules_file.write_bytes(rules_data)
                 return service.add_policy(src, filename=filename, actor=admin_actor(request), client=client_ip(request.scope),
-                                          **fields)
+                                          rules_file=rules_file, **fields)
 
         result, info = await run_in_threadpool(add)
+        from assistant.views import coverage_line
+
         return JSONResponse({"action": result.action, "doc_id": result.doc_id, "file": result.file, "clauses": result.clauses,
-                             "prefix": result.prefix, "message": result.message(),
+                             "prefix": result.prefix, "message": result.message(), "coverage": coverage_line(service.corpus, result.doc_id),
                              "index": {"nodes": info.get("nodes"), "embedded": info.get("embedded"), "reused": info.get("reused")}})
+
+    @app.get("/api/admin/coverage", summary="（管理）每份政策文件的金额规则覆盖：每个条款可计算/需人工核对/未写明金额及原因；需管理令牌")
+    def api_coverage(request: Request, doc: Optional[str] = Query(None, max_length=64)) -> dict:
+        from assistant.views import coverage_report
+
+        check_admin(service.settings.admin_token, request.headers)
+        corpus = service.corpus
+        ids = [doc] if doc else [d.id for d in corpus.documents]
+        return {"documents": [coverage_report(corpus, d) for d in ids]}
+
+    @app.get("/admin", include_in_schema=False)
+    def admin_page() -> HTMLResponse:
+        from assistant.admin_page import ADMIN_HTML
+
+        return HTMLResponse(ADMIN_HTML)
 
     @app.get("/api/documents", summary="已收录的政策文件及状态")
     def api_documents() -> dict:

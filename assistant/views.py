@@ -148,6 +148,25 @@ def coverage_line(corpus, doc_id: str) -> str:
     return line
 
 
+def coverage_report(corpus, doc_id: str) -> dict:
+    """One document's rule coverage for the admin page and API: the summary line and every clause with money or an award."""
+    from assistant.types import Coverage
+
+    doc = next((d for d in corpus.documents if d.id == doc_id), None)
+    if doc is None:
+        from assistant.errors import UnknownDocumentError
+
+        raise UnknownDocumentError(doc_id)
+    rows = [{"clause_id": c.id, "coverage": cov.value, "label": cov.label, "reason": reason, "text": c.text,
+             "rules": [{"id": r.id, "name": r.name, "kind": r.kind.label, "standard": rule_summary(r), "source": r.source} for r in rules]}
+            for c, cov, rules, reason in corpus.coverage(doc_id) if cov is not Coverage.NONE]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["coverage"]] = counts.get(r["coverage"], 0) + 1
+    return {"id": doc.id, "title": doc.full_title, "status_label": doc.status.label, "summary": coverage_line(corpus, doc_id),
+            "counts": counts, "clauses": rows}
+
+
 def calculation_dict(c) -> dict:
     return {"clause_id": c.clause_id, "rule_id": c.rule_id, "inputs": c.inputs, "formula": c.formula, "amount_yuan": c.amount_yuan,
             "capped": c.capped, "eligible": c.eligible, "reason": c.reason, "is_upper_bound": c.is_upper_bound}

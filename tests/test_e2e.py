@@ -24,6 +24,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 DOCS = ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else Path(__import__("tempfile").mkdtemp(prefix="screens-"))
 
 
+ADMIN_TOKEN = "e2e-admin-token"
+
+
 def _serve(tmp_path_factory, **env_extra):
     port = free_port()
     env = dict(os.environ, POLICY_INDEX_DIR=str(tmp_path_factory.mktemp("index")), POLICY_DATA_DIR=str(tmp_path_factory.mktemp("data")),
@@ -62,7 +65,7 @@ def _corpus_with_three_documents(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    url, proc = _serve(tmp_path_factory, POLICY_CORPUS_DIR=str(_corpus_with_three_documents(tmp_path_factory)))
+    url, proc = _serve(tmp_path_factory, POLICY_CORPUS_DIR=str(_corpus_with_three_documents(tmp_path_factory)), POLICY_ADMIN_TOKEN=ADMIN_TOKEN)
     yield url
     _stop(proc)
 
@@ -429,3 +432,27 @@ def test_streaming_never_shows_an_unverified_sentence(browser, llm_app, scripted
     assert "80万元 × 50% = 40万元" in page.inner_text("#chatbot")  # the deterministic answer replaced the rewrite
     assert "未通过校验" in page.inner_text("#answer-panel")
     page.close()
+
+
+def test_admin_page_lists_every_documents_rule_coverage_behind_the_token(browser, server):
+    context = browser.new_context(**DESKTOP, color_scheme="light")
+    page = context.new_page()
+    page.goto(server + "/admin", wait_until="load")
+    page.click("#load")
+    page.wait_for_selector("#status .msg.err")
+    assert "请先输入管理令牌" in page.inner_text("#status")
+    page.fill("#token", "wrong")
+    page.click("#load")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('管理令牌无效')", timeout=10_000)
+    page.fill("#token", ADMIN_TOKEN)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#docs .card[data-doc]", timeout=30_000)
+    cards = page.locator("#docs .card[data-doc]")
+    assert cards.count() == 3
+    first = cards.first.inner_text()
+    assert "个含金额或奖补的条款" in first and "条可计算" in first
+    page.locator("#docs .card[data-doc] details summary").first.click()
+    assert page.locator("#docs .badge.computable").count() and page.locator("#docs .badge.review").count()
+    page.mode = "desktop-light"
+    shot(page, "admin")
+    context.close()

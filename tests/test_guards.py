@@ -371,3 +371,43 @@ def test_requests_arriving_during_a_reload_wait_for_it(admin_env):
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(lambda _: client.get("/api/clauses/late:2.1").status_code, range(8)))
     assert codes == [200] * 8
+
+
+# ---------------------------------------------------------------- rule coverage for the admin
+
+
+HOUSING = ("# 某区人才安居办法\n\n第一条 对新引进的博士，按每人每月3000元给予租房补贴，最长24个月。（责任单位：区人才办）\n"
+           "第二条 对购房的博士给予一次性购房补贴，具体标准另行制定。（责任单位：区住建局）\n")
+
+
+def test_admin_upload_carries_a_rules_sidecar_and_reports_coverage(admin_env):
+    client, service = admin_env
+    sidecar = '[[note]]\nclause = "1.1"\ntext = "补贴期限从入职当月起算。"\n'
+    r = client.post("/api/admin/policies", files={"file": ("anju.md", HOUSING.encode()), "rules": ("anju.rules.toml", sidecar.encode())},
+                    data={"doc_id": "anju"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert r.json()["coverage"].startswith("2 个含金额或奖补的条款：1 条可计算")
+    assert (service.settings.corpus_dir / "anju.rules.toml").read_text(encoding="utf-8") == sidecar
+    rule = service.corpus.rules_for("anju:1.1")[0]
+    assert "补贴期限从入职当月起算。" in rule.notes
+    report = client.get("/api/admin/coverage", params={"doc": "anju"}, headers=AUTH).json()["documents"][0]
+    rows = {c["clause_id"]: c for c in report["clauses"]}
+    assert rows["anju:1.1"]["coverage"] == "computable" and rows["anju:1.1"]["rules"][0]["standard"]
+    assert rows["anju:2.1"]["coverage"] == "no_figure" and rows["anju:2.1"]["reason"]
+
+
+def test_a_sidecar_whose_number_is_not_in_its_clause_is_refused_with_file_and_line(admin_env):
+    client, service = admin_env
+    sidecar = '[[rule]]\nclause = "1.1"\nkind = "fixed"\nname = "租房补贴"\nsubject = "博士"\nfixed = "5000元"\n'
+    r = client.post("/api/admin/policies", files={"file": ("anju.md", HOUSING.encode()), "rules": ("anju.rules.toml", sidecar.encode())},
+                    headers=AUTH)
+    assert r.status_code == 400 and "rules.toml:1" in r.json()["error"] and "5000元" in r.json()["error"]
+    assert not (service.settings.corpus_dir / "anju.md").exists()
+
+
+def test_coverage_needs_the_admin_token_and_the_admin_page_is_served(admin_env):
+    client, _ = admin_env
+    assert client.get("/api/admin/coverage").status_code == 401
+    assert client.get("/api/admin/coverage", params={"doc": "nope"}, headers=AUTH).status_code == 404
+    page = client.get("/admin")
+    assert page.status_code == 200 and "政策通 · 管理" in page.text and "/api/admin/coverage" in page.text
