@@ -59,7 +59,7 @@ _ISSUER = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}(?:人民政府|政府|办�
 _LETTERHEAD = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}文件$")  # 红头: "江陵市滨湖区人民政府文件"
 _PUBLIC_NOTE = re.compile(r"^[（(]此件[^）)]{0,12}[）)]$")
 _TRAILER = re.compile(r"^(?:抄送|主送|抄报)[：:]|.*\d{4}年\d{1,2}月\d{1,2}日印发$")
-_NOTICE_TITLE = re.compile(r"^关于印发《(.+?)》的通知$")
+_NOTICE_TITLE = re.compile(r"^(?:[\u4e00-\u9fa5（）()]{2,40}?)?关于印发《(.+)》的通知$")  # the issuer may lead: "某区人民政府办公室关于印发《…》的通知"
 _ARTICLE_LEVEL = re.compile(r"^(?:上述|以上|前款|前述|上列|本条)")
 _TITLE_CUT = re.compile(r"[，。；：:,;！？!?（(“]")
 

@@ -210,7 +210,10 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
     if u.has("dates"):
         if not carried and len(doc_ids) == 1 and not any(m.term.kind in ("region", "title") for m in u.terms) and re.search(r"(这个|本|该)?(政策|文件|办法|措施)", q):
             # "这个政策什么时候施行" with several policies in force and none named: each one's dates
-            doc_ids = [d.id for d in corpus.documents if corpus.is_active(d.id)][:3]
+            first_hit = {}
+            for i, h in enumerate(hits):
+                first_hit.setdefault(h.clause.doc_id, i)
+            doc_ids = sorted((d.id for d in corpus.documents if corpus.is_active(d.id)), key=lambda d: first_hit.get(d, 99))[:3]
         for d in doc_ids[:3]:
             doc = corpus.document_of(next(c for c in corpus.clauses if c.doc_id == d))
             line, ids = _dates_line(doc, corpus)
@@ -219,7 +222,7 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
     for intent, what in (("procedure", "申报程序"), ("payment", "资金拨付方式和时间"), ("penalty", "违规处理办法")):
         if u.has(intent):
             for d in doc_ids[:2]:
-                found = _clauses_about(intent, d, hits, corpus)
+                found = _clauses_about(intent, d, hits, corpus, q)
                 if found:
                     lead.extend(f"{corpus.get(c).text} [{c}]" for c in found[:2])
                     cited += found[:2]
@@ -229,7 +232,7 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
                     lead.append(phrases.PROCEDURE_NONE.format(title=doc.full_title, what=what, depts=f"（{depts}）" if depts else ""))
     if u.has("conflicts"):
         for d in doc_ids[:2]:
-            found = _clauses_about("conflicts", d, hits, corpus)
+            found = _clauses_about("conflicts", d, hits, corpus, q)
             lead.extend(f"{corpus.get(c).text} [{c}]" for c in found[:1])
             cited += found[:1]
 
@@ -248,6 +251,11 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
             if all(f.clause_id != m.clause_id for f in firsts):
                 firsts.append(m)
         firsts = firsts[:2]
+        for m in firsts:  # an article's department note covers all its items: cite its first item too
+            art = corpus.article_of(corpus.get(m.clause_id))
+            head = art.clause_ids[0] if art.clause_ids else m.clause_id
+            if head != m.clause_id and corpus.get(head).departments == corpus.get(m.clause_id).departments and head not in cited:
+                cited.append(head)
         summary = "；".join(f"{measure_name(corpus, m.clause_id, m.rule)}的责任单位：{'、'.join(corpus.get(m.clause_id).departments) or phrases.NOT_STATED}"
                             for m in firsts)
     blocks = [block(m, corpus) for m in measures]
@@ -373,8 +381,22 @@ def _doc_notes(corpus, doc_ids: set[str]) -> list[str]:
 _DATE_WORDS = re.compile(r"(施行|生效|有效期|试行|起实施|之日起)")
 
 
+_IN_FORCE_TEXT = re.compile(r"(起施行|起实施|起执行|施行日期|自发布之日|自印发之日|有效期(至|为|截至|截止|[一二三四五六七八九十\d]+年)|"
+                            r"有效期[^，。；]{0,6}(年|日))")
+
+
 def _dates_line(doc, corpus) -> tuple[str, list[str]]:
-    ids = [c.id for c in doc.clauses if _DATE_WORDS.search(c.text) and (c.is_final_provision or "有效期" in c.text)]
+    """The document's own words on when it takes effect and until when: the clauses that say so, final
+    provisions first ("本措施自2026年4月1日起施行，有效期三年"), not an award mentioning a certificate's 有效期."""
+    scored = []
+    for i, c in enumerate(doc.clauses):
+        if not _DATE_WORDS.search(c.text):
+            continue
+        score = (3 if _IN_FORCE_TEXT.search(c.text) else 0) + (2 if c.is_final_provision else 0) \
+            + (1 if re.search(r"\d{4}年|[X×]月", c.text) else 0) - (2 if re.search(r"(给予|奖励|补助|补贴)", c.text) else 0)
+        if score >= 3:
+            scored.append((-score, i, c.id))
+    ids = [cid for _, _, cid in sorted(scored)][:2]
     if ids:
         text = "；".join(f"{corpus.get(c).text} [{c}]" for c in ids[:2])
         return f"{doc.full_title}：{text}", ids[:2]
@@ -389,12 +411,43 @@ _INTENT_TEXT = {
 }
 
 
-def _clauses_about(intent: str, doc_id: str, hits, corpus) -> list[str]:
+def _clauses_about(intent: str, doc_id: str, hits, corpus, question: str = "") -> list[str]:
+    """Clauses of the document that speak to a procedural intent (申报, 拨付, 违规, 就高不重复): those with more of
+    the intent's words and more of the question's own words first, an award clause that merely mentions 申报 last."""
     pat = _INTENT_TEXT[intent]
-    ranked = [h.clause.id for h in hits if h.clause.doc_id == doc_id and pat.search(h.clause.text)]
-    rest = [c.id for c in corpus.clauses if c.doc_id == doc_id and c.id not in ranked and pat.search(c.text)
-            and (intent != "procedure" or c.is_final_provision or re.search(r"(申报程序|申请程序|申报流程|提交.{0,10}材料|受理)", c.text))]
-    return ranked[:2] + rest[: max(0, 2 - len(ranked[:2]))]
+    rank = {h.clause.id: i for i, h in enumerate(hits)}
+    q = re.sub(r"[，。？！、\s]", "", question)
+    scored = []
+    for c in corpus.clauses:
+        if c.doc_id != doc_id:
+            continue
+        found = set(m.group() for m in pat.finditer(c.text))
+        if not found:
+            continue
+        if intent == "procedure" and not (c.is_final_provision or re.search(r"(申报程序|申请程序|申报流程|提交.{0,10}材料|受理|申报时间|集中申报|"
+                                                                           r"申报指南|认定办法|实施细则)", c.text)):
+            if c.id not in rank:
+                continue
+        shared = max((len(m) for m in _common_runs(q, c.text)), default=0) if q else 0
+        award = 1 if re.search(r"给予[^，。；]{0,8}(万元|元|%)", c.text) else 0
+        score = 2 * len(found) + min(shared, 8) - 3 * award + (2 if c.id in rank and rank[c.id] < 5 else 0)
+        scored.append((-score, rank.get(c.id, 99), c.id))
+    return [cid for _, _, cid in sorted(scored)][:2]
+
+
+def _common_runs(a: str, b: str) -> list[str]:
+    """Stretches of at least 2 characters of ``a`` found in ``b`` (greedy, left to right)."""
+    out, i = [], 0
+    while i < len(a) - 1:
+        j = i + 2
+        if a[i:j] not in b:
+            i += 1
+            continue
+        while j < len(a) and a[i:j + 1] in b:
+            j += 1
+        out.append(a[i:j])
+        i = j
+    return out
 
 
 def _overlap_clause(corpus, doc_ids: list[str]) -> str | None:

@@ -112,7 +112,10 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     if match_departments(u.question, corpus.departments):
         return Evidence("answer", "责任单位")
     place_words = {p.name for p in u.places} | {p.full for p in u.places}
-    raw = words(u.question)
+    from assistant.understand import INTENT_WORDS
+
+    asked = [w for i in u.intents for w in INTENT_WORDS.get(i, ()) if w in u.question]  # "失效" in 哪一年失效 is how it asks
+    raw = [w for w in words(u.question) if not any(w in a for a in asked)]
     ws = [w for w in raw if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)
           and not any(w in p for p in place_words)]
     vocab, named, topical = lexicon.vocabulary, lexicon.distinctive, lexicon.topical
@@ -131,7 +134,25 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     if u.has("department") and (strong or common) and len(unknown) <= len(strong) + len(common):
         return Evidence("answer", "问某项措施的责任单位", features=ev.features)
+    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 1:
+        return Evidence("answer", "问政策的申报、拨付、违规处理或重复享受规定", features=ev.features)
     return ev
+
+
+def _procedural_in_text(u, hits) -> bool:
+    """A question about how the policy is administered (弄虚作假怎么处理, 能不能两边都拿, 什么时候集中受理) that a
+    retrieved clause speaks to in those words."""
+    from assistant.pipeline import _INTENT_TEXT
+
+    intents = [i for i in ("penalty", "conflicts", "procedure", "payment") if u.has(i)]
+    if not intents:
+        return False
+    for h in hits[:8]:
+        for i in intents:
+            found = {m.group() for m in _INTENT_TEXT[i].finditer(h.clause.text)}
+            if found and (i == "conflicts" or len(found) >= 2 or any(w in u.question for w in found)):
+                return True
+    return False
 
 
 def judge(ev: Evidence, th: Thresholds = CALIBRATED) -> str:
