@@ -31,7 +31,7 @@ QUESTION_WORDS = set("""补贴 补助 奖励 支持 资金 政策 企业 公司 
 能补 能拿 可以拿 大概 左右 大约 差不多 听说 是不是 对不对 告诉 帮我 麻烦 政府 市里 区里 县里 国家 本地 这边 那边 当地 还有 怎样 有没有
 知道 了解 咨询 看看 查 查询 搞 做 弄 办 多久 几 个 家 一家 一个 现在 目前 最近 已经 刚 刚刚 打算 准备 计划 如果 的 了 吗 呢 吧 啊 最多 最高
 能给 给 多少钱 能领 可以 怎么办 有没有 能不能 哪个 哪里 谁 怎么样 一年 今年度 主要 时候 开始 结束 哪天 几号 哪一年 什么时候 到底
-是否 还是 或者 以及 这个 那个 这项 该项 具体""".split())
+是否 还是 或者 以及 这个 那个 这项 该项 具体 日期 一天 哪一天 哪天 日子 不能 这种 那种 这样 那样 这是 印发 文件 征求意见稿 正式 起止 几年 试行 暂行 发布 出台 定稿 草案 为止 截至 截止 这份 那份 此项 现在 眼下 如今""".split())
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     foreign = foreign_places(u.places, corpus, active_ids)
     if foreign:
         return Evidence("refuse", f"问题涉及{foreign[0].full}，现行收录的政策不覆盖该地区", features={"foreign": [p.full for p in foreign]})
-    if has_topic and (u.follow_up or u.reply or u.stated or len(u.question) <= 12):
+    if has_topic and (u.reply or u.stated or len(u.question) <= 8 or (u.follow_up and not _new_topic(u, lexicon))):
         return Evidence("answer", "追问")
     if not hits:
         return Evidence("refuse", "没有相关条款")
@@ -114,7 +114,7 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     place_words = {p.name for p in u.places} | {p.full for p in u.places}
     from assistant.understand import INTENT_WORDS
 
-    asked = [w for i in u.intents for w in INTENT_WORDS.get(i, ()) if w in u.question]  # "失效" in 哪一年失效 is how it asks
+    asked = [w for w in INTENT_WORDS["dates"] if u.has("dates") and w in u.question]  # "失效" in 哪一年失效 is how it asks
     raw = [w for w in words(u.question) if not any(w in a for a in asked)]
     ws = [w for w in raw if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)
           and not any(w in p for p in place_words)]
@@ -134,9 +134,18 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     if u.has("department") and (strong or common) and len(unknown) <= len(strong) + len(common):
         return Evidence("answer", "问某项措施的责任单位", features=ev.features)
-    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 1:
+    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 2:
         return Evidence("answer", "问政策的申报、拨付、违规处理或重复享受规定", features=ev.features)
     return ev
+
+
+def _new_topic(u, lexicon) -> bool:
+    """A follow-up that brings a subject no document speaks of ("那买新能源汽车有补贴吗？"): judge it afresh."""
+    if any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
+        return False  # asking about the same policy's dates, procedure or departments
+    ws = [w for w in words(u.question) if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)]
+    known = lexicon.vocabulary | lexicon.distinctive
+    return any(w.lower() not in known for w in ws)
 
 
 def _procedural_in_text(u, hits) -> bool:
@@ -150,7 +159,7 @@ def _procedural_in_text(u, hits) -> bool:
     for h in hits[:8]:
         for i in intents:
             found = {m.group() for m in _INTENT_TEXT[i].finditer(h.clause.text)}
-            if found and (i == "conflicts" or len(found) >= 2 or any(w in u.question for w in found)):
+            if found and (i in ("conflicts", "penalty") and (len(found) >= 2 or i == "conflicts") or any(w in u.question for w in found)):
                 return True
     return False
 
@@ -170,10 +179,35 @@ def judge(ev: Evidence, th: Thresholds = CALIBRATED) -> str:
     return "refuse"
 
 
+# words every award clause uses (a question sharing only these with a clause is not about it)
+_MEASURE_WORDS = set("比例 金额 额度 上限 下限 比率 收入 期限 时限 年限 数额 总额 费用 成本 标准 幅度 金额 次数 人数 面积 月份 年份 每月 每年".split())
+
+
+def salient_overlap(u, hits, lexicon) -> bool:
+    """Some word of the question that says what it is about (not a question word, not a word every
+    policy uses) is in the text of a top clause, directly or through the glossary ("失业保险金" is in
+    no clause of an industrial policy: "补贴"/"每月" alone do not make it related)."""
+    from assistant.lexicon import _GENERIC_TOKENS
+
+    texts = "".join(h.clause.article_title + h.clause.text for h in hits[:5])
+    if any(m.term.kind in ("region", "title") for m in u.terms):
+        return True  # the question names a document ("在滨湖区…"): it is about that document's measures
+    ws = [w for w in words(u.question) if len(w) >= 2 and w not in QUESTION_WORDS and w not in _GENERIC_TOKENS
+          and w not in _MEASURE_WORDS and not any(ch.isdigit() for ch in w)]
+    if any(w in texts for w in ws):
+        return True
+    return any(t in texts for t in lexicon.glossary.matches(u.question) if len(t) >= 2)
+
+
 def decide(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool = False,
            thresholds: Thresholds = CALIBRATED) -> ScopeDecision:
     ev = evidence(u, hits, lexicon, corpus, active_ids, has_topic=has_topic)
     d = judge(ev, thresholds)
+    if not ev.decided and not ev.strong and d != "refuse" and not salient_overlap(u, hits, lexicon):
+        d = "refuse"  # related only by generic words: say plainly that the policies do not cover it
+    elif not ev.decided and d == "refuse" and ev.common >= 2 and ev.dense >= thresholds.dense_answer \
+            and thresholds.strong_weight * ev.strong + ev.score >= thresholds.maybe_evidence - 2 and salient_overlap(u, hits, lexicon):
+        d = "maybe"  # the user's own words around two of the documents' words, close to a clause: show what may be related
     reason = ev.reason or {"answer": "问题用到了政策中的用语", "maybe": "证据不足，给出可能相关的条款",
                            "refuse": "问题的用语不在任何现行政策中"}[d]
     return ScopeDecision(d, reason, {**ev.features, "dense": ev.dense, "strong": ev.strong, "common": ev.common,

@@ -109,6 +109,7 @@ class Glossary:
 
     def __init__(self, entries: list[GlossaryEntry]):
         self.entries = entries
+        self._cache: dict[tuple[str, str], list[str]] = {}
 
     @classmethod
     def from_text(cls, text: str) -> "Glossary":
@@ -127,12 +128,19 @@ class Glossary:
         """Policy terms for every colloquial variant found in ``query`` (ASCII case-insensitive).
         Variants that occur in ``known`` (the policy text itself) need no translation and are skipped:
         expanding words the policy already uses only dilutes the query."""
+        key = (query or "", known)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return list(hit)
         q = (query or "").lower()
         known = known.lower()
         found: list[str] = []
         for e in self.entries:
             if any(v.lower() in q and v.lower() not in known for v in e.variants):
                 found.extend(t for t in e.terms if t not in found)
+        if len(self._cache) > 4096:  # the words around amounts repeat; keep the memo bounded
+            self._cache.clear()
+        self._cache[key] = tuple(found)
         return found
 
     def expand(self, query: str, known: str = "") -> str:

@@ -155,7 +155,7 @@ def test_bad_admin_credentials_are_401(client, headers):
     ({"title": "长" * 201}, None, "title 过长"),
     ({"doc_id": "d" * 65}, None, "doc_id 过长"),
     ({"unexpected": "x"}, None, "未知字段"),
-    ({}, {"file": ("a.md", b"a"), "file2": ("b.md", b"b")}, "Too many files"),
+    ({}, {"file": ("a.md", b"a"), "rules": ("a.rules.toml", b"b"), "file3": ("c.md", b"c")}, "Too many files"),
     ({}, {"title": (None, "标题")}, "缺少文件字段"),
     ({}, {"title": (None, "标题"), "file": (None, "不是文件")}, "缺少文件字段"),
 ])
