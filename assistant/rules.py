@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from assistant.quantities import UNIT_SCALE, Span, scan
 from assistant.types import (Bracket, Cap, CapScope, Clause, Comparator, Coverage, NonComputable, PerUnit, Quantity,
-                             Rule, RuleKind, Schedule, Threshold, Tier)
+                             RateModifier, RatioCondition, Rule, RuleKind, Schedule, ShareCap, Threshold, Tier, YearAmount)
 
 _CJK = r"\u4e00-\u9fa5"
 _AWARD_VERB = re.compile(r"(给予|予以|奖励|补助|补贴|资助|贴息|兑付|拨付|兑现|发放|支持|补足|奖补|风险补偿|一次性奖)")
@@ -39,8 +39,8 @@ _LT_LEFT = re.compile(r"(低于|不足|不满|未达到|未达|少于)$")
 _GE_RIGHT = re.compile(r"^(（含）)?(及以上|以上|（含）以上|或以上)")
 _LE_RIGHT = re.compile(r"^(（含）)?(及以下|以下|以内|（含）以下)(?!的部分)")
 _BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下)?(（含）)?的部分")
-_PER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
-                  r"每平方米每月|每平方米每年|每平方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
+_PER = re.compile(r"(每月每平方米|每年每平方米|每月每亩|每年每亩|每月每人|每年每人|每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
+                  r"每平方米每月|每平方米每年|每平方米|每立方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
 _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)(年度|每年)"), CapScope.RECIPIENT_YEAR),
@@ -390,7 +390,7 @@ def _has_award(ph: str) -> bool:
     for q in scan_money_or_rate(ph):
         left, right = ph[max(0, q.start - 8): q.start], ph[q.end: q.end + 6]
         if _GT_LEFT.search(left) or _GE_LEFT.search(left) or _LT_LEFT.search(left) or _GE_RIGHT.match(right) or \
-                _LE_RIGHT.match(right) or _BRACKET_RIGHT.match(right):
+                _LE_RIGHT.match(right) or _BRACKET_RIGHT.match(right) or _SHARE_CAP.search(ph[: q.start]):
             continue
         return True
     return False
@@ -489,6 +489,7 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
         thresholds.insert(0, roles.milestone)
     per_unit_amount, per_unit = _read_per_unit(roles, tiers)
     caps = _read_caps(roles)
+    share_cap = _read_share_cap(roles)
     rate, rate_is_max, base, increment, interest = _read_rate(roles)
     if base is None and roles.tier_base:
         base = _clean_base(roles.tier_base)
@@ -576,7 +577,7 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
         id=clause.id, clause_id=clause.id, kind=kind, segment=seg, name=name, subject=subject, conditions=conditions,
         base=base, base_key=base_key, increment=increment, rate=rate, rate_is_max=rate_is_max, brackets=tuple(brackets),
         fixed=fixed, tiers=tuple(tiers), tier_label=tier_label, per_unit=per_unit, interest_basis="LPR" if interest else "",
-        caps=tuple(caps), thresholds=tuple(thresholds), schedule=schedule, base_limit=base_limit, top_up=top_up,
+        caps=tuple(caps), thresholds=tuple(thresholds), schedule=schedule, base_limit=base_limit, top_up=top_up, share_cap=share_cap,
         reviewed=reviewed, notes=tuple(dict.fromkeys(notes)),
     ), ""
 
@@ -788,10 +789,13 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
     if len(levels) == n and len(set(levels)) == n:
         keys = [_canon_level(k) for k in levels]
         return keys, [], _tier_label(keys)
-    items = re.split(r"、", phrase)
+    # "全日制博士研究生（年龄不超过40周岁）、硕士研究生（年龄不超过35周岁）": a bracket is each key's own
+    # condition (kept in the rule's conditions), not part of its name
+    items = [re.sub(r"[（(][^）)]*[）)]", "", k) for k in _split_top(phrase, "、")]
     if len(items) >= n:
         items = items[-n:]
         items[0] = re.split(r"(对|凡|经|企业|的|按照|按)", items[0])[-1] or items[0]
+        items[0] = re.sub(r"^(全日制)", "", items[0]) or items[0]  # an attribute shared by the listed keys
         items[-1] = re.sub(r"(等?[一二三四五六七八九十两\d]+个?(阶段|环节|步骤|类|档|情形)|等阶段)$", "", items[-1])
         items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
         verbs = r"^(完成|获得|获|成功|实现|通过|取得|进入|在)"
@@ -801,6 +805,23 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
             staged = sum(bool(re.match(verbs, k.strip())) for k in items) >= n - 1
             return keys, [], "阶段" if staged else "情形"
     return [], [], ""
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside brackets and quotes."""
+    out, buf, depth = [], [], 0
+    for ch in text:
+        if ch in "（(“‘《【":
+            depth += 1
+        elif ch in "）)”’》】":
+            depth = max(0, depth - 1)
+        if ch == sep and depth == 0:
+            out.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    out.append("".join(buf))
+    return out
 
 
 # ---- brackets (marginal rates)
@@ -852,17 +873,21 @@ def _read_brackets(roles: _Roles) -> tuple[list[Bracket], str | None]:
 
 def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
     seg, spans = roles.seg, roles.spans
-    out: list[Threshold] = []
+    out: list[Threshold] = _read_bands(roles)
     for i, s in enumerate(spans):
-        if i in roles.used or s.kind not in ("money", "count"):
+        if i in roles.used or s.kind not in ("money", "count", "area"):
             continue
         left = _left(seg, s, 12)
         right = re.sub(r"^(人民币|美元|港元)", "", _right(seg, s, 10))
         if _BRACKET_RIGHT.match(seg[s.end: s.end + 10]):
             continue
+        if _UPPER_WORDS.search(left) and not right.startswith("的"):
+            continue  # "补贴人数不超过100人", "补贴面积不超过500平方米": a limit on the units paid, not a condition
         comparator = None
         m = None
-        if (m := _GT_LEFT.search(left)):
+        if (m := re.search(r"(不超过|不高于|不大于)$", left)):
+            comparator = Comparator.LE  # "员工人数不超过100人的企业": a condition
+        elif (m := _GT_LEFT.search(left)):
             comparator = Comparator.GE if m.group(1) in ("首次达到", "首次达") else Comparator.GT
             if _GE_RIGHT.match(right):
                 comparator = Comparator.GE
@@ -889,12 +914,40 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
     return out
 
 
+_BAND = re.compile(r"^(?P<lo_mark>（含）|（不含）)?(?:至|到|-|－|~|～)$")
+
+
+def _read_bands(roles: _Roles) -> list[Threshold]:
+    """"年度研发费用在100万元（含）至500万元（不含）之间": a lower and an upper condition on one measure.
+    Without marks the lower end is included and the upper end is too (以上/以下 include the figure)."""
+    seg, spans = roles.seg, roles.spans
+    out: list[Threshold] = []
+    for i in range(len(spans) - 1):
+        a, b = spans[i], spans[i + 1]
+        if a.kind != b.kind or a.kind not in ("money", "count", "area") or i in roles.used or i + 1 in roles.used:
+            continue
+        mid = _BAND.match(seg[a.end: b.start])
+        after = re.match(r"^(?P<hi_mark>（含）|（不含）)?(之间|以内|以下)?", seg[b.end: b.end + 8])
+        if not mid or not after.group(0) or not re.search(r"在[^，；。]{0,2}$", _left(seg, a, 12)):
+            continue
+        measure = _measure_name(re.sub(r"在$", "", _left(seg, a, 16)))
+        lo_mark, hi_mark = mid.group("lo_mark") or "", after.group("hi_mark") or ""
+        unit = "元" if a.kind == "money" else a.unit
+        roles.take(i)
+        roles.take(i + 1)
+        out.append(Threshold(measure, Comparator.GT if lo_mark == "（不含）" else Comparator.GE, Quantity(a.text, a.value),
+                             f"在{a.text}{lo_mark}以上", unit=unit))
+        out.append(Threshold(measure, Comparator.LT if hi_mark == "（不含）" else Comparator.LE, Quantity(b.text, b.value),
+                             f"{b.text}{hi_mark}以下", unit=unit))
+    return out
+
+
 def _measure_name(before: str) -> str:
     """The noun a threshold compares: the end of the text before the comparator."""
     t = re.sub(r"[（(][^）)]*[）)]", "", before)
     t = re.sub(r"^[^（(]*[）)]", "", t)  # the tail of a parenthesis cut off by the window
     t = re.sub(r"(首次|当年|上年度?的?)$", "", t)
-    parts = re.split(r"(对|的|且|并|以及|或|、|和|通过|在|其中|平台|凡|经|为|中)", t)
+    parts = re.split(r"(对|的|且|并|以及|或|、|和|通过|在|其中|平台|凡|经|为|中|开设|新建)", t)
     name = parts[-1] if parts else t
     name = re.sub(r"^(年度|当年)?", lambda m: m.group(), name)
     return name.strip("（）() ")[-14:]
@@ -951,12 +1004,13 @@ _PER_ITEM = re.compile(r"每(?:新开通|新增|新建|建成|取得|获得|引�
 
 
 def _unit_of(word: str) -> tuple[str, str]:
-    period = "月" if word.endswith("每月") else ("年" if word.endswith("每年") and word != "每年" else "")
+    """"每人每月" → ("人", "月"); "每月每平方米" → ("平方米", "月"); "每年" → ("", "年")."""
     if word == "每月":
         return "", "月"
     if word == "每年":
         return "", "年"
-    core = word.removesuffix("每月").removesuffix("每年").removeprefix("每")
+    period = "月" if "每月" in word else ("年" if "每年" in word else "")
+    core = word.replace("每月", "").replace("每年", "").removeprefix("每")
     unit = {"名": "人", "位": "人"}.get(core, core.removeprefix("个"))
     return unit, period
 
@@ -1079,6 +1133,9 @@ def _base_before(left: str) -> tuple[str | None, bool]:
 def _read_rate(roles: _Roles):
     """(rate, rate_is_max, base, increment, interest_lpr) from the first percentage that is not a bracket or tier."""
     seg, spans = roles.seg, roles.spans
+    matched = _read_matching(roles)
+    if matched is not None:
+        return matched
     for i, s in enumerate(spans):
         if s.kind != "percent" or i in roles.used:
             continue
@@ -1125,6 +1182,45 @@ def _read_rate(roles: _Roles):
         roles.take(i)
         return Quantity(s.text, s.value), rate_is_max, base, increment, interest
     return None, False, None, False, False
+
+
+_SHARE_CAP = re.compile(rf"^(?P<what>[{_CJK}]{{0,8}}?)(?:不超过|不高于|最高不超过|不得超过)(?P<base>[{_CJK}（）()]{{2,16}}?)的$")
+
+
+def _read_share_cap(roles: _Roles) -> ShareCap | None:
+    """"月补贴额不超过当月实际租金的50%": a ceiling as a share of an amount, in a phrase that grants nothing."""
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "percent" or i in roles.used:
+            continue
+        ph = _phrase_of(seg, s)
+        head = ph[: ph.find(s.text)]
+        m = _SHARE_CAP.search(head)
+        if not m or re.search(r"(按|给予|予以)", ph):
+            continue
+        roles.take(i)
+        what = m.group("what")
+        period = "月" if re.match(r"^(月|每月)", what) else ("年" if re.match(r"^(年|每年)", what) else "")
+        return ShareCap(Quantity(s.text, s.value), m.group("base"), period, ph)
+    return None
+
+
+def _read_matching(roles: _Roles):
+    """Matching funds written as a ratio: "按市级实际资助金额给予1:1配套资助" is a rate of 100% on that amount,
+    "按1:0.5比例配套" 50%; the rate keeps "1:1" as its text."""
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "ratio" or i in roles.used or len(s.parts) != 2 or not s.parts[0]:
+            continue
+        if not re.match(r"^(的?比例)?的?(给予|予以)?(配套|匹配)", _right(seg, s, 10)):
+            continue
+        base, _ = _base_before(_left(seg, s, 24))
+        base = _clean_base(base)
+        if not base:
+            continue
+        roles.take(i)
+        return Quantity(s.text, s.parts[1] / s.parts[0]), False, base, False, False
+    return None
 
 
 # What a money base looks like: a noun ending in a money word (交易额, 服务费用, 研发成本, 项目总投入 …).
@@ -1318,7 +1414,8 @@ def _subject(seg: str) -> str:
                 if "的" in s:
                     s = s.rsplit("的", 1)[1]
                 s = s.strip("，、 ")
-                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s):
+                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s) \
+                        and not s.startswith("每"):
                     candidates.append(s)
     if not candidates:
         return "申报单位"
@@ -1334,7 +1431,7 @@ def _conditions(seg: str) -> list[str]:
         m = re.search(r"对(?P<c>.+?)(?:给予|按照|按|使用|择优|依规|$)", ph)
         cond = m.group("c") if m else (ph if not _has_award(ph) else "")
         cond = cond.strip("，、 ").removeprefix("且")
-        if not cond or re.match(r"^(最高|不超过|期限|周期|累计|最长|连续|其中|单个|同一|每年|分)", cond) or re.search(r"(最高|不超过)\d+万元$", cond):
+        if not cond or re.match(r"^(最高|不超过|(补贴|补助|支持|奖励)?期限|周期|累计|最长|连续|其中|单个|同一|每年|分)", cond) or re.search(r"(最高|不超过)\d+万元$", cond):
             continue
         if "的" in cond or cond.startswith("首") or re.search(r"(首次|入选|获批|获评|通过评审|符合标准|优秀|达\d|超过?\d|以上|认定|备案)", cond):
             out.append(cond)
