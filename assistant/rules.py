@@ -18,6 +18,7 @@ sidecar file (``sidecar``), never here. Does not compute anything: see ``calcula
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -133,6 +134,70 @@ class Modifier:
     over: Quantity | None = None  # instalments only above this amount
     text: str = ""
     items: tuple[int, ...] = ()  # "本条第一项": only these items; () = every other item
+    rate_mod: RateModifier | None = None  # "以知识产权质押方式获得的贷款，贴息比例提高至70%"
+    item_no: int = 0  # the modifier's own item: "上述" reaches only the items before it
+    earlier_only: bool = False  # "上述/前述/以上": only the items before this one
+    noun: str = ""  # "贴息比例" / "奖励比例": only rules of that kind of award
+
+
+_PCT = r"\d+(?:\.\d+)?\s*[%％]"
+_MOD_RATE = re.compile(rf"^(?P<cond>.+?)的?，(?P<scope>上述|前述|以上|该|本条|相应)?(?P<noun>[{_CJK}]{{0,6}}?)(?:比例|标准)(?:分别|均|可)?"
+                       rf"(?:提高至|提高到|上调至|调整为|提升至)(?P<rate>{_PCT})$")
+_MOD_POINTS = re.compile(rf"^(?P<cond>.+?)的?，(?P<scope>上述|前述|以上|该|本条|相应)?(?P<noun>[{_CJK}]{{0,6}}?)比例(?:分别|均|可)?"
+                         r"(?:提高|上调|增加)(?P<pts>[\d一二两三四五六七八九十]+(?:\.\d+)?个百分点)$")
+_MOD_UPLIFT = re.compile(rf"^(?P<cond>.+?)的?，(?:(?P<scope>在上述|在前述|在以上|在相应|按上述|在该)[{_CJK}]{{0,6}}?(?:标准|金额|奖励|补助|补贴)?(?:的)?基础上|"
+                         rf"(?P<scope2>上述|前述|相应)?(?P<noun>[{_CJK}]{{0,6}}?)(?:标准|金额))(?:再|分别)?(?:上浮|提高|增加)(?P<up>{_PCT})$")
+_MOD_RATIO = re.compile(rf"(?P<num>[{_CJK}]{{2,14}}?)占(?P<den>[{_CJK}]{{2,14}}?)(?:的)?(?:比重|比例)(?P<op>达到|达|不低于|超过|高于)?(?P<pct>{_PCT})(?P<ge>及以上|以上)?")
+
+
+def _rate_modifier(text: str, clause_id: str) -> tuple[RateModifier, str, bool] | None:
+    """A sentence that changes how other awards pay when a condition holds, and nothing else: the modifier,
+    the kind of award it names ("贴息" of 贴息比例, "" when none) and whether it reaches only the awards before it
+    ("上述"). Every percentage of the sentence must be used by it."""
+    t = text.strip().rstrip("。；;")
+    m = _MOD_RATE.match(t) or _MOD_POINTS.match(t) or _MOD_UPLIFT.match(t)
+    if not m or re.search(r"(给予|予以)", t):
+        return None
+    cond = re.sub(r"^(对|凡|其中|另外|此外)", "", m.group("cond")).strip("，、 ")
+    cond = re.sub(r"的$", "", cond)
+    groups = m.groupdict()
+    rate = points = uplift = None
+    used = []
+    if groups.get("rate"):
+        x = next(q for q in scan(groups["rate"]) if q.kind == "percent")
+        rate, used = Quantity(x.text, x.value), [x.text]
+    elif groups.get("pts"):
+        x = next(q for q in scan(groups["pts"]) if q.kind == "percent")
+        points, used = Quantity(x.text, x.value), [x.text]
+    else:
+        x = next(q for q in scan(groups["up"]) if q.kind == "percent")
+        uplift, used = Quantity(x.text, x.value), [x.text]
+    ratio = None
+    rm = _MOD_RATIO.search(cond)
+    if rm:
+        op = rm.group("op") or ""
+        comp = Comparator.GT if op in ("超过", "高于") and not rm.group("ge") else Comparator.GE
+        x = next(q for q in scan(rm.group("pct")) if q.kind == "percent")
+        ratio = RatioCondition(re.sub(r"^(对|凡)", "", rm.group("num")), rm.group("den"), comp, Quantity(x.text, x.value),
+                               f"{op}{x.text}{rm.group('ge') or ''}")
+        used.append(x.text)
+    if sorted(q.text for q in scan(t) if q.kind in ("money", "percent")) != sorted(used):
+        return None  # a figure the modifier does not account for: not read
+    scope = groups.get("scope") or groups.get("scope2") or ""
+    noun = re.sub(r"^(上述|前述|以上|该|本条|相应)", "", groups.get("noun") or "")
+    kind = next((w for w in ("贴息", "奖励", "补助", "补贴", "资助") if w in noun), "")
+    mod = RateModifier(cond, rate=rate, points=points, uplift=uplift, ratio=ratio, clause_id=clause_id, text=text.strip())
+    return mod, kind, bool(re.search(r"(上述|前述|以上)", scope))
+
+
+def attach_rate_modifier(rule: Rule, mod: RateModifier) -> Rule:
+    """The rule with a modifier that fits it (a new rate or added points for a rate, an uplift for a standard); unchanged otherwise."""
+    has_rate = rule.rate is not None or any(t.rate is not None for t in rule.tiers)
+    has_standard = rule.kind in (RuleKind.FIXED, RuleKind.TIERED, RuleKind.PER_UNIT) and not has_rate
+    if (mod.uplift is None and not has_rate) or (mod.uplift is not None and not has_standard):
+        return rule
+    note = f"原文：{mod.text.rstrip('。')}（符合该条件时计入）。"
+    return replace(rule, rate_modifiers=rule.rate_modifiers + (mod,), notes=rule.notes + (note,))
 
 
 _TOP_UP_MOD = re.compile(r"(差额|补足|予以扣除|不再重复|合计不超过[^，。；]{0,12}标准)")
@@ -148,6 +213,12 @@ def _modifier(clause: Clause, text: str) -> tuple[ClauseRules, Modifier] | None:
 
     spans = [x for x in scan(text) if x.kind in ("money", "percent")]
     items = tuple(chinese_to_int(m.group(1)) if not m.group(1).isdigit() else int(m.group(1)) for m in _ITEM_REF.finditer(text))
+    rate_mod = _rate_modifier(text, clause.id)
+    if rate_mod is not None:
+        mod, noun, earlier = rate_mod
+        reason = f"本条其他各项的计算规则：{mod.condition}，{mod.effect}（已计入{'上述各项' if earlier else '本条各项'}的测算，符合条件时适用）"
+        return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(
+            clause.id, text=reason, items=items, rate_mod=mod, item_no=clause.item_no, earlier_only=earlier, noun=noun)
     if not spans and _TOP_UP_MOD.search(text) and not re.search(r"(给予|予以)[^，。；]{0,8}(奖励|补助|补贴|资助|支持)[^，。；]{0,4}$", text.split("差额")[0]):
         reason = "本条其他各项的计算规则：按差额补足或扣除已获奖励（已计入" + (f"第{'、'.join(map(str, items))}项" if items else "本条各项") + "的测算）"
         return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(clause.id, top_up=True, text=reason, items=items)
@@ -197,6 +268,13 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     if modifier is not None:
         return modifier[0]
     for seg in award_segments(body):
+        rate_mod = _rate_modifier(seg, clause.id) if rules else None
+        if rate_mod is not None:
+            # "…分别给予100万元、50万元、20万元一次性奖励；属于品牌旗舰店、概念店的，在上述标准基础上上浮20%"
+            changed = attach_rate_modifier(rules[-1], rate_mod[0])
+            if changed is not rules[-1]:
+                rules[-1] = changed
+                continue
         rule, problem = _rule_from_segment(clause, seg)
         if rule is not None:
             rules.append(rule)
@@ -329,6 +407,15 @@ def build_rule_table(clauses) -> list[Rule]:
         for m in mods.get(article.get(r.clause_id), []):
             if m.items and item_no.get(r.clause_id) not in m.items:
                 continue
+            if m.rate_mod is not None:
+                if m.earlier_only and item_no.get(r.clause_id, 0) >= m.item_no:
+                    continue
+                if m.noun and m.noun not in r.segment and not (m.noun == "贴息" and r.kind is RuleKind.INTEREST):
+                    continue
+                changed = attach_rate_modifier(r, m.rate_mod)
+                if changed is not r:
+                    r = replace(changed, modifiers=changed.modifiers + (m.clause_id,))
+                continue
             if m.top_up and r.kind in (RuleKind.FIXED, RuleKind.TIERED):
                 r = replace(r, top_up=True, modifiers=r.modifiers + (m.clause_id,))
             elif m.ratios and r.kind is not RuleKind.CAP_ONLY and not (r.schedule and r.schedule.ratios):
@@ -424,10 +511,15 @@ def award_segments(text: str) -> list[str]:
                 continue
             segments.append(current)
             current, after_award = [], False
+        if current and delim in ("；", "。") and _rate_modifier("，".join(current), "") is not None:
+            segments.append(current)  # "属于品牌旗舰店的，在上述标准基础上上浮20%": how the award before pays
+            current = []
         current.append(ph)
         if award:
             after_award = True
     if after_award:
+        segments.append(current)
+    elif current and segments and _rate_modifier("，".join(current), "") is not None:
         segments.append(current)
     elif current and segments and any(_QUALIFIER.search(p) for p in current) and any(
             q.kind in ("money", "percent", "ratio", "duration") for q in scan("，".join(current))):
@@ -493,6 +585,10 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
     rate, rate_is_max, base, increment, interest = _read_rate(roles)
     if base is None and roles.tier_base:
         base = _clean_base(roles.tier_base)
+    if base is None and increment:
+        # "对年度研发费用在100万元至500万元之间…的企业，按增量部分的8%": the increase of the measure the condition names
+        named = next((t.measure for t in thresholds if t.unit == "元" and t.measure), None)
+        base = _clean_base(re.sub(r"^(年度|当年|上年度?)", "", named)) if named else None
     thresholds += roles.share_conditions
     if roles.cap_tiers and not tiers:
         tiers = [Tier(k, amount=c.amount) for k, c in roles.cap_tiers]
@@ -800,6 +896,12 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
         items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
         verbs = r"^(完成|获得|获|成功|实现|通过|取得|进入|在)"
         keys = [re.sub(verbs, "", k).strip() for k in items]
+        others = keys[1:]
+        suffix = os.path.commonprefix([k[::-1] for k in others])[::-1] if others else ""
+        longest = max((len(k) for k in others), default=0)
+        if suffix and keys[0].endswith(suffix) and len(keys[0]) > longest + 2:
+            # "知名品牌在我市开设全球首店、全国首店、区域首店": the first key is as long as the others
+            keys[0] = keys[0][-longest:]
         if all(1 <= len(k) <= 16 for k in keys) and len(set(keys)) == n:
             # "完成辅导备案、获交易所受理、成功上市的，分别给予…": successive stages, each paid when reached
             staged = sum(bool(re.match(verbs, k.strip())) for k in items) >= n - 1
@@ -956,9 +1058,51 @@ def _measure_name(before: str) -> str:
 # ---- per-unit amounts
 
 
+_YEAR_NO = r"[一二三四五六七八九十\d]{1,3}"
+_YEAR_PART = re.compile(rf"第(?P<a>{_YEAR_NO})(?:个)?年(?:度)?(?:(?P<join>和|、|及|至|到|-|－)第(?P<b>{_YEAR_NO})(?:个)?年(?:度)?)?[^，；。、\d]{{0,4}}?(?P<per>每[^，；。、\d]{{1,8}})$")
+
+
+def _read_year_amounts(roles: _Roles) -> tuple[Quantity | None, PerUnit | None]:
+    """"第一年按每平方米每月20元、第二年和第三年按每平方米每月10元": a per-unit amount for each year of support."""
+    from assistant.numerals import chinese_to_int
+
+    def n(x: str) -> int:
+        return int(x) if x.isdigit() else chinese_to_int(x)
+
+    seg, spans = roles.seg, roles.spans
+    found: list[tuple[int, YearAmount, str]] = []
+    for i, s in enumerate(spans):
+        if s.kind != "money" or i in roles.used:
+            continue
+        m = _YEAR_PART.search(_left(seg, s, 30))
+        if not m:
+            continue
+        first = n(m.group("a"))
+        last = n(m.group("b")) if m.group("b") else first
+        if last < first:
+            continue
+        found.append((i, YearAmount(first, last, Quantity(s.text, s.value), m.group() + s.text), m.group("per")))
+    if len(found) < 2 or len({_unit_of(_PER.search(p).group(1)) if _PER.search(p) else p for _, _, p in found}) != 1:
+        return None, None
+    years = sorted((y for _, y, _ in found), key=lambda y: y.first)
+    if years[0].first != 1 or any(b.first != a.last + 1 for a, b in zip(years, years[1:])):
+        return None, None  # years that do not follow on from the first: not read
+    per = _PER.search(found[0][2])
+    if not per:
+        return None, None
+    unit, period = _unit_of(per.group(1))
+    for i, _, _ in found:
+        roles.take(i)
+    return years[0].amount, PerUnit(unit, period, by_year=tuple(years))
+
+
 def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, PerUnit | None]:
     """"每人每月2000元", "每件发明专利给予3000元", "每平方米每月20元": amount per unit (and period)."""
     seg, spans = roles.seg, roles.spans
+    if not tiers:
+        by_year = _read_year_amounts(roles)
+        if by_year[1] is not None:
+            return by_year
     for i, s in enumerate(spans):
         if s.kind != "money":
             continue
@@ -1168,7 +1312,7 @@ def _read_rate(roles: _Roles):
             if inc:
                 increment = True
                 before_inc = left[: left.rfind(inc.group())] if inc.group() in left else base
-                named = re.split(r"[按照对的以]", before_inc)[-1]
+                named = re.sub(r"(较|比)(上一年度|上年度|上一年|上年|去年)$", "", re.split(r"[按照对的以]", before_inc)[-1])
                 base = _clean_base(named) or _clean_base(base.replace(inc.group(), ""))
                 if not base:
                     whole = re.search(rf"([{_CJK}]{{2,10}}?)(较上年|较上一年度|较上年度|比上年|同比)(新增|增长)", seg)
