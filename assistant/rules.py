@@ -504,6 +504,8 @@ def award_segments(text: str) -> list[str]:
                 bool(_QUALIFIER.search(ph)) or bracket) and bool(scan(ph))
             if delim in ("；", "。") and qualifier and not bracket and not _is_limit_only(ph):
                 qualifier = False  # after "；" a phrase with its own condition starts another award
+            if not award and _REQUIREMENT.search(ph) and any(q.kind in ("count", "area", "money") for q in scan(ph)):
+                qualifier = True  # "单座冷藏库库容应在300立方米以上": a requirement of the award before
             if re.match(r"^其中", ph) and (delim == "。" or _limits_only(ph)):
                 qualifier = True  # "……给予补助。其中，一档展会最高5万元……": limits of the award before
             if qualifier or (bracket and award):
@@ -526,6 +528,9 @@ def award_segments(text: str) -> list[str]:
         # a trailing sentence that only limits the award before it ("单个企业年度补助不超过100万元。")
         segments[-1].extend(current)
     return ["，".join(s) for s in segments]
+
+
+_REQUIREMENT = re.compile(r"(应在|应达到|须达到|须在|应不低于|不得低于|应不少于|不得少于)")
 
 
 def _limits_only(ph: str) -> bool:
@@ -699,9 +704,55 @@ def _award_duration(seg: str, s: Span) -> bool:
 _ENUM_SEP = re.compile(r"[、和及或]|以及")
 
 
+_UNIT_PAIR = re.compile(rf"(?P<key>[{_CJK}]{{2,10}}?)按(?P<measure>[{_CJK}]{{0,8}}?)(?P<per>每(?:立方米|平方米|亩|吨|千瓦时|千瓦|台|套|辆|个|人))$")
+
+
+def _read_unit_tiers(roles: _Roles) -> list[Tier]:
+    """"冷藏库按库容每立方米150元、气调库按库容每立方米200元、冷冻库按设计储存能力每吨300元": one per-unit amount
+    per type, each with its own unit; "单座冷藏库、气调库库容应在300立方米以上" gives each type its own minimum."""
+    seg, spans = roles.seg, roles.spans
+    pairs = []
+    for i, s in enumerate(spans):
+        if s.kind != "money" or i in roles.used:
+            continue
+        chunk = re.split(r"[、，；。]", seg[: s.start])[-1]
+        m = _UNIT_PAIR.search(chunk)
+        if m:
+            pairs.append((i, m))
+    if len(pairs) < 2 or any(not re.fullmatch(r"、|和|，", seg[spans[a].end: spans[b].start - len(mb.group())])
+                             for (a, _), (b, mb) in zip(pairs, pairs[1:])):
+        return []
+    tiers = []
+    for i, m in pairs:
+        s = roles.take(i)
+        unit, _ = _unit_of(m.group("per"))
+        key = re.sub(r"^(对|其中|分别|新建|建设)", "", m.group("key"))
+        tiers.append(Tier(key, amount=Quantity(s.text, s.value), unit=unit))
+    for i, s in enumerate(spans):
+        if i in roles.used or s.kind not in ("count", "area") or not re.match(r"^(及|或)?以上", _right(seg, s, 4)):
+            continue
+        ph = _phrase_of(seg, s)
+        if not _REQUIREMENT.search(ph):
+            continue
+        named = [k for k, t in enumerate(tiers) if t.key in ph and _unit_match(t.unit, s.unit)]
+        if not named:
+            continue
+        roles.take(i)
+        for k in named:
+            tiers[k] = replace(tiers[k], min_units=Quantity(s.text, s.value))
+    return tiers
+
+
+def _unit_match(a: str, b: str) -> bool:
+    return a == b or {a, b} <= {"平方米", "㎡"}
+
+
 def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
     """"分别给予" lists (keys before, amounts after) and inline "国家级500万元、省级100万元" pairs."""
     seg, spans = roles.seg, roles.spans
+    unit_tiers = _read_unit_tiers(roles)
+    if unit_tiers:
+        return unit_tiers, "类型"
     money_idx = [i for i, s in enumerate(spans) if s.kind in ("money", "percent")]
     m = re.search(r"分别(?:按照?|给予|予以|奖励|补助|补贴|资助)?(?P<max>最高|不超过)?", seg)
     if m:
@@ -881,6 +932,10 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
             return keys, ms, measure
     # levels or stages: the last enumeration of 2+ items joined by 、 before 分别
     phrase = re.split(r"[，；]", before)[-1] if "、" in re.split(r"[，；]", before)[-1] else before
+    quoted = re.findall(r"[“\"]([^”\"]{1,16})[”\"]", before.split("，")[-1] if "，" in before else before)
+    if len(quoted) >= n and len(set(quoted[-n:])) == n:
+        # "对新认定的“中华老字号”“省级老字号”企业，分别给予50万元、20万元": the quoted names are the keys
+        return quoted[-n:], [], "类别"
     levels = [m.group(1) for m in _LEVEL_KEY.finditer(phrase)]
     if len(levels) == n and len(set(levels)) == n:
         keys = [_canon_level(k) for k in levels]
@@ -1110,6 +1165,11 @@ def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, P
         if _UPPER_WORDS.search(left) and not re.search(r"(每人|每件|每项|每个|每平方米)[^，；。]{0,6}(最高|不超过)$", left):
             continue
         m = _PER.search(left)
+        counted = _PER_COUNTED.search(left)
+        if counted and not tiers and i not in roles.used and not _UPPER_WORDS.search(left):
+            roles.take(i)
+            unit = {"名": "人"}.get(counted.group("u"), counted.group("u"))
+            return Quantity(s.text, s.value), PerUnit(unit, "", item=counted.group("item"))
         generic = re.search(r"按每(个|家|项|件|名)?(?P<u>[\u4e00-\u9fa5（）()]{1,10}?)(?:给予|资助|奖励|补助|补贴)[^，；。]{0,6}$", left)
         if not m and generic:
             roles.take(i)
@@ -1143,8 +1203,11 @@ def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, P
     return None, None
 
 
-_PER_ITEM = re.compile(r"每(?:新开通|新增|新建|建成|取得|获得|引进|认定|设立|开通|落地|举办|组织|完成|新获)?一(?P<u>条|个|项|件|家|款|台|套|座|所|场)"
-                       r"(?P<item>[\u4e00-\u9fa5A-Za-z（）()]{2,20}?)(?=且|并|的|，|,|给予)")
+_PER_ITEM = re.compile(r"每(?:新开通|新增|新建|建成|取得|获得|引进|认定|设立|开通|落地|举办|组织|完成|新获|新开设|开设)?一(?P<u>条|个|项|件|家|款|台|套|座|所|场)"
+                       r"(?P<item>(?:[\u4e00-\u9fa5A-Za-z（）()]{2,20}?)?)(?=且|并|的|，|,|给予)")
+# "按每带动1户100元给予奖励", "每吸纳1人就业补贴2000元": an amount for each one the verb counts
+_PER_COUNTED = re.compile(r"每(?P<verb>[\u4e00-\u9fa5]{1,4}?)(?:1|一)(?P<u>户|人|名|家|个|项|件|台|套|吨|次)(?P<item>(?:(?!给予)[\u4e00-\u9fa5]){0,8}?)"
+                          r"(?:给予|奖励|补助|补贴|资助|按)?$")
 
 
 def _unit_of(word: str) -> tuple[str, str]:
