@@ -280,11 +280,21 @@ def analyse_clause(clause: Clause) -> ClauseRules:
             rules.append(rule)
         elif problem:
             problems.append(problem)
+    table_rules: list[Rule] = []
     for table in tables:
         t_rules, t_problem = _rules_from_table(clause, table, body)
-        rules.extend(t_rules)
+        table_rules.extend(t_rules)
         if t_problem:
             problems.append(t_problem)
+    if table_rules:
+        # "按下表标准给予奖励…同一主体每年品牌类奖励累计最高30万元": the ceiling of the table's awards, not an award
+        refers = bool(re.search(r"(下表|附表|如下表|表列)", body))
+        pointers = [r for r in rules if r.kind is RuleKind.CAP_ONLY and (re.search(r"(下表|附表|如下表|表列)", r.segment) or (
+            refers and all(c.scope.aggregates for c in r.caps)))]
+        shared_caps = tuple(c for r in pointers for c in r.caps)
+        rules = [r for r in rules if r not in pointers]
+        table_rules = [replace(r, caps=r.caps + shared_caps) for r in table_rules]
+    rules.extend(table_rules)
     rules = [replace(r, id=f"{clause.id}-{i}") for i, r in enumerate(rules, start=1)]
     on_top = _ON_TOP_OF.search(body)
     if on_top and "." in clause.id:
@@ -1723,6 +1733,12 @@ def _rules_from_table(clause: Clause, table, body: str) -> tuple[list[Rule], str
     header, data = rows[0], rows[1:]
     subject = _subject(body)
     rules: list[Rule] = []
+    key_col = 0
+    if len(header) > 2 and (re.fullmatch(r"(序号|编号|No\.?|NO\.?)", header[0].strip()) or all(re.fullmatch(r"\d{1,3}", r[0]) for r in data)):
+        key_col = 1  # "序号｜类别｜奖励标准": the category is the key, the serial number is not
+    data = [tuple(re.sub(r"[（(][^）)]*[）)]", "", r[key_col]).strip() or r[key_col] if k == 0 else c
+                  for k, c in enumerate(r[key_col:])) for r in data]
+    header = header[key_col:]
     for col in range(1, len(header)):
         head = header[col]
         unit_m = _HEADER_UNIT.search(head)
@@ -1739,9 +1755,12 @@ def _rules_from_table(clause: Clause, table, body: str) -> tuple[list[Rule], str
             elif len(spans) == 1:
                 s = spans[0]
                 pm = _PER.search(cell[: cell.find(s.text)])
+                item = re.match(rf"^每(?:[{_CJK}]{{0,4}}?)(?:一)?(?P<u>个|件|项|款|家|条|台|套)", cell)
                 if pm:
                     u, period = _unit_of(pm.group(1))
                     per = per or PerUnit(u, period)
+                elif item:
+                    per = per or PerUnit(item.group("u"), "")  # "每获得一个产品认证，奖励2万元": an amount per item
                 q = Quantity(s.text, s.value)
                 if s.kind == "percent":
                     tiers.append(Tier(row[0], rate=q))

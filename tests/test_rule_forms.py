@@ -142,3 +142,34 @@ def test_every_money_clause_of_every_corpus_is_computable_or_listed(path):
                     shared[q.text] = corpus.get(m.clause_id).text
         for q in r.numbers():
             assert q.text in (shared.get(q.text) or text), (path.name, r.id, q.text)
+
+
+def _table_clause(body: str, table) -> Clause:
+    from assistant.parser import render_table
+
+    return Clause("9.1", "d", 9, "t", 1, body + render_table(table), tables=(table,))
+
+
+def test_form11_table_keyed_by_category_not_serial_number_with_per_item_cells():
+    table = (("序号", "类别", "奖励标准"), ("1", "绿色食品认证", "每获得一个产品认证，奖励2万元"),
+             ("2", "农产品地理标志（含地理标志证明商标）", "每获得一个，奖励10万元"), ("3", "省级农业企业知名品牌", "每个奖励5万元"))
+    body = "对农业经营主体新获得认证或品牌荣誉的，按下表标准给予奖励。同一主体每年品牌类奖励累计最高30万元。"
+    a = analyse_clause(_table_clause(body, table))
+    assert a.coverage.value == "computable", a.reason
+    [rule] = a.rules
+    assert [t.key for t in rule.tiers] == ["绿色食品认证", "农产品地理标志", "省级农业企业知名品牌"]
+    assert rule.kind.value == "per_unit" and rule.per_unit.unit == "个"
+    assert [(c.scope.value, c.amount.text) for c in rule.caps] == [("recipient_year", "30万元")]
+    [calc] = calculate_claims([Claim(rule, level="绿色食品认证", count=3)])
+    assert calc.amount_yuan == 60_000 and "2万元/个 × 3个 = 6万元" in calc.formula
+    [calc] = calculate_claims([Claim(rule, level="农产品地理标志", count=4)])
+    assert calc.amount_yuan == 300_000 and calc.capped
+
+
+def test_form11_other_wording_numbered_rows_without_a_serial_header():
+    table = (("", "认定类型", "奖励金额（万元）"), ("1", "国家级", "50"), ("2", "省级", "20"))
+    a = analyse_clause(_table_clause("对新认定的示范基地，按下表给予一次性奖励。", table))
+    assert a.coverage.value == "computable", a.reason
+    [rule] = a.rules
+    assert {t.key: t.amount.value for t in rule.tiers} == {"国家级": Decimal(500_000), "省级": Decimal(200_000)}
+    assert calculate_claims([Claim(rule, level="省级")])[0].amount_yuan == 200_000
