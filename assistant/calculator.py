@@ -261,13 +261,16 @@ def _calculate_group(group: list[Claim]) -> Calculation:
     elif sched and sched.ratios:
         total = sum(sched.ratios)
         shares = [amount * r / total for r in sched.ratios]
-        trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}年拨付：" +
-                  "、".join(f"第{i}年{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
+        word = "期" if re.search(r"(分[两二三四\d]期|首期|分期)", sched.text) else "年"  # instalments by stage, not by year
+        trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}{word}拨付：" +
+                  "、".join(f"第{i}{word}{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
+        if word == "期" and "，" in sched.text:
+            trace.parts[-1] += f"（{sched.text[sched.text.find('：') + 1:] if '：' in sched.text else sched.text}）"
         k = group[0].instalment
         if k is not None:
             if not 1 <= k <= len(shares):
-                raise AmountError(str(k), f"该项分{len(shares)}年拨付，没有第{k}年")
-            trace.add(f"第{k}年拨付{format_yuan(amount)} × {sched.ratios[k - 1]}/{total} = {format_yuan(shares[k - 1])}")
+                raise AmountError(str(k), f"该项分{len(shares)}{word}拨付，没有第{k}{word}")
+            trace.add(f"第{k}{word}拨付{format_yuan(amount)} × {sched.ratios[k - 1]}/{total} = {format_yuan(shares[k - 1])}")
             inputs["instalment"] = k
             amount = shares[k - 1]
     return Calculation(rule.id, rule.clause_id, inputs, trace.text(), to_yuan(amount),

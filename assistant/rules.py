@@ -267,7 +267,17 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     modifier = _modifier(clause, body) if clause.article_no is not None and not tables else None
     if modifier is not None:
         return modifier[0]
-    for seg in award_segments(body):
+    listed = _numbered_list(body)
+    if listed is not None:
+        list_rules, list_problem = _rules_from_list(clause, listed)
+        if list_problem:
+            problems.append(list_problem)
+        body_rest = listed.before + ("。" if listed.before and not listed.before.endswith("。") else "") + listed.tail
+        shared_tail = _tail_caps(listed.tail) if list_rules else None
+        if shared_tail is not None:
+            list_rules = [replace(r, caps=r.caps + shared_tail) for r in list_rules]
+            body_rest = listed.before
+    for seg in award_segments(body_rest if listed is not None else body):
         rate_mod = _rate_modifier(seg, clause.id) if rules else None
         if rate_mod is not None:
             # "…分别给予100万元、50万元、20万元一次性奖励；属于品牌旗舰店、概念店的，在上述标准基础上上浮20%"
@@ -280,6 +290,8 @@ def analyse_clause(clause: Clause) -> ClauseRules:
             rules.append(rule)
         elif problem:
             problems.append(problem)
+    if listed is not None:
+        rules.extend(list_rules)
     table_rules: list[Rule] = []
     for table in tables:
         t_rules, t_problem = _rules_from_table(clause, table, body)
@@ -326,8 +338,133 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     return ClauseRules(clause.id, Coverage.NONE)
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A lead-in and its numbered sub-points: "…按…的一定比例给予奖励：1.…；2.…；3.…。"."""
+
+    before: str  # the clause text before the lead-in's sentence
+    lead: str  # the lead-in's sentence up to "："
+    items: tuple[str, ...]  # each sub-point without its number
+    tail: str  # the text after the last sub-point
+
+
+_ITEM_MARK = r"(?:{n}[.．、](?!\d)|（{n}）)"
+
+
+def _numbered_list(body: str) -> _Listed | None:
+    """Sub-points numbered 1. 2. 3. (or （1）（2）) after a "：", each ending at "；" (the last at "。")."""
+    first = re.search(r"[：:]\s*" + _ITEM_MARK.format(n=1), body)
+    if not first:
+        return None
+    lead_start = body.rfind("。", 0, first.start()) + 1
+    pos = first.start() + 1
+    items = []
+    n = 1
+    while True:
+        m = re.match(r"\s*" + _ITEM_MARK.format(n=n), body[pos:])
+        if not m:
+            break
+        start = pos + m.end()
+        nxt = re.search(r"[；;。]\s*" + _ITEM_MARK.format(n=n + 1), body[start:])
+        if nxt:
+            items.append(body[start: start + nxt.start()].strip())
+            pos = start + nxt.start() + 1
+            n += 1
+            continue
+        end = body.find("。", start)
+        end = len(body) if end < 0 else end
+        items.append(body[start:end].strip())
+        pos = end + 1
+        break
+    if len(items) < 2:
+        return None
+    return _Listed(body[:lead_start], body[lead_start: first.start()].strip(), tuple(items), body[pos:].strip())
+
+
+def _tail_caps(tail: str) -> tuple[Cap, ...] | None:
+    """"同一企业同一年度享受本条第（一）项至第（三）项奖励合计不超过120万元": a ceiling over the sub-points, and nothing else."""
+    if not tail or re.search(r"(给予|予以)", tail):
+        return None
+    first = re.split(r"(?<=。)", tail, maxsplit=1)[0]
+    spans = [x for x in scan(first) if x.kind in ("money", "percent")]
+    if not spans or any(x.kind != "money" for x in spans) or scan_money_or_rate(tail[len(first):]):
+        return None
+    roles = _Roles(first, spans)
+    caps = _read_caps(roles)
+    if len(roles.used) != len(spans) or not re.search(r"(合计|累计|总额|共计)", first):
+        return None
+    scope, words = _cap_scope(first[:16])  # who the ceiling binds is said first ("同一企业同一年度享受…合计不超过")
+    if scope.aggregates:
+        caps = [replace(c, scope=scope, text=words) for c in caps]
+    return tuple(replace(c, scope=c.scope if c.scope.aggregates else CapScope.RECIPIENT) for c in caps)
+
+
+_STAGED = re.compile(r"分(?:[一二两三四五六\d]+个?)?(?:阶段|期)拨付$")
+_STAGE_VERB = re.compile(r"(完成|获得|获|取得|通过|成功|实现|进入)")
+
+
+def _rules_from_list(clause: Clause, listed: _Listed) -> tuple[list[Rule], str]:
+    """One rule per sub-point, each read with the lead-in's conditions ("当年销售额同比增速不低于10%且达到以下
+    规模的，按当年较上年度新增销售额的一定比例给予奖励：1.批发企业…达到5亿元的，按新增销售额的0.2%…"), or, when
+    the lead-in pays a total in stages ("给予总额300万元奖励，分三个阶段拨付：1.…完成辅导备案的，拨付100万元；…"),
+    one staged rule."""
+    lead = listed.lead.rstrip("：:，")
+    if _STAGED.search(lead) and all("拨付" in it for it in listed.items):
+        return _staged_rule(clause, lead, listed.items)
+    rules, problems = [], []
+    for item in listed.items:
+        for seg in award_segments(item):
+            rule, problem = _rule_from_segment(clause, f"{lead}，{seg}")
+            if rule is not None:
+                rule = replace(rule, segment=f"{lead}：{seg}")
+                own = re.match(rf"^([{_CJK}、]{{2,12}}?(?:企业|单位|机构|主体))", seg)
+                if own:  # "1.批发企业当年销售额达到5亿元的…": the sub-point names its own recipient
+                    rule = replace(rule, subject=own.group(1), name=_name(rule.kind, clause, seg, own.group(1), rule.base,
+                                                                           _award_noun(seg), rule.tier_label))
+                rules.append(rule)
+            elif problem:
+                problems.append(problem)
+    return rules, "；".join(problems)
+
+
+def _staged_rule(clause: Clause, lead: str, items: tuple[str, ...]) -> tuple[list[Rule], str]:
+    problem = f"第{clause.id}项分阶段拨付的奖励未能完整识别"
+    lead_money = [x for x in scan(lead) if x.kind in ("money", "percent")]
+    caps: list[Cap] = []
+    for x in lead_money:
+        if x.kind != "money" or not re.search(r"(总额|共计|合计|累计)$", _left(lead, x, 6)):
+            return [], problem
+        caps.append(Cap(Quantity(x.text, x.value), CapScope.TOTAL, "总额"))
+    tiers = []
+    for item in items:
+        parts = phrases(item)
+        pay = next((k for k, p in enumerate(parts) if re.search(r"拨付", p) and scan_money_or_rate(p)), None)
+        if pay is None or pay == 0:
+            return [], problem
+        amounts = scan_money_or_rate(parts[pay])
+        rest = "，".join(parts[pay + 1:])
+        if len(amounts) != 1 or amounts[0].kind != "money" or scan_money_or_rate(rest) or any(scan_money_or_rate(p) for p in parts[:pay]):
+            return [], problem
+        deduct = rest if re.search(r"(扣除|抵扣|扣减)", rest) else ""
+        if rest and not deduct:
+            return [], problem
+        cond = re.split(r"(并|且|后|，)", "，".join(parts[:pay]).rstrip("的"))[-1]
+        verb = _STAGE_VERB.search(cond)
+        key = cond[verb.end():] if verb and verb.end() < len(cond) else cond
+        key = re.sub(r"^(项目|企业|公司|单位)", "", key) or key  # "项目开工建设": the stage, not who reaches it
+        tiers.append(Tier(key, amount=Quantity(amounts[0].text, amounts[0].value), deduct=deduct))
+    if len({t.key for t in tiers}) != len(tiers):
+        return [], problem
+    subject = _subject(lead)
+    seg = lead + "：" + "；".join(items)
+    rule = Rule(id=clause.id, clause_id=clause.id, kind=RuleKind.TIERED, segment=seg, name=_name(RuleKind.TIERED, clause, lead, subject, None,
+                _award_noun(lead), "阶段"), subject=subject, conditions=tuple(_conditions(lead)), tiers=tuple(tiers),
+                tier_label="阶段", caps=tuple(caps), notes=(f"原文分{len(tiers)}个阶段拨付，每个阶段达到时拨付该阶段的金额。",))
+    return [rule], ""
+
+
 def _rule_texts(r: Rule) -> list[str]:
-    texts = [q.text for q in r.numbers()] + [t.key for t in r.tiers] + [b.rate.text for b in r.brackets]
+    texts = [q.text for q in r.numbers()] + [t.key for t in r.tiers] + [b.rate.text for b in r.brackets] + [t.deduct for t in r.tiers if t.deduct]
     if r.schedule and r.schedule.text:
         texts.append(r.schedule.text)
     return texts
@@ -506,8 +643,17 @@ def award_segments(text: str) -> list[str]:
     segments: list[list[str]] = []
     current: list[str] = []
     after_award = False
+    instalments = False
     for delim, ph in delimited_phrases(text):
+        if instalments and delim != "。":
+            current.append(ph)  # "分两期拨付：首期拨付60%；第二个完整会计年度…的，拨付剩余40%": the terms of the award's payment
+            continue
+        instalments = False
         award = _has_award(ph)
+        if after_award and _INSTALMENT_TERMS.search(ph):
+            current.append(ph)
+            instalments = True
+            continue
         if after_award:
             bracket = bool(re.search(r"的部分", ph))
             qualifier = (not award or bracket or _is_pure_qualifier(ph) or _limits_only(ph)) and not _NEW_CONDITION.match(ph) and (
@@ -1526,9 +1672,27 @@ def _read_fixed(roles: _Roles) -> Quantity | None:
     return None
 
 
+_INSTALMENT_TERMS = re.compile(r"分(?:两|二|三|四|2|3|4)(?:期|次)(?:拨付|兑现|发放)[：:]")
+
+
 def _read_percent_ratios(roles: _Roles) -> None:
-    """Instalments written as percentages: "分三年按照40%、30%、30%的比例拨付" (before any rate is read)."""
+    """Instalments written as percentages: "分三年按照40%、30%、30%的比例拨付" (before any rate is read), or as
+    terms: "奖励资金分两期拨付：首期拨付60%；第二个完整会计年度营业收入仍不低于10亿元的，拨付剩余40%" (the
+    condition of a later instalment is part of the schedule's text)."""
     seg, spans = roles.seg, roles.spans
+    terms = _INSTALMENT_TERMS.search(seg)
+    if terms:
+        idx = [i for i, x in enumerate(spans) if x.start >= terms.end() and i not in roles.used]
+        pct = [i for i in idx if spans[i].kind == "percent"]
+        parts = [spans[i].value * 100 for i in pct]
+        if len(pct) >= 2 and sum(parts) == 100 and all(p == int(p) for p in parts) and \
+                all(spans[i].kind in ("percent", "money", "count", "duration", "area") for i in idx):
+            for i in idx:
+                roles.take(i)
+            roles.ratios = tuple(int(p) for p in parts)
+            head = seg.rfind("，", 0, terms.start()) + 1
+            roles.ratio_text = seg[head:]
+            return
     m = re.search(r"(?:按照?)?((?:\d+(?:\.\d+)?[%％][、，和]){1,5}\d+(?:\.\d+)?[%％])的?比例(?:分期|分年)?拨付", seg)
     if not m:
         return
