@@ -43,7 +43,7 @@ _BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下)?(（含）)
 _PER = re.compile(r"(每月每平方米|每年每平方米|每月每亩|每年每亩|每月每人|每年每人|每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
                   r"每平方米每月|每平方米每年|每平方米|每立方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
 _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
-    (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
+    (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位|单个[\u4e00-\u9fa5]{0,6}?(?:团队|机构|主体|企业)|每家机构)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)(年度|每年)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"(每年|年度|当年)[^，；。]{0,6}(同一主体|单个企业|单户|单家|每家|每户|单个单位|单个用人单位)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"累计|合计|总额|总计|全周期|支持期内"), CapScope.TOTAL),
@@ -715,6 +715,13 @@ def _left(seg: str, span: Span, n: int = 14) -> str:
     return re.split(r"[，；。]", before)[-1]
 
 
+def _left_unbracketed(seg: str, span: Span, n: int = 24) -> str:
+    """Text before the span within its phrase, brackets left out: "按企业实际让利金额（以消费券核销金额为准）的20%"
+    reads its base as if the bracket were not there (a bracket may hold a comma: "（…为准，下同）")."""
+    before = re.sub(r"[（(][^（()）]*[）)]", "", seg[: span.start])
+    return re.split(r"[，；。]", before)[-1][-n:]
+
+
 def _right(seg: str, span: Span, n: int = 10) -> str:
     return re.split(r"[，；。]", seg[span.end: span.end + n])[0]
 
@@ -849,6 +856,8 @@ def _award_duration(seg: str, s: Span) -> bool:
     right = _right(seg, s, 6)
     if re.search(r"(成立|注册|设立|入驻|工作|服务|签订|落户|以内|以上|不满|未满|近|连续[^支]{0,2}纳税)$", left) or re.match(r"^(以内|以上|内|及以上|以下|及以下)", right):
         return False
+    if re.match(r"^(在|举办|经营|营业|纳税|缴纳|开展|入选|获得|参加)", right):
+        return False  # "对连续三年在我市举办的品牌展会": how long it has been done, a condition
     if re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|补助期限|补贴期限|不超过|按)(补贴|补助|支持|发放|给予|享受|资助)?$", left):
         return True
     return bool(re.match(r"^(内|拨付|兑现|支付|给予|每年)", right))
@@ -986,7 +995,7 @@ def _enumeration_after(seg: str, spans: list[Span], idx: list[int]) -> list[int]
     return out
 
 
-_LEVEL_KEY = re.compile(r"(国际级|国家级|省级|市级|区级|县级|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
+_LEVEL_KEY = re.compile(r"(国际级|国家级|省级|市级|区级|县级|[1-5]A级|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
 _BARE_LEVEL = re.compile(r"(国家|省|市|区|县)$")
 
 
@@ -1081,8 +1090,10 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
         ms = milestones[-n:]
         gaps = [seg[spans[a].end: spans[b].start] for a, b in zip(ms, ms[1:])]
         if all(re.fullmatch(r"[、，,和及或]", g) for g in gaps):
-            left = _left(seg, spans[ms[0]], 14)
-            measure = re.sub(r"(首次突破|首次超过|首次达到|首次达|突破|超过|达到|达)$", "", left)
+            left = _left_unbracketed(seg, spans[ms[0]], 16)
+            measure = re.sub(r"(首次)?(达到或突破|达到或超过|突破|超过|达到|达)$", "", left)
+            measure = re.sub(r"首次$", "", measure)
+            measure = re.sub(r"^.*(企业|单位|机构|主体)", "", measure) or measure  # "餐饮企业年度销售额": the measure, not who
             measure = re.split(r"[对的在且、]", measure)[-1] or "金额"
             keys = [f"{measure}{spans[i].text}" for i in ms]
             return keys, ms, measure
@@ -1105,10 +1116,12 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
         items[0] = re.sub(r"^(全日制)", "", items[0]) or items[0]  # an attribute shared by the listed keys
         items[-1] = re.sub(r"(等?[一二三四五六七八九十两\d]+个?(阶段|环节|步骤|类|档|情形)|等阶段)$", "", items[-1])
         items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
+        items[-1] = re.sub(r"(并|且)[^、]{2,}$", "", items[-1])  # "行业标准并正式发布": the key, not what follows it
+        items[-1] = re.sub(r"(名单|名录)$", "", items[-1])
         verbs = r"^(完成|获得|获|成功|实现|通过|取得|进入|在)"
         keys = [re.sub(verbs, "", k).strip() for k in items]
         others = keys[1:]
-        suffix = os.path.commonprefix([k[::-1] for k in others])[::-1] if others else ""
+        suffix = os.path.commonprefix([k[::-1] for k in keys])[::-1]
         longest = max((len(k) for k in others), default=0)
         if suffix and keys[0].endswith(suffix) and len(keys[0]) > longest + 2:
             # "知名品牌在我市开设全球首店、全国首店、区域首店": the first key is as long as the others
@@ -1218,6 +1231,9 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
             continue
         op_text = m.group(1) if m else ""
         measure_part = left[: len(left) - len(op_text)] if m else left
+        if not _measure_name(measure_part):  # "年度研发费用（以…为准，下同）达到500万元": the measure is before the bracket
+            plain = _left_unbracketed(seg, s, 16)
+            measure_part = plain[: len(plain) - len(op_text)] if m and plain.endswith(op_text) else measure_part
         measure = _measure_name(measure_part)
         rm = _GE_RIGHT.match(right) or _LE_RIGHT.match(right)
         text = f"{op_text}{s.text}{rm.group() if rm else ''}"
@@ -1449,6 +1465,9 @@ def _read_caps(roles: _Roles) -> list[Cap]:
             ph = next((p for p in phrases(seg) if c.amount.text in p), "")
             head = re.split(r"(单个|每个|每项|每家|单项|最高|不超过)", ph)[0]
             head = re.sub(r"^(其中|对|按)", "", head).strip("，、 ")
+            if not head and c.scope in (CapScope.RECIPIENT, CapScope.RECIPIENT_YEAR):
+                # "单个企业每年最高20万元，单个创新创业团队每年最高5万元": a ceiling per kind of recipient
+                head = re.sub(r"^(单个|每个|每家|同一|单家)|(每年|年度|当年|同一年度)$", "", c.text)
             keys.append(head)
         keys = [re.sub(r"[（(][^）)]*[）)]", "", k) for k in keys]
         if all(2 <= len(k) <= 12 for k in keys) and len(set(keys)) == len(keys):
@@ -1502,7 +1521,7 @@ def _read_rate(roles: _Roles):
     for i, s in enumerate(spans):
         if s.kind != "percent" or i in roles.used:
             continue
-        left = _left(seg, s, 24)
+        left = _left_unbracketed(seg, s, 24)
         if _GE_RIGHT.match(_right(seg, s, 6)) and not re.search(r"(按|给予|予以)[^，；。]{0,12}$", left):
             roles.take(i)
             roles.share_conditions.append(Threshold(_measure_name(left), Comparator.GE, Quantity(s.text, s.value),
@@ -1524,6 +1543,13 @@ def _read_rate(roles: _Roles):
             bm = re.search(rf"按照?(?P<base>[{_CJK}]{{2,14}}?)(?:的|给予)", seg)
             if bm:
                 base = bm.group("base")
+        if base is None and re.search(r"按照?$", left):
+            # "对单场活动场地租赁、舞台搭建、宣传推广等实际发生费用，按50%给予补贴": the base ends the phrase before
+            prev = re.split(r"[，；。]", seg[: s.start - len(left)].rstrip("，"))[-1]
+            prev = re.split(r"(等|的|对)", prev)[-1]
+            pm = re.search(rf"(?P<base>[{_CJK}]{{2,10}})$", prev)
+            if pm and _MONEY_NOUN.search(pm.group("base")):
+                base = pm.group("base")
         rate_is_max = lead_max or bool(re.search(r"(最高|不超过|不高于)$", left)) or bool(re.search(r"^(以内|以下)", _right(seg, s)))
         increment = False
         if base:
@@ -1599,6 +1625,9 @@ def _clean_base(base: str | None) -> str | None:
     for lead in ("不超过", "不高于", "其", "上年度", "年度"):
         if b.startswith(lead) and len(b) > len(lead) + 1:
             b = b[len(lead):]
+    if re.search(r"(之和|总和|合计)$", b) and _MONEY_NOUN.search(b[:-2]):
+        b = b.split("的")[-1]  # "设备购置和研发投入之和": the sum of two amounts
+        return b if len(b) >= 4 else None
     return b if len(b) >= 2 and _MONEY_NOUN.search(b) else None
 
 
