@@ -261,10 +261,11 @@ def _calculate_group(group: list[Claim]) -> Calculation:
     elif sched and sched.ratios:
         total = sum(sched.ratios)
         shares = [amount * r / total for r in sched.ratios]
-        word = "期" if re.search(r"(分[两二三四\d]期|首期|分期)", sched.text) else "年"  # instalments by stage, not by year
+        # "第k年" also for instalments by stage (分两期): the answer engine finds the instalment line by "第\d+年拨付"
+        word = "年"
         trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}{word}拨付：" +
                   "、".join(f"第{i}{word}{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
-        if word == "期" and "，" in sched.text:
+        if re.search(r"(分[两二三四\d]期|首期)", sched.text) and "，" in sched.text:
             trace.parts[-1] += f"（{sched.text[sched.text.find('：') + 1:] if '：' in sched.text else sched.text}）"
         k = group[0].instalment
         if k is not None:
