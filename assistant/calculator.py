@@ -6,11 +6,17 @@ while respecting caps that bind one recipient across claims (``同一主体年�
 
 The steps, in this order, each leaving a line in the trace:
 
-1. thresholds (money or counts; ``首次突破`` tiers pick the highest milestone reached);
+1. thresholds (money, counts or area; ``首次突破`` tiers pick the highest milestone reached; a growth
+   rate condition is checked when this year's and last year's values are given);
 2. the amount for one unit: fixed, tier, rate × base (an increment, a capped base, or marginal
-   brackets), or an interest subsidy (share × LPR × loan);
-3. per-unit caps, then × units (persons, items, area up to its limit) × periods (months up to
-   the limit; unknown months → the longest period, as an upper bound);
+   brackets), or an interest subsidy (share × LPR × loan); a rate modifier whose condition the
+   claim confirms (``conditions_met``) or whose ratio its ``amounts`` show changes the rate or
+   raises the standard, otherwise the trace says what would change; a stage may deduct what
+   was received;
+3. per-unit caps, then × units (persons, items, area up to its limit; a tier's own unit and
+   minimum) × periods (months up to the limit; unknown months → the longest period, as an upper
+   bound; amounts that change by year of support for one ``year`` or all); a ceiling that is a
+   share of an amount the claim gives (actual rent) binds each period;
 4. per-claim / per-item / per-year caps, then × years for support paid every year;
 5. caps over a recipient, a total or a region (pooled over claims of one rule);
 6. top-ups pay only the gap to what was received; instalment schedules are shown year by year.
