@@ -6,11 +6,17 @@ while respecting caps that bind one recipient across claims (``同一主体年�
 
 The steps, in this order, each leaving a line in the trace:
 
-1. thresholds (money or counts; ``首次突破`` tiers pick the highest milestone reached);
+1. thresholds (money, counts or area; ``首次突破`` tiers pick the highest milestone reached; a growth
+   rate condition is checked when this year's and last year's values are given);
 2. the amount for one unit: fixed, tier, rate × base (an increment, a capped base, or marginal
-   brackets), or an interest subsidy (share × LPR × loan);
-3. per-unit caps, then × units (persons, items, area up to its limit) × periods (months up to
-   the limit; unknown months → the longest period, as an upper bound);
+   brackets), or an interest subsidy (share × LPR × loan); a rate modifier whose condition the
+   claim confirms (``conditions_met``) or whose ratio its ``amounts`` show changes the rate or
+   raises the standard, otherwise the trace says what would change; a stage may deduct what
+   was received;
+3. per-unit caps, then × units (persons, items, area up to its limit; a tier's own unit and
+   minimum) × periods (months up to the limit; unknown months → the longest period, as an upper
+   bound; amounts that change by year of support for one ``year`` or all); a ceiling that is a
+   share of an amount the claim gives (actual rent) binds each period;
 4. per-claim / per-item / per-year caps, then × years for support paid every year;
 5. caps over a recipient, a total or a region (pooled over claims of one rule);
 6. top-ups pay only the gap to what was received; instalment schedules are shown year by year.
@@ -50,6 +56,12 @@ class Claim:
     instalment: int | None = None  # for instalment schedules: which year's payment (1-based); None = the total
     year: int | None = None  # for a claim per year of multi-year support (第1年、第2年 …): never pooled with another year
     crossed: bool = False  # the user says the measure went past its value ("首次突破5亿元"): a 突破/超过 milestone at it is met
+    # conditions of the rule's ``rate_modifiers`` the user says hold ("以知识产权质押方式获得的贷款"): each entry is
+    # matched to a modifier whose ``condition`` contains it or is contained in it; an unlisted one is not applied
+    conditions_met: tuple[str, ...] = ()
+    # named amounts beyond base and measure, yuan: the parts of a ratio condition ((“当年营业收入”, 1e8)) and the
+    # amount a share cap is taken of ((“当月实际租金”, 8000)); names are the rule's own words, matched loosely
+    amounts: tuple[tuple[str, Decimal], ...] = ()
 
 
 def calculate(rule: Rule, base: Decimal | None = None, *, measure: Decimal | None = None,
@@ -142,6 +154,7 @@ class _Trace:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.capped = False
+        self.tier: Tier | None = None  # the tier picked, for per-unit tiers with their own unit and minimum
 
     def add(self, text: str) -> None:
         self.parts.append(text)
@@ -156,10 +169,21 @@ def _calculate_group(group: list[Claim]) -> Calculation:
     inputs: dict = {}
     upper = rule.upper_bound
 
+    claim0 = group[0]
     # 1. thresholds
     for th in rule.thresholds:
         if th.unit == "%":
-            continue  # a condition on a share (出资比例): shown to the user as a condition to confirm, not computed
+            growth = _growth(th, group)
+            if growth is None:
+                continue  # a condition on a share (出资比例): shown to the user as a condition to confirm, not computed
+            inputs[th.measure or "增长率"] = format_percent(growth.quantize(Decimal("0.0001")))
+            if not th.comparator.holds(growth, th.amount.value):
+                word = {Comparator.GE: "未达到", Comparator.GT: "未超过", Comparator.LE: "超过", Comparator.LT: "未低于"}[th.comparator]
+                reason = f"{th.measure}{format_percent(growth.quantize(Decimal('0.0001')))}，{word}{th.amount.text}（条件：{th.measure}{th.text}）"
+                return Calculation(rule.id, rule.clause_id, inputs, f"{reason}，不符合条件，金额为0元", 0, eligible=False,
+                                   reason=f"{th.measure}{word}{th.amount.text}")
+            trace.add(f"{th.measure}{format_percent(growth.quantize(Decimal('0.0001')))}，符合“{th.text}”")
+            continue
         if th.unit == "元":
             if rule.tiers and any(t.threshold for t in rule.tiers):
                 continue  # milestone tiers read the measure themselves
@@ -176,11 +200,13 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             limit = format_yuan(th.amount.value)
         else:
             found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _same_unit(_unit_of_key(m), th.unit))]
+            if not found and th.unit in _AREA_UNITS and claim0.area is not None:
+                found = [claim0.area]  # "展览面积达到1万平方米的…按展览面积每平方米20元": the area paid on is the one compared
             if not found:
                 raise MissingFactError(th.measure or "数量", f"请说明{th.measure or '数量'}（条件：{th.measure}{th.text}）")
             value = Decimal(found[0])
-            inputs[th.measure] = int(value)
-            shown, limit = f"{int(value)}{th.unit}", th.amount.text
+            inputs[th.measure] = int(value) if value == int(value) else str(value)
+            shown, limit = f"{_num(value)}{th.unit}", th.amount.text
         if not th.comparator.holds(value, th.amount.value):
             word = {Comparator.GE: "未达到", Comparator.GT: "未超过", Comparator.LE: "超过", Comparator.LT: "未低于"}[th.comparator]
             reason = f"{th.measure}{shown}，{word}{limit}（条件：{th.measure}{th.text}）"
@@ -203,6 +229,9 @@ def _calculate_group(group: list[Claim]) -> Calculation:
     amount = _apply_caps(rule, amount, trace, (CapScope.UNIT,))
     if rule.per_unit and (rule.kind is RuleKind.PER_UNIT or rule.per_unit.period):
         amount, upper = _units_and_periods(rule, claim, amount, trace, inputs, upper)
+        if amount < 0:
+            return Calculation(rule.id, rule.clause_id, inputs, trace.text() + "，不符合条件，金额为0元", 0, eligible=False,
+                               reason=trace.parts[-1])
     elif rule.kind in (RuleKind.FIXED, RuleKind.TIERED) and claim.count != 1 and not _rate_tiers(rule):
         if claim.count < 1:
             raise AmountError(str(claim.count), "数量必须为正整数")
@@ -238,13 +267,17 @@ def _calculate_group(group: list[Claim]) -> Calculation:
     elif sched and sched.ratios:
         total = sum(sched.ratios)
         shares = [amount * r / total for r in sched.ratios]
-        trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}年拨付：" +
-                  "、".join(f"第{i}年{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
+        # "第k年" also for instalments by stage (分两期): the answer engine finds the instalment line by "第\d+年拨付"
+        word = "年"
+        trace.add(f"按{':'.join(str(r) for r in sched.ratios)}分{len(sched.ratios)}{word}拨付：" +
+                  "、".join(f"第{i}{word}{format_yuan(v)}" for i, v in enumerate(shares, start=1)))
+        if re.search(r"(分[两二三四\d]期|首期)", sched.text) and "，" in sched.text:
+            trace.parts[-1] += f"（{sched.text[sched.text.find('：') + 1:] if '：' in sched.text else sched.text}）"
         k = group[0].instalment
         if k is not None:
             if not 1 <= k <= len(shares):
-                raise AmountError(str(k), f"该项分{len(shares)}年拨付，没有第{k}年")
-            trace.add(f"第{k}年拨付{format_yuan(amount)} × {sched.ratios[k - 1]}/{total} = {format_yuan(shares[k - 1])}")
+                raise AmountError(str(k), f"该项分{len(shares)}{word}拨付，没有第{k}{word}")
+            trace.add(f"第{k}{word}拨付{format_yuan(amount)} × {sched.ratios[k - 1]}/{total} = {format_yuan(shares[k - 1])}")
             inputs["instalment"] = k
             amount = shares[k - 1]
     return Calculation(rule.id, rule.clause_id, inputs, trace.text(), to_yuan(amount),
@@ -252,6 +285,93 @@ def _calculate_group(group: list[Claim]) -> Calculation:
 
 
 _PERSONS = {"名", "人", "位"}
+_AREA_UNITS = {"平方米", "亩"}
+
+
+def _growth(th, group: list[Claim]) -> Decimal | None:
+    """The growth rate a percent condition on growth compares ("同比增速不低于10%", "较上一年度增长20%及以上"),
+    when every claim gives this year's and last year's values; None otherwise (the condition is shown, not computed)."""
+    if not re.search(r"(增长|增速|增幅|同比|较上)", th.measure + th.text):
+        return None
+    if any(c.base is None or c.previous is None or c.previous <= 0 for c in group):
+        return None
+    now = sum((Decimal(c.base) for c in group), Decimal(0))
+    before = sum((Decimal(c.previous) for c in group), Decimal(0))
+    return (now - before) / before
+
+
+def _loose_name(name: str) -> str:
+    return re.sub(r"^(年度|当年|当月|本年度?|上一?年度?|每月|月|实际)+", "", name)
+
+
+def _named_amount(claim: Claim, name: str) -> Decimal | None:
+    """An amount of the claim by the rule's own word for it ("当年营业收入" finds "营业收入")."""
+    want = _loose_name(name)
+    for key, value in claim.amounts:
+        got = _loose_name(key)
+        if got and want and (got in want or want in got):
+            return Decimal(value)
+    return None
+
+
+def _condition_met(claim: Claim, condition: str) -> bool:
+    return any(c and (c in condition or condition in c) for c in claim.conditions_met)
+
+
+def _modifier_applies(rule: Rule, claim: Claim, m, trace: "_Trace", inputs: dict) -> bool:
+    """Whether a rate modifier's condition holds: the claim says so, or its ratio condition is computed from
+    the claim's amounts (the numerator may be the rule's own base or measure). Otherwise the trace says what
+    would change and that it was not counted."""
+    if _condition_met(claim, m.condition):
+        trace.add(f"{m.condition}：{m.effect}")
+        return True
+    r = m.ratio
+    if r is not None:
+        num = _named_amount(claim, r.numerator)
+        if num is None:
+            for name, value in ((rule.base or "", claim.base), (rule.threshold.measure if rule.threshold else "", claim.measure)):
+                if value is not None and name and (_loose_name(name) in r.numerator or _loose_name(r.numerator) in name):
+                    num = Decimal(value)
+                    break
+        den = _named_amount(claim, r.denominator)
+        if num is not None and den:
+            share = num / den
+            inputs[f"{r.numerator}占{r.denominator}比重"] = format_percent(share.quantize(Decimal("0.0001")))
+            shown = f"{r.numerator}{format_yuan(num)} ÷ {r.denominator}{format_yuan(den)} = {format_percent(share.quantize(Decimal('0.0001')))}"
+            if r.comparator.holds(share, r.threshold.value):
+                trace.add(f"{shown}，{r.text}：{m.effect}")
+                return True
+            trace.add(f"{shown}，未{r.text}，{m.effect.replace('提高', '不提高').replace('上浮', '不上浮')}")
+            return False
+    trace.add(f"如{m.condition}，{m.effect}（未说明是否符合，未计入）")
+    return False
+
+
+def _modified_rate(rule: Rule, claim: Claim, rate, trace: "_Trace", inputs: dict):
+    """The rate after the modifiers whose condition holds: a new rate ("提高至70%") or added points ("提高2个百分点")."""
+    from assistant.types import Quantity
+
+    for m in rule.rate_modifiers:
+        if m.rate is None and m.points is None:
+            continue
+        if not _modifier_applies(rule, claim, m, trace, inputs):
+            continue
+        if m.rate is not None:
+            rate = m.rate
+        else:
+            rate = Quantity(f"{rate.text}+{m.points.text}", rate.value + m.points.value)
+    return rate
+
+
+def _uplifted(rule: Rule, claim: Claim, amount: Decimal, trace: "_Trace", inputs: dict) -> Decimal:
+    """The standard raised by the modifiers whose condition holds ("在上述标准基础上上浮20%")."""
+    for m in rule.rate_modifiers:
+        if m.uplift is None or not _modifier_applies(rule, claim, m, trace, inputs):
+            continue
+        raised = amount * (1 + m.uplift.value)
+        trace.parts[-1] += f"，{format_yuan(amount)} × (1 + {format_percent(m.uplift.value)}) = {format_yuan(raised)}"
+        amount = raised
+    return amount
 
 
 def _same_unit(a: str, b: str) -> bool:
@@ -312,15 +432,25 @@ def _unit_amount(rule: Rule, claim: Claim, trace: _Trace, inputs: dict) -> Decim
         if tier is None:
             return None
         assert tier.amount is not None
+        trace.tier = tier
         if not trace.parts or "档" not in trace.parts[-1]:
             trace.add(f"{tier.key}：{format_yuan(tier.amount.value)}")
-        return tier.amount.value
+        amount = _uplifted(rule, claim, tier.amount.value, trace, inputs)
+        if tier.deduct:
+            if claim.received is not None:
+                left = max(Decimal(0), amount - claim.received)
+                inputs["已获奖励"] = to_yuan(claim.received)
+                trace.add(f"{tier.deduct}：{format_yuan(amount)} − {format_yuan(claim.received)} = {format_yuan(left)}")
+                amount = left
+            else:
+                trace.parts[-1] += f"（{tier.deduct}，已获的需扣除）"
+        return amount
     if rule.fixed is not None:
         if rule.kind is RuleKind.PER_UNIT:
             return rule.fixed.value  # the per-unit line says it ("300元/吨 × 1200吨")
         per = "/年" if rule.schedule and rule.schedule.per_year and rule.schedule.years else ""
         trace.add(f"固定金额{format_yuan(rule.fixed.value)}{per}" + ("（一次性）" if "一次性" in rule.segment else ""))
-        return rule.fixed.value
+        return _uplifted(rule, claim, rule.fixed.value, trace, inputs)
     raise AmountError("", f"第{rule.clause_id}项没有可计算的金额")
 
 
@@ -365,14 +495,15 @@ def _rate_amount(rule: Rule, group: list[Claim], trace: _Trace, inputs: dict, up
             raise MissingFactError("贷款市场报价利率（LPR）", "请说明贷款市场报价利率（LPR），如“3.0%”")
         inputs["LPR"] = str(claim.rate_ref)
         assert rule.rate is not None
-        amount = base_total * claim.rate_ref * rule.rate.value
+        share = _modified_rate(rule, claim, rule.rate, trace, inputs).value
+        amount = base_total * claim.rate_ref * share
         months = claim.periods if claim.periods and 0 < claim.periods < 12 else None
         if months:  # the loan was used for part of the year: interest for those months
             amount = amount * months / 12
             inputs["months"] = months
-            trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} × {months}/12个月 = {format_yuan(amount)}")
+            trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(share)} × {months}/12个月 = {format_yuan(amount)}")
         else:
-            trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(rule.rate.value)} = {format_yuan(amount)}（一年）")
+            trace.add(f"{base_txt} × LPR {format_percent(claim.rate_ref)} × {format_percent(share)} = {format_yuan(amount)}（一年）")
         return amount, upper
     rate = rule.rate
     cap_tier = None
@@ -385,6 +516,7 @@ def _rate_amount(rule: Rule, group: list[Claim], trace: _Trace, inputs: dict, up
     elif rule.tiers:  # a ceiling per kind of project ("通用机场单个项目最高1000万元，垂直起降场…")
         cap_tier = _pick_tier(rule, group[0], trace, inputs)
     assert rate is not None
+    rate = _modified_rate(rule, group[0], rate, trace, inputs)
     amount = base_total * rate.value
     trace.add(f"{base_txt} × {format_percent(rate.value)} = {format_yuan(amount)}")
     if cap_tier is not None and cap_tier.amount is not None:
@@ -400,8 +532,9 @@ def _rate_amount(rule: Rule, group: list[Claim], trace: _Trace, inputs: dict, up
 def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace, inputs: dict, upper: bool) -> tuple[Decimal, bool]:
     pu = rule.per_unit
     assert pu is not None
-    unit_word = pu.unit
-    if unit_word in ("平方米", "亩"):
+    tier = trace.tier
+    unit_word = (tier.unit if tier is not None and tier.unit else "") or pu.unit
+    if unit_word in _AREA_UNITS:
         if claim.area is None:
             raise MissingFactError("面积", f"请说明面积（{unit_word}）")
         units = Decimal(claim.area)
@@ -417,6 +550,11 @@ def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace,
         if pu.max_units and units > pu.max_units.value:
             trace.add(f"数量{claim.count}{unit_word}超过上限{pu.max_units.text}，按{pu.max_units.text}计")
             units = pu.max_units.value
+    if tier is not None and tier.min_units is not None and units < tier.min_units.value:
+        trace.add(f"{tier.key}{_num(units)}{unit_word}，未达到{tier.min_units.text}")
+        return Decimal(-1), upper  # not eligible: the caller turns it into 0 with the reason
+    if pu.by_year:
+        return _by_year(rule, claim, units, unit_word, trace, inputs, upper)
     periods = Decimal(1)
     period_txt = ""
     if pu.period:
@@ -434,9 +572,85 @@ def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace,
                 periods = limit
             period_txt = f" × {_num(periods)}{_period_unit(pu.period)}"
     per_txt = format_yuan(amount) + (f"/{unit_word}" if unit_word else "") + (f"/{pu.period}" if pu.period else "")
-    total = amount * units * periods
     units_txt = f" × {_num(units)}{unit_word or '份'}" if unit_word or units != 1 else ""
+    one_period = amount * units
+    ceiling, upper = _share_ceiling(rule, claim, pu.period, inputs, upper)
+    if ceiling is not None and one_period > ceiling:
+        cap = rule.share_cap
+        trace.add(f"{per_txt}{units_txt} = {format_yuan(one_period)}，超过{cap.base}的{cap.rate.text}（{format_yuan(ceiling)}），按{format_yuan(ceiling)}计")
+        trace.capped = True
+        total = ceiling * periods
+        trace.add(f"{format_yuan(ceiling)}/{pu.period or '次'}{period_txt} = {format_yuan(total)}")
+        return total, upper
+    total = one_period * periods
     trace.add(f"{per_txt}{units_txt}{period_txt} = {format_yuan(total)}")
+    if rule.share_cap is not None and ceiling is None:
+        trace.parts[-1] += f"（另“{rule.share_cap.text}”，未提供{rule.share_cap.base}，按标准计，为可获得的上限）"
+    return total, upper
+
+
+def _share_ceiling(rule: Rule, claim: Claim, period: str, inputs: dict, upper: bool) -> tuple[Decimal | None, bool]:
+    """The ceiling of one period's amount from a share cap ("月补贴额不超过当月实际租金的50%"), when the claim gives
+    the amount it is a share of (by name in ``amounts``, else ``base``); without it the standard is an upper bound."""
+    cap = rule.share_cap
+    if cap is None:
+        return None, upper
+    of = _named_amount(claim, cap.base)
+    if of is None:
+        of = claim.base
+    if of is None:
+        return None, True
+    inputs[cap.base] = to_yuan(Decimal(of))
+    return Decimal(of) * cap.rate.value, upper
+
+
+def _by_year(rule: Rule, claim: Claim, units: Decimal, unit_word: str, trace: _Trace, inputs: dict, upper: bool) -> tuple[Decimal, bool]:
+    """Per-unit amounts that change with the year of support ("第一年按每平方米每月20元、第二年和第三年按每平方米每月10元"):
+    one year (``claim.year``; its months from ``claim.periods``, else the whole year) or every year of the schedule
+    (``claim.periods`` months from the start, else the whole period as an upper bound)."""
+    pu = rule.per_unit
+    assert pu is not None
+    per_year = 12 if pu.period == "月" else 1
+    last = max(y.last for y in pu.by_year)
+
+    def amount_in(year: int):
+        return next((y for y in pu.by_year if y.first <= year <= y.last), None)
+
+    unit_txt = f"/{unit_word}" if unit_word else ""
+    per_txt = f"/{pu.period}" if pu.period else ""
+    if claim.year is not None:
+        ya = amount_in(claim.year)
+        if ya is None:
+            raise AmountError(str(claim.year), f"该项补贴共{last}年，没有第{claim.year}年")
+        inputs["year"] = claim.year
+        periods = Decimal(per_year)
+        if claim.periods is not None:
+            periods = min(Decimal(claim.periods), periods)
+            inputs["periods"] = claim.periods
+        total = ya.amount.value * units * periods
+        trace.add(f"第{claim.year}年：{format_yuan(ya.amount.value)}{unit_txt}{per_txt} × {_num(units)}{unit_word or '份'}"
+                  + (f" × {_num(periods)}{_period_unit(pu.period)}" if pu.period else "") + f" = {format_yuan(total)}")
+        return total, upper
+    months_left = Decimal(claim.periods) if claim.periods is not None else Decimal(last * per_year)
+    if claim.periods is None:
+        upper = True
+    else:
+        inputs["periods"] = claim.periods
+    parts, total = [], Decimal(0)
+    for year in range(1, last + 1):
+        if months_left <= 0:
+            break
+        ya = amount_in(year)
+        if ya is None:
+            continue
+        n = min(months_left, Decimal(per_year))
+        months_left -= n
+        part = ya.amount.value * units * n
+        total += part
+        parts.append(f"第{year}年{format_yuan(ya.amount.value)}{unit_txt}{per_txt} × {_num(units)}{unit_word or '份'}"
+                     + (f" × {_num(n)}{_period_unit(pu.period)}" if pu.period else ""))
+    tail = "（按全部补贴期限计，为可获得的上限）" if claim.periods is None else ""
+    trace.add("；".join(parts) + f"；合计{format_yuan(total)}{tail}")
     return total, upper
 
 

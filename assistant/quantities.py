@@ -22,14 +22,14 @@ from assistant.numerals import parse_number
 _CN = "零〇一二两三四五六七八九十百千"
 _NUM = rf"(?:\d+(?:[.,]\d+)*(?:\.\d+)?|[{_CN}]+(?:点[{_CN}]+)?)"
 _DATE = re.compile(r"\d{4}\s*年\s*(?:\d{1,2}|[XxＸ×]{1,2})\s*月(?:\s*(?:\d{1,2}|[XxＸ×]{1,2})\s*日)?|\d{4}\s*年(?=度|底|末|起|以来)")
-_RATIO = re.compile(r"(?<![\d.])\d+(?:\s*[:：]\s*\d+){1,5}(?![\d.])")
-_SCALED = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<x>万|亿)\s*(?P<u>平方米|亩|小时|千瓦时|千瓦|架次|人次|吨|公里|辆|台套|台|套|件|个|户|次|名|人|家|条|项|千克|公斤)")
+_RATIO = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?:\s*[:：]\s*\d+(?:\.\d+)?){1,5}(?![\d.])")
+_SCALED = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<x>万|亿)\s*(?P<u>平方米|立方米|亩|小时|千瓦时|千瓦|架次|人次|吨|公里|辆|台套|台|套|件|个|户|次|名|人|家|条|项|千克|公斤)")
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
-    ("percent", re.compile(rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>[%％])|百分之(?P<cn>[{_CN}点]+)")),
+    ("percent", re.compile(rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>[%％]|个百分点|百分点)|(?P<cn2>[{_CN}]+)个百分点|百分之(?P<cn>[{_CN}点]+)")),
     ("money", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>亿元|万元|元|亿|万(?!平方米|亩|人|名|件|个|吨))")),
     ("area", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>平方米|㎡|平米|亩)")),
     ("duration", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>个月|个自然年|个年度|年度|周年|年|月)(?!份|底|末)")),
-    ("count", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>名|人次|人|件|项|个|家|架次|架|条|台套|台|套|次|户|款|座|所|批|篇|种|吨|千瓦时|千瓦|兆瓦|度|辆|公里|张|份|场|期|小时|千克|公斤)")),
+    ("count", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>立方米|名|人次|人|件|项|个|家|架次|架|条|台套|台|套|次|户|款|座|所|批|篇|种|吨|千瓦时|千瓦|兆瓦|度|辆|公里|张|份|场|期|小时|千克|公斤)")),
 )
 UNIT_SCALE = {"亿元": Decimal(100_000_000), "亿": Decimal(100_000_000), "万元": Decimal(10_000), "万": Decimal(10_000), "元": Decimal(1)}
 _DURATION_UNIT = {"个月": "月", "月": "月", "年": "年", "年度": "年", "周年": "年", "个自然年": "年", "个年度": "年"}
@@ -107,7 +107,7 @@ def scan(text: str) -> list[Span]:
             if kind in ("duration", "count") and m.start() > 0 and text[m.start() - 1] == "第":
                 continue  # "第三年", "第二期": an ordinal, not a quantity
             if kind == "percent":
-                raw = m.group("n") if m.group("n") else m.group("cn")
+                raw = m.group("n") or m.group("cn") or m.group("cn2")
                 n = _number(raw)
                 if n is None:
                     continue

@@ -18,13 +18,14 @@ sidecar file (``sidecar``), never here. Does not compute anything: see ``calcula
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from assistant.quantities import UNIT_SCALE, Span, scan
 from assistant.types import (Bracket, Cap, CapScope, Clause, Comparator, Coverage, NonComputable, PerUnit, Quantity,
-                             Rule, RuleKind, Schedule, Threshold, Tier)
+                             RateModifier, RatioCondition, Rule, RuleKind, Schedule, ShareCap, Threshold, Tier, YearAmount)
 
 _CJK = r"\u4e00-\u9fa5"
 _AWARD_VERB = re.compile(r"(给予|予以|奖励|补助|补贴|资助|贴息|兑付|拨付|兑现|发放|支持|补足|奖补|风险补偿|一次性奖)")
@@ -39,10 +40,10 @@ _LT_LEFT = re.compile(r"(低于|不足|不满|未达到|未达|少于)$")
 _GE_RIGHT = re.compile(r"^(（含）)?(及以上|以上|（含）以上|或以上)")
 _LE_RIGHT = re.compile(r"^(（含）)?(及以下|以下|以内|（含）以下)(?!的部分)")
 _BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下)?(（含）)?的部分")
-_PER = re.compile(r"(每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
-                  r"每平方米每月|每平方米每年|每平方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
+_PER = re.compile(r"(每月每平方米|每年每平方米|每月每亩|每年每亩|每月每人|每年每人|每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
+                  r"每平方米每月|每平方米每年|每平方米|每立方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
 _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
-    (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
+    (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位|单个[\u4e00-\u9fa5]{0,6}?(?:团队|机构|主体|企业)|每家机构)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位)(年度|每年)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"(每年|年度|当年)[^，；。]{0,6}(同一主体|单个企业|单户|单家|每家|每户|单个单位|单个用人单位)"), CapScope.RECIPIENT_YEAR),
     (re.compile(r"累计|合计|总额|总计|全周期|支持期内"), CapScope.TOTAL),
@@ -133,6 +134,70 @@ class Modifier:
     over: Quantity | None = None  # instalments only above this amount
     text: str = ""
     items: tuple[int, ...] = ()  # "本条第一项": only these items; () = every other item
+    rate_mod: RateModifier | None = None  # "以知识产权质押方式获得的贷款，贴息比例提高至70%"
+    item_no: int = 0  # the modifier's own item: "上述" reaches only the items before it
+    earlier_only: bool = False  # "上述/前述/以上": only the items before this one
+    noun: str = ""  # "贴息比例" / "奖励比例": only rules of that kind of award
+
+
+_PCT = r"\d+(?:\.\d+)?\s*[%％]"
+_MOD_RATE = re.compile(rf"^(?P<cond>.+?)的?，(?P<scope>上述|前述|以上|该|本条|相应)?(?P<noun>[{_CJK}]{{0,6}}?)(?:比例|标准)(?:分别|均|可)?"
+                       rf"(?:提高至|提高到|上调至|调整为|提升至)(?P<rate>{_PCT})$")
+_MOD_POINTS = re.compile(rf"^(?P<cond>.+?)的?，(?P<scope>上述|前述|以上|该|本条|相应)?(?P<noun>[{_CJK}]{{0,6}}?)比例(?:分别|均|可)?"
+                         r"(?:提高|上调|增加)(?P<pts>[\d一二两三四五六七八九十]+(?:\.\d+)?个百分点)$")
+_MOD_UPLIFT = re.compile(rf"^(?P<cond>.+?)的?，(?:(?P<scope>在上述|在前述|在以上|在相应|按上述|在该)[{_CJK}]{{0,6}}?(?:标准|金额|奖励|补助|补贴)?(?:的)?基础上|"
+                         rf"(?P<scope2>上述|前述|相应)?(?P<noun>[{_CJK}]{{0,6}}?)(?:标准|金额))(?:再|分别)?(?:上浮|提高|增加)(?P<up>{_PCT})$")
+_MOD_RATIO = re.compile(rf"(?P<num>[{_CJK}]{{2,14}}?)占(?P<den>[{_CJK}]{{2,14}}?)(?:的)?(?:比重|比例)(?P<op>达到|达|不低于|超过|高于)?(?P<pct>{_PCT})(?P<ge>及以上|以上)?")
+
+
+def _rate_modifier(text: str, clause_id: str) -> tuple[RateModifier, str, bool] | None:
+    """A sentence that changes how other awards pay when a condition holds, and nothing else: the modifier,
+    the kind of award it names ("贴息" of 贴息比例, "" when none) and whether it reaches only the awards before it
+    ("上述"). Every percentage of the sentence must be used by it."""
+    t = text.strip().rstrip("。；;")
+    m = _MOD_RATE.match(t) or _MOD_POINTS.match(t) or _MOD_UPLIFT.match(t)
+    if not m or re.search(r"(给予|予以)", t):
+        return None
+    cond = re.sub(r"^(对|凡|其中|另外|此外)", "", m.group("cond")).strip("，、 ")
+    cond = re.sub(r"的$", "", cond)
+    groups = m.groupdict()
+    rate = points = uplift = None
+    used = []
+    if groups.get("rate"):
+        x = next(q for q in scan(groups["rate"]) if q.kind == "percent")
+        rate, used = Quantity(x.text, x.value), [x.text]
+    elif groups.get("pts"):
+        x = next(q for q in scan(groups["pts"]) if q.kind == "percent")
+        points, used = Quantity(x.text, x.value), [x.text]
+    else:
+        x = next(q for q in scan(groups["up"]) if q.kind == "percent")
+        uplift, used = Quantity(x.text, x.value), [x.text]
+    ratio = None
+    rm = _MOD_RATIO.search(cond)
+    if rm:
+        op = rm.group("op") or ""
+        comp = Comparator.GT if op in ("超过", "高于") and not rm.group("ge") else Comparator.GE
+        x = next(q for q in scan(rm.group("pct")) if q.kind == "percent")
+        ratio = RatioCondition(re.sub(r"^(对|凡)", "", rm.group("num")), rm.group("den"), comp, Quantity(x.text, x.value),
+                               f"{op}{x.text}{rm.group('ge') or ''}")
+        used.append(x.text)
+    if sorted(q.text for q in scan(t) if q.kind in ("money", "percent")) != sorted(used):
+        return None  # a figure the modifier does not account for: not read
+    scope = groups.get("scope") or groups.get("scope2") or ""
+    noun = re.sub(r"^(上述|前述|以上|该|本条|相应)", "", groups.get("noun") or "")
+    kind = next((w for w in ("贴息", "奖励", "补助", "补贴", "资助") if w in noun), "")
+    mod = RateModifier(cond, rate=rate, points=points, uplift=uplift, ratio=ratio, clause_id=clause_id, text=text.strip())
+    return mod, kind, bool(re.search(r"(上述|前述|以上)", scope))
+
+
+def attach_rate_modifier(rule: Rule, mod: RateModifier) -> Rule:
+    """The rule with a modifier that fits it (a new rate or added points for a rate, an uplift for a standard); unchanged otherwise."""
+    has_rate = rule.rate is not None or any(t.rate is not None for t in rule.tiers)
+    has_standard = rule.kind in (RuleKind.FIXED, RuleKind.TIERED, RuleKind.PER_UNIT) and not has_rate
+    if (mod.uplift is None and not has_rate) or (mod.uplift is not None and not has_standard):
+        return rule
+    note = f"原文：{mod.text.rstrip('。')}（符合该条件时计入）。"
+    return replace(rule, rate_modifiers=rule.rate_modifiers + (mod,), notes=rule.notes + (note,))
 
 
 _TOP_UP_MOD = re.compile(r"(差额|补足|予以扣除|不再重复|合计不超过[^，。；]{0,12}标准)")
@@ -148,6 +213,12 @@ def _modifier(clause: Clause, text: str) -> tuple[ClauseRules, Modifier] | None:
 
     spans = [x for x in scan(text) if x.kind in ("money", "percent")]
     items = tuple(chinese_to_int(m.group(1)) if not m.group(1).isdigit() else int(m.group(1)) for m in _ITEM_REF.finditer(text))
+    rate_mod = _rate_modifier(text, clause.id)
+    if rate_mod is not None:
+        mod, noun, earlier = rate_mod
+        reason = f"本条其他各项的计算规则：{mod.condition}，{mod.effect}（已计入{'上述各项' if earlier else '本条各项'}的测算，符合条件时适用）"
+        return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(
+            clause.id, text=reason, items=items, rate_mod=mod, item_no=clause.item_no, earlier_only=earlier, noun=noun)
     if not spans and _TOP_UP_MOD.search(text) and not re.search(r"(给予|予以)[^，。；]{0,8}(奖励|补助|补贴|资助|支持)[^，。；]{0,4}$", text.split("差额")[0]):
         reason = "本条其他各项的计算规则：按差额补足或扣除已获奖励（已计入" + (f"第{'、'.join(map(str, items))}项" if items else "本条各项") + "的测算）"
         return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(clause.id, top_up=True, text=reason, items=items)
@@ -196,17 +267,46 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     modifier = _modifier(clause, body) if clause.article_no is not None and not tables else None
     if modifier is not None:
         return modifier[0]
-    for seg in award_segments(body):
+    listed = _numbered_list(body)
+    if listed is not None:
+        list_rules, list_problem = _rules_from_list(clause, listed)
+        if list_problem:
+            problems.append(list_problem)
+        body_rest = listed.before + ("。" if listed.before and not listed.before.endswith("。") else "") + listed.tail
+        shared_tail = _tail_caps(listed.tail) if list_rules else None
+        if shared_tail is not None:
+            list_rules = [replace(r, caps=r.caps + shared_tail) for r in list_rules]
+            body_rest = listed.before
+    for seg in award_segments(body_rest if listed is not None else body):
+        rate_mod = _rate_modifier(seg, clause.id) if rules else None
+        if rate_mod is not None:
+            # "…分别给予100万元、50万元、20万元一次性奖励；属于品牌旗舰店、概念店的，在上述标准基础上上浮20%"
+            changed = attach_rate_modifier(rules[-1], rate_mod[0])
+            if changed is not rules[-1]:
+                rules[-1] = changed
+                continue
         rule, problem = _rule_from_segment(clause, seg)
         if rule is not None:
             rules.append(rule)
         elif problem:
             problems.append(problem)
+    if listed is not None:
+        rules.extend(list_rules)
+    table_rules: list[Rule] = []
     for table in tables:
         t_rules, t_problem = _rules_from_table(clause, table, body)
-        rules.extend(t_rules)
+        table_rules.extend(t_rules)
         if t_problem:
             problems.append(t_problem)
+    if table_rules:
+        # "按下表标准给予奖励…同一主体每年品牌类奖励累计最高30万元": the ceiling of the table's awards, not an award
+        refers = bool(re.search(r"(下表|附表|如下表|表列)", body))
+        pointers = [r for r in rules if r.kind is RuleKind.CAP_ONLY and (re.search(r"(下表|附表|如下表|表列)", r.segment) or (
+            refers and all(c.scope.aggregates for c in r.caps)))]
+        shared_caps = tuple(c for r in pointers for c in r.caps)
+        rules = [r for r in rules if r not in pointers]
+        table_rules = [replace(r, caps=r.caps + shared_caps) for r in table_rules]
+    rules.extend(table_rules)
     rules = [replace(r, id=f"{clause.id}-{i}") for i, r in enumerate(rules, start=1)]
     on_top = _ON_TOP_OF.search(body)
     if on_top and "." in clause.id:
@@ -238,8 +338,133 @@ def analyse_clause(clause: Clause) -> ClauseRules:
     return ClauseRules(clause.id, Coverage.NONE)
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A lead-in and its numbered sub-points: "…按…的一定比例给予奖励：1.…；2.…；3.…。"."""
+
+    before: str  # the clause text before the lead-in's sentence
+    lead: str  # the lead-in's sentence up to "："
+    items: tuple[str, ...]  # each sub-point without its number
+    tail: str  # the text after the last sub-point
+
+
+_ITEM_MARK = r"(?:{n}[.．、](?!\d)|（{n}）)"
+
+
+def _numbered_list(body: str) -> _Listed | None:
+    """Sub-points numbered 1. 2. 3. (or （1）（2）) after a "：", each ending at "；" (the last at "。")."""
+    first = re.search(r"[：:]\s*" + _ITEM_MARK.format(n=1), body)
+    if not first:
+        return None
+    lead_start = body.rfind("。", 0, first.start()) + 1
+    pos = first.start() + 1
+    items = []
+    n = 1
+    while True:
+        m = re.match(r"\s*" + _ITEM_MARK.format(n=n), body[pos:])
+        if not m:
+            break
+        start = pos + m.end()
+        nxt = re.search(r"[；;。]\s*" + _ITEM_MARK.format(n=n + 1), body[start:])
+        if nxt:
+            items.append(body[start: start + nxt.start()].strip())
+            pos = start + nxt.start() + 1
+            n += 1
+            continue
+        end = body.find("。", start)
+        end = len(body) if end < 0 else end
+        items.append(body[start:end].strip())
+        pos = end + 1
+        break
+    if len(items) < 2:
+        return None
+    return _Listed(body[:lead_start], body[lead_start: first.start()].strip(), tuple(items), body[pos:].strip())
+
+
+def _tail_caps(tail: str) -> tuple[Cap, ...] | None:
+    """"同一企业同一年度享受本条第（一）项至第（三）项奖励合计不超过120万元": a ceiling over the sub-points, and nothing else."""
+    if not tail or re.search(r"(给予|予以)", tail):
+        return None
+    first = re.split(r"(?<=。)", tail, maxsplit=1)[0]
+    spans = [x for x in scan(first) if x.kind in ("money", "percent")]
+    if not spans or any(x.kind != "money" for x in spans) or scan_money_or_rate(tail[len(first):]):
+        return None
+    roles = _Roles(first, spans)
+    caps = _read_caps(roles)
+    if len(roles.used) != len(spans) or not re.search(r"(合计|累计|总额|共计)", first):
+        return None
+    scope, words = _cap_scope(first[:16])  # who the ceiling binds is said first ("同一企业同一年度享受…合计不超过")
+    if scope.aggregates:
+        caps = [replace(c, scope=scope, text=words) for c in caps]
+    return tuple(replace(c, scope=c.scope if c.scope.aggregates else CapScope.RECIPIENT) for c in caps)
+
+
+_STAGED = re.compile(r"分(?:[一二两三四五六\d]+个?)?(?:阶段|期)拨付$")
+_STAGE_VERB = re.compile(r"(完成|获得|获|取得|通过|成功|实现|进入)")
+
+
+def _rules_from_list(clause: Clause, listed: _Listed) -> tuple[list[Rule], str]:
+    """One rule per sub-point, each read with the lead-in's conditions ("当年销售额同比增速不低于10%且达到以下
+    规模的，按当年较上年度新增销售额的一定比例给予奖励：1.批发企业…达到5亿元的，按新增销售额的0.2%…"), or, when
+    the lead-in pays a total in stages ("给予总额300万元奖励，分三个阶段拨付：1.…完成辅导备案的，拨付100万元；…"),
+    one staged rule."""
+    lead = listed.lead.rstrip("：:，")
+    if _STAGED.search(lead) and all("拨付" in it for it in listed.items):
+        return _staged_rule(clause, lead, listed.items)
+    rules, problems = [], []
+    for item in listed.items:
+        for seg in award_segments(item):
+            rule, problem = _rule_from_segment(clause, f"{lead}，{seg}")
+            if rule is not None:
+                rule = replace(rule, segment=f"{lead}：{seg}")
+                own = re.match(rf"^([{_CJK}、]{{2,12}}?(?:企业|单位|机构|主体))", seg)
+                if own:  # "1.批发企业当年销售额达到5亿元的…": the sub-point names its own recipient
+                    rule = replace(rule, subject=own.group(1), name=_name(rule.kind, clause, seg, own.group(1), rule.base,
+                                                                           _award_noun(seg), rule.tier_label))
+                rules.append(rule)
+            elif problem:
+                problems.append(problem)
+    return rules, "；".join(problems)
+
+
+def _staged_rule(clause: Clause, lead: str, items: tuple[str, ...]) -> tuple[list[Rule], str]:
+    problem = f"第{clause.id}项分阶段拨付的奖励未能完整识别"
+    lead_money = [x for x in scan(lead) if x.kind in ("money", "percent")]
+    caps: list[Cap] = []
+    for x in lead_money:
+        if x.kind != "money" or not re.search(r"(总额|共计|合计|累计)$", _left(lead, x, 6)):
+            return [], problem
+        caps.append(Cap(Quantity(x.text, x.value), CapScope.TOTAL, "总额"))
+    tiers = []
+    for item in items:
+        parts = phrases(item)
+        pay = next((k for k, p in enumerate(parts) if re.search(r"拨付", p) and scan_money_or_rate(p)), None)
+        if pay is None or pay == 0:
+            return [], problem
+        amounts = scan_money_or_rate(parts[pay])
+        rest = "，".join(parts[pay + 1:])
+        if len(amounts) != 1 or amounts[0].kind != "money" or scan_money_or_rate(rest) or any(scan_money_or_rate(p) for p in parts[:pay]):
+            return [], problem
+        deduct = rest if re.search(r"(扣除|抵扣|扣减)", rest) else ""
+        if rest and not deduct:
+            return [], problem
+        cond = re.split(r"(并|且|后|，)", "，".join(parts[:pay]).rstrip("的"))[-1]
+        verb = _STAGE_VERB.search(cond)
+        key = cond[verb.end():] if verb and verb.end() < len(cond) else cond
+        key = re.sub(r"^(项目|企业|公司|单位)", "", key) or key  # "项目开工建设": the stage, not who reaches it
+        tiers.append(Tier(key, amount=Quantity(amounts[0].text, amounts[0].value), deduct=deduct))
+    if len({t.key for t in tiers}) != len(tiers):
+        return [], problem
+    subject = _subject(lead)
+    seg = lead + "：" + "；".join(items)
+    rule = Rule(id=clause.id, clause_id=clause.id, kind=RuleKind.TIERED, segment=seg, name=_name(RuleKind.TIERED, clause, lead, subject, None,
+                _award_noun(lead), "阶段"), subject=subject, conditions=tuple(_conditions(lead)), tiers=tuple(tiers),
+                tier_label="阶段", caps=tuple(caps), notes=(f"原文分{len(tiers)}个阶段拨付，每个阶段达到时拨付该阶段的金额。",))
+    return [rule], ""
+
+
 def _rule_texts(r: Rule) -> list[str]:
-    texts = [q.text for q in r.numbers()] + [t.key for t in r.tiers] + [b.rate.text for b in r.brackets]
+    texts = [q.text for q in r.numbers()] + [t.key for t in r.tiers] + [b.rate.text for b in r.brackets] + [t.deduct for t in r.tiers if t.deduct]
     if r.schedule and r.schedule.text:
         texts.append(r.schedule.text)
     return texts
@@ -329,6 +554,15 @@ def build_rule_table(clauses) -> list[Rule]:
         for m in mods.get(article.get(r.clause_id), []):
             if m.items and item_no.get(r.clause_id) not in m.items:
                 continue
+            if m.rate_mod is not None:
+                if m.earlier_only and item_no.get(r.clause_id, 0) >= m.item_no:
+                    continue
+                if m.noun and m.noun not in r.segment and not (m.noun == "贴息" and r.kind is RuleKind.INTEREST):
+                    continue
+                changed = attach_rate_modifier(r, m.rate_mod)
+                if changed is not r:
+                    r = replace(changed, modifiers=changed.modifiers + (m.clause_id,))
+                continue
             if m.top_up and r.kind in (RuleKind.FIXED, RuleKind.TIERED):
                 r = replace(r, top_up=True, modifiers=r.modifiers + (m.clause_id,))
             elif m.ratios and r.kind is not RuleKind.CAP_ONLY and not (r.schedule and r.schedule.ratios):
@@ -390,7 +624,7 @@ def _has_award(ph: str) -> bool:
     for q in scan_money_or_rate(ph):
         left, right = ph[max(0, q.start - 8): q.start], ph[q.end: q.end + 6]
         if _GT_LEFT.search(left) or _GE_LEFT.search(left) or _LT_LEFT.search(left) or _GE_RIGHT.match(right) or \
-                _LE_RIGHT.match(right) or _BRACKET_RIGHT.match(right):
+                _LE_RIGHT.match(right) or _BRACKET_RIGHT.match(right) or _SHARE_CAP.search(ph[: q.start]):
             continue
         return True
     return False
@@ -409,14 +643,25 @@ def award_segments(text: str) -> list[str]:
     segments: list[list[str]] = []
     current: list[str] = []
     after_award = False
+    instalments = False
     for delim, ph in delimited_phrases(text):
+        if instalments and delim != "。":
+            current.append(ph)  # "分两期拨付：首期拨付60%；第二个完整会计年度…的，拨付剩余40%": the terms of the award's payment
+            continue
+        instalments = False
         award = _has_award(ph)
+        if after_award and _INSTALMENT_TERMS.search(ph):
+            current.append(ph)
+            instalments = True
+            continue
         if after_award:
             bracket = bool(re.search(r"的部分", ph))
             qualifier = (not award or bracket or _is_pure_qualifier(ph) or _limits_only(ph)) and not _NEW_CONDITION.match(ph) and (
                 bool(_QUALIFIER.search(ph)) or bracket) and bool(scan(ph))
             if delim in ("；", "。") and qualifier and not bracket and not _is_limit_only(ph):
                 qualifier = False  # after "；" a phrase with its own condition starts another award
+            if not award and _REQUIREMENT.search(ph) and any(q.kind in ("count", "area", "money") for q in scan(ph)):
+                qualifier = True  # "单座冷藏库库容应在300立方米以上": a requirement of the award before
             if re.match(r"^其中", ph) and (delim == "。" or _limits_only(ph)):
                 qualifier = True  # "……给予补助。其中，一档展会最高5万元……": limits of the award before
             if qualifier or (bracket and award):
@@ -424,16 +669,24 @@ def award_segments(text: str) -> list[str]:
                 continue
             segments.append(current)
             current, after_award = [], False
+        if current and delim in ("；", "。") and _rate_modifier("，".join(current), "") is not None:
+            segments.append(current)  # "属于品牌旗舰店的，在上述标准基础上上浮20%": how the award before pays
+            current = []
         current.append(ph)
         if award:
             after_award = True
     if after_award:
+        segments.append(current)
+    elif current and segments and _rate_modifier("，".join(current), "") is not None:
         segments.append(current)
     elif current and segments and any(_QUALIFIER.search(p) for p in current) and any(
             q.kind in ("money", "percent", "ratio", "duration") for q in scan("，".join(current))):
         # a trailing sentence that only limits the award before it ("单个企业年度补助不超过100万元。")
         segments[-1].extend(current)
     return ["，".join(s) for s in segments]
+
+
+_REQUIREMENT = re.compile(r"(应在|应达到|须达到|须在|应不低于|不得低于|应不少于|不得少于)")
 
 
 def _limits_only(ph: str) -> bool:
@@ -460,6 +713,13 @@ def _left(seg: str, span: Span, n: int = 14) -> str:
     """Text before the span, within its phrase."""
     before = seg[max(0, span.start - n): span.start]
     return re.split(r"[，；。]", before)[-1]
+
+
+def _left_unbracketed(seg: str, span: Span, n: int = 24) -> str:
+    """Text before the span within its phrase, brackets left out: "按企业实际让利金额（以消费券核销金额为准）的20%"
+    reads its base as if the bracket were not there (a bracket may hold a comma: "（…为准，下同）")."""
+    before = re.sub(r"[（(][^（()）]*[）)]", "", seg[: span.start])
+    return re.split(r"[，；。]", before)[-1][-n:]
 
 
 def _right(seg: str, span: Span, n: int = 10) -> str:
@@ -489,9 +749,14 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
         thresholds.insert(0, roles.milestone)
     per_unit_amount, per_unit = _read_per_unit(roles, tiers)
     caps = _read_caps(roles)
+    share_cap = _read_share_cap(roles)
     rate, rate_is_max, base, increment, interest = _read_rate(roles)
     if base is None and roles.tier_base:
         base = _clean_base(roles.tier_base)
+    if base is None and increment:
+        # "对年度研发费用在100万元至500万元之间…的企业，按增量部分的8%": the increase of the measure the condition names
+        named = next((t.measure for t in thresholds if t.unit == "元" and t.measure), None)
+        base = _clean_base(re.sub(r"^(年度|当年|上年度?)", "", named)) if named else None
     thresholds += roles.share_conditions
     if roles.cap_tiers and not tiers:
         tiers = [Tier(k, amount=c.amount) for k, c in roles.cap_tiers]
@@ -576,7 +841,7 @@ def _rule_from_segment(clause: Clause, seg: str) -> tuple[Rule | None, str]:
         id=clause.id, clause_id=clause.id, kind=kind, segment=seg, name=name, subject=subject, conditions=conditions,
         base=base, base_key=base_key, increment=increment, rate=rate, rate_is_max=rate_is_max, brackets=tuple(brackets),
         fixed=fixed, tiers=tuple(tiers), tier_label=tier_label, per_unit=per_unit, interest_basis="LPR" if interest else "",
-        caps=tuple(caps), thresholds=tuple(thresholds), schedule=schedule, base_limit=base_limit, top_up=top_up,
+        caps=tuple(caps), thresholds=tuple(thresholds), schedule=schedule, base_limit=base_limit, top_up=top_up, share_cap=share_cap,
         reviewed=reviewed, notes=tuple(dict.fromkeys(notes)),
     ), ""
 
@@ -591,6 +856,8 @@ def _award_duration(seg: str, s: Span) -> bool:
     right = _right(seg, s, 6)
     if re.search(r"(成立|注册|设立|入驻|工作|服务|签订|落户|以内|以上|不满|未满|近|连续[^支]{0,2}纳税)$", left) or re.match(r"^(以内|以上|内|及以上|以下|及以下)", right):
         return False
+    if re.match(r"^(在|举办|经营|营业|纳税|缴纳|开展|入选|获得|参加)", right):
+        return False  # "对连续三年在我市举办的品牌展会": how long it has been done, a condition
     if re.search(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|补助期限|补贴期限|不超过|按)(补贴|补助|支持|发放|给予|享受|资助)?$", left):
         return True
     return bool(re.match(r"^(内|拨付|兑现|支付|给予|每年)", right))
@@ -602,9 +869,55 @@ def _award_duration(seg: str, s: Span) -> bool:
 _ENUM_SEP = re.compile(r"[、和及或]|以及")
 
 
+_UNIT_PAIR = re.compile(rf"(?P<key>[{_CJK}]{{2,10}}?)按(?P<measure>[{_CJK}]{{0,8}}?)(?P<per>每(?:立方米|平方米|亩|吨|千瓦时|千瓦|台|套|辆|个|人))$")
+
+
+def _read_unit_tiers(roles: _Roles) -> list[Tier]:
+    """"冷藏库按库容每立方米150元、气调库按库容每立方米200元、冷冻库按设计储存能力每吨300元": one per-unit amount
+    per type, each with its own unit; "单座冷藏库、气调库库容应在300立方米以上" gives each type its own minimum."""
+    seg, spans = roles.seg, roles.spans
+    pairs = []
+    for i, s in enumerate(spans):
+        if s.kind != "money" or i in roles.used:
+            continue
+        chunk = re.split(r"[、，；。]", seg[: s.start])[-1]
+        m = _UNIT_PAIR.search(chunk)
+        if m:
+            pairs.append((i, m))
+    if len(pairs) < 2 or any(not re.fullmatch(r"、|和|，", seg[spans[a].end: spans[b].start - len(mb.group())])
+                             for (a, _), (b, mb) in zip(pairs, pairs[1:])):
+        return []
+    tiers = []
+    for i, m in pairs:
+        s = roles.take(i)
+        unit, _ = _unit_of(m.group("per"))
+        key = re.sub(r"^(对|其中|分别|新建|建设)", "", m.group("key"))
+        tiers.append(Tier(key, amount=Quantity(s.text, s.value), unit=unit))
+    for i, s in enumerate(spans):
+        if i in roles.used or s.kind not in ("count", "area") or not re.match(r"^(及|或)?以上", _right(seg, s, 4)):
+            continue
+        ph = _phrase_of(seg, s)
+        if not _REQUIREMENT.search(ph):
+            continue
+        named = [k for k, t in enumerate(tiers) if t.key in ph and _unit_match(t.unit, s.unit)]
+        if not named:
+            continue
+        roles.take(i)
+        for k in named:
+            tiers[k] = replace(tiers[k], min_units=Quantity(s.text, s.value))
+    return tiers
+
+
+def _unit_match(a: str, b: str) -> bool:
+    return a == b or {a, b} <= {"平方米", "㎡"}
+
+
 def _read_tiers(roles: _Roles) -> tuple[list[Tier], str]:
     """"分别给予" lists (keys before, amounts after) and inline "国家级500万元、省级100万元" pairs."""
     seg, spans = roles.seg, roles.spans
+    unit_tiers = _read_unit_tiers(roles)
+    if unit_tiers:
+        return unit_tiers, "类型"
     money_idx = [i for i, s in enumerate(spans) if s.kind in ("money", "percent")]
     m = re.search(r"分别(?:按照?|给予|予以|奖励|补助|补贴|资助)?(?P<max>最高|不超过)?", seg)
     if m:
@@ -682,7 +995,7 @@ def _enumeration_after(seg: str, spans: list[Span], idx: list[int]) -> list[int]
     return out
 
 
-_LEVEL_KEY = re.compile(r"(国际级|国家级|省级|市级|区级|县级|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
+_LEVEL_KEY = re.compile(r"(国际级|国家级|省级|市级|区级|县级|[1-5]A级|[A-E]类|[一二三四五六]类|[一二三四五六]档|[一二三四五六]等奖|[一二三四五六]星级|[一二三四五]级|特等奖|金奖|银奖|铜奖|优秀奖)")
 _BARE_LEVEL = re.compile(r"(国家|省|市|区|县)$")
 
 
@@ -777,30 +1090,64 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
         ms = milestones[-n:]
         gaps = [seg[spans[a].end: spans[b].start] for a, b in zip(ms, ms[1:])]
         if all(re.fullmatch(r"[、，,和及或]", g) for g in gaps):
-            left = _left(seg, spans[ms[0]], 14)
-            measure = re.sub(r"(首次突破|首次超过|首次达到|首次达|突破|超过|达到|达)$", "", left)
+            left = _left_unbracketed(seg, spans[ms[0]], 16)
+            measure = re.sub(r"(首次)?(达到或突破|达到或超过|突破|超过|达到|达)$", "", left)
+            measure = re.sub(r"首次$", "", measure)
+            measure = re.sub(r"^.*(企业|单位|机构|主体)", "", measure) or measure  # "餐饮企业年度销售额": the measure, not who
             measure = re.split(r"[对的在且、]", measure)[-1] or "金额"
             keys = [f"{measure}{spans[i].text}" for i in ms]
             return keys, ms, measure
     # levels or stages: the last enumeration of 2+ items joined by 、 before 分别
     phrase = re.split(r"[，；]", before)[-1] if "、" in re.split(r"[，；]", before)[-1] else before
+    quoted = re.findall(r"[“\"]([^”\"]{1,16})[”\"]", before.split("，")[-1] if "，" in before else before)
+    if len(quoted) >= n and len(set(quoted[-n:])) == n:
+        # "对新认定的“中华老字号”“省级老字号”企业，分别给予50万元、20万元": the quoted names are the keys
+        return quoted[-n:], [], "类别"
     levels = [m.group(1) for m in _LEVEL_KEY.finditer(phrase)]
     if len(levels) == n and len(set(levels)) == n:
         keys = [_canon_level(k) for k in levels]
         return keys, [], _tier_label(keys)
-    items = re.split(r"、", phrase)
+    # "全日制博士研究生（年龄不超过40周岁）、硕士研究生（年龄不超过35周岁）": a bracket is each key's own
+    # condition (kept in the rule's conditions), not part of its name
+    items = [re.sub(r"[（(][^）)]*[）)]", "", k) for k in _split_top(phrase, "、")]
     if len(items) >= n:
         items = items[-n:]
         items[0] = re.split(r"(对|凡|经|企业|的|按照|按)", items[0])[-1] or items[0]
+        items[0] = re.sub(r"^(全日制)", "", items[0]) or items[0]  # an attribute shared by the listed keys
         items[-1] = re.sub(r"(等?[一二三四五六七八九十两\d]+个?(阶段|环节|步骤|类|档|情形)|等阶段)$", "", items[-1])
         items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
+        items[-1] = re.sub(r"(并|且)[^、]{2,}$", "", items[-1])  # "行业标准并正式发布": the key, not what follows it
+        items[-1] = re.sub(r"(名单|名录)$", "", items[-1])
         verbs = r"^(完成|获得|获|成功|实现|通过|取得|进入|在)"
         keys = [re.sub(verbs, "", k).strip() for k in items]
+        others = keys[1:]
+        suffix = os.path.commonprefix([k[::-1] for k in keys])[::-1]
+        longest = max((len(k) for k in others), default=0)
+        if suffix and keys[0].endswith(suffix) and len(keys[0]) > longest + 2:
+            # "知名品牌在我市开设全球首店、全国首店、区域首店": the first key is as long as the others
+            keys[0] = keys[0][-longest:]
         if all(1 <= len(k) <= 16 for k in keys) and len(set(keys)) == n:
             # "完成辅导备案、获交易所受理、成功上市的，分别给予…": successive stages, each paid when reached
             staged = sum(bool(re.match(verbs, k.strip())) for k in items) >= n - 1
             return keys, [], "阶段" if staged else "情形"
     return [], [], ""
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside brackets and quotes."""
+    out, buf, depth = [], [], 0
+    for ch in text:
+        if ch in "（(“‘《【":
+            depth += 1
+        elif ch in "）)”’》】":
+            depth = max(0, depth - 1)
+        if ch == sep and depth == 0:
+            out.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    out.append("".join(buf))
+    return out
 
 
 # ---- brackets (marginal rates)
@@ -852,17 +1199,21 @@ def _read_brackets(roles: _Roles) -> tuple[list[Bracket], str | None]:
 
 def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
     seg, spans = roles.seg, roles.spans
-    out: list[Threshold] = []
+    out: list[Threshold] = _read_bands(roles)
     for i, s in enumerate(spans):
-        if i in roles.used or s.kind not in ("money", "count"):
+        if i in roles.used or s.kind not in ("money", "count", "area"):
             continue
         left = _left(seg, s, 12)
         right = re.sub(r"^(人民币|美元|港元)", "", _right(seg, s, 10))
         if _BRACKET_RIGHT.match(seg[s.end: s.end + 10]):
             continue
+        if _UPPER_WORDS.search(left) and not right.startswith("的"):
+            continue  # "补贴人数不超过100人", "补贴面积不超过500平方米": a limit on the units paid, not a condition
         comparator = None
         m = None
-        if (m := _GT_LEFT.search(left)):
+        if (m := re.search(r"(不超过|不高于|不大于)$", left)):
+            comparator = Comparator.LE  # "员工人数不超过100人的企业": a condition
+        elif (m := _GT_LEFT.search(left)):
             comparator = Comparator.GE if m.group(1) in ("首次达到", "首次达") else Comparator.GT
             if _GE_RIGHT.match(right):
                 comparator = Comparator.GE
@@ -880,6 +1231,9 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
             continue
         op_text = m.group(1) if m else ""
         measure_part = left[: len(left) - len(op_text)] if m else left
+        if not _measure_name(measure_part):  # "年度研发费用（以…为准，下同）达到500万元": the measure is before the bracket
+            plain = _left_unbracketed(seg, s, 16)
+            measure_part = plain[: len(plain) - len(op_text)] if m and plain.endswith(op_text) else measure_part
         measure = _measure_name(measure_part)
         rm = _GE_RIGHT.match(right) or _LE_RIGHT.match(right)
         text = f"{op_text}{s.text}{rm.group() if rm else ''}"
@@ -889,12 +1243,40 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
     return out
 
 
+_BAND = re.compile(r"^(?P<lo_mark>（含）|（不含）)?(?:至|到|-|－|~|～)$")
+
+
+def _read_bands(roles: _Roles) -> list[Threshold]:
+    """"年度研发费用在100万元（含）至500万元（不含）之间": a lower and an upper condition on one measure.
+    Without marks the lower end is included and the upper end is too (以上/以下 include the figure)."""
+    seg, spans = roles.seg, roles.spans
+    out: list[Threshold] = []
+    for i in range(len(spans) - 1):
+        a, b = spans[i], spans[i + 1]
+        if a.kind != b.kind or a.kind not in ("money", "count", "area") or i in roles.used or i + 1 in roles.used:
+            continue
+        mid = _BAND.match(seg[a.end: b.start])
+        after = re.match(r"^(?P<hi_mark>（含）|（不含）)?(之间|以内|以下)?", seg[b.end: b.end + 8])
+        if not mid or not after.group(0) or not re.search(r"在[^，；。]{0,2}$", _left(seg, a, 12)):
+            continue
+        measure = _measure_name(re.sub(r"在$", "", _left(seg, a, 16)))
+        lo_mark, hi_mark = mid.group("lo_mark") or "", after.group("hi_mark") or ""
+        unit = "元" if a.kind == "money" else a.unit
+        roles.take(i)
+        roles.take(i + 1)
+        out.append(Threshold(measure, Comparator.GT if lo_mark == "（不含）" else Comparator.GE, Quantity(a.text, a.value),
+                             f"在{a.text}{lo_mark}以上", unit=unit))
+        out.append(Threshold(measure, Comparator.LT if hi_mark == "（不含）" else Comparator.LE, Quantity(b.text, b.value),
+                             f"{b.text}{hi_mark}以下", unit=unit))
+    return out
+
+
 def _measure_name(before: str) -> str:
     """The noun a threshold compares: the end of the text before the comparator."""
     t = re.sub(r"[（(][^）)]*[）)]", "", before)
     t = re.sub(r"^[^（(]*[）)]", "", t)  # the tail of a parenthesis cut off by the window
     t = re.sub(r"(首次|当年|上年度?的?)$", "", t)
-    parts = re.split(r"(对|的|且|并|以及|或|、|和|通过|在|其中|平台|凡|经|为|中)", t)
+    parts = re.split(r"(对|的|且|并|以及|或|、|和|通过|在|其中|平台|凡|经|为|中|开设|新建)", t)
     name = parts[-1] if parts else t
     name = re.sub(r"^(年度|当年)?", lambda m: m.group(), name)
     return name.strip("（）() ")[-14:]
@@ -903,9 +1285,51 @@ def _measure_name(before: str) -> str:
 # ---- per-unit amounts
 
 
+_YEAR_NO = r"[一二三四五六七八九十\d]{1,3}"
+_YEAR_PART = re.compile(rf"第(?P<a>{_YEAR_NO})(?:个)?年(?:度)?(?:(?P<join>和|、|及|至|到|-|－)第(?P<b>{_YEAR_NO})(?:个)?年(?:度)?)?[^，；。、\d]{{0,4}}?(?P<per>每[^，；。、\d]{{1,8}})$")
+
+
+def _read_year_amounts(roles: _Roles) -> tuple[Quantity | None, PerUnit | None]:
+    """"第一年按每平方米每月20元、第二年和第三年按每平方米每月10元": a per-unit amount for each year of support."""
+    from assistant.numerals import chinese_to_int
+
+    def n(x: str) -> int:
+        return int(x) if x.isdigit() else chinese_to_int(x)
+
+    seg, spans = roles.seg, roles.spans
+    found: list[tuple[int, YearAmount, str]] = []
+    for i, s in enumerate(spans):
+        if s.kind != "money" or i in roles.used:
+            continue
+        m = _YEAR_PART.search(_left(seg, s, 30))
+        if not m:
+            continue
+        first = n(m.group("a"))
+        last = n(m.group("b")) if m.group("b") else first
+        if last < first:
+            continue
+        found.append((i, YearAmount(first, last, Quantity(s.text, s.value), m.group() + s.text), m.group("per")))
+    if len(found) < 2 or len({_unit_of(_PER.search(p).group(1)) if _PER.search(p) else p for _, _, p in found}) != 1:
+        return None, None
+    years = sorted((y for _, y, _ in found), key=lambda y: y.first)
+    if years[0].first != 1 or any(b.first != a.last + 1 for a, b in zip(years, years[1:])):
+        return None, None  # years that do not follow on from the first: not read
+    per = _PER.search(found[0][2])
+    if not per:
+        return None, None
+    unit, period = _unit_of(per.group(1))
+    for i, _, _ in found:
+        roles.take(i)
+    return years[0].amount, PerUnit(unit, period, by_year=tuple(years))
+
+
 def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, PerUnit | None]:
     """"每人每月2000元", "每件发明专利给予3000元", "每平方米每月20元": amount per unit (and period)."""
     seg, spans = roles.seg, roles.spans
+    if not tiers:
+        by_year = _read_year_amounts(roles)
+        if by_year[1] is not None:
+            return by_year
     for i, s in enumerate(spans):
         if s.kind != "money":
             continue
@@ -913,6 +1337,11 @@ def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, P
         if _UPPER_WORDS.search(left) and not re.search(r"(每人|每件|每项|每个|每平方米)[^，；。]{0,6}(最高|不超过)$", left):
             continue
         m = _PER.search(left)
+        counted = _PER_COUNTED.search(left)
+        if counted and not tiers and i not in roles.used and not _UPPER_WORDS.search(left):
+            roles.take(i)
+            unit = {"名": "人"}.get(counted.group("u"), counted.group("u"))
+            return Quantity(s.text, s.value), PerUnit(unit, "", item=counted.group("item"))
         generic = re.search(r"按每(个|家|项|件|名)?(?P<u>[\u4e00-\u9fa5（）()]{1,10}?)(?:给予|资助|奖励|补助|补贴)[^，；。]{0,6}$", left)
         if not m and generic:
             roles.take(i)
@@ -946,17 +1375,21 @@ def _read_per_unit(roles: _Roles, tiers: list[Tier]) -> tuple[Quantity | None, P
     return None, None
 
 
-_PER_ITEM = re.compile(r"每(?:新开通|新增|新建|建成|取得|获得|引进|认定|设立|开通|落地|举办|组织|完成|新获)?一(?P<u>条|个|项|件|家|款|台|套|座|所|场)"
-                       r"(?P<item>[\u4e00-\u9fa5A-Za-z（）()]{2,20}?)(?=且|并|的|，|,|给予)")
+_PER_ITEM = re.compile(r"每(?:新开通|新增|新建|建成|取得|获得|引进|认定|设立|开通|落地|举办|组织|完成|新获|新开设|开设)?一(?P<u>条|个|项|件|家|款|台|套|座|所|场)"
+                       r"(?P<item>(?:[\u4e00-\u9fa5A-Za-z（）()]{2,20}?)?)(?=且|并|的|，|,|给予)")
+# "按每带动1户100元给予奖励", "每吸纳1人就业补贴2000元": an amount for each one the verb counts
+_PER_COUNTED = re.compile(r"每(?P<verb>[\u4e00-\u9fa5]{1,4}?)(?:1|一)(?P<u>户|人|名|家|个|项|件|台|套|吨|次)(?P<item>(?:(?!给予)[\u4e00-\u9fa5]){0,8}?)"
+                          r"(?:给予|奖励|补助|补贴|资助|按)?$")
 
 
 def _unit_of(word: str) -> tuple[str, str]:
-    period = "月" if word.endswith("每月") else ("年" if word.endswith("每年") and word != "每年" else "")
+    """"每人每月" → ("人", "月"); "每月每平方米" → ("平方米", "月"); "每年" → ("", "年")."""
     if word == "每月":
         return "", "月"
     if word == "每年":
         return "", "年"
-    core = word.removesuffix("每月").removesuffix("每年").removeprefix("每")
+    period = "月" if "每月" in word else ("年" if "每年" in word else "")
+    core = word.replace("每月", "").replace("每年", "").removeprefix("每")
     unit = {"名": "人", "位": "人"}.get(core, core.removeprefix("个"))
     return unit, period
 
@@ -1032,6 +1465,9 @@ def _read_caps(roles: _Roles) -> list[Cap]:
             ph = next((p for p in phrases(seg) if c.amount.text in p), "")
             head = re.split(r"(单个|每个|每项|每家|单项|最高|不超过)", ph)[0]
             head = re.sub(r"^(其中|对|按)", "", head).strip("，、 ")
+            if not head and c.scope in (CapScope.RECIPIENT, CapScope.RECIPIENT_YEAR):
+                # "单个企业每年最高20万元，单个创新创业团队每年最高5万元": a ceiling per kind of recipient
+                head = re.sub(r"^(单个|每个|每家|同一|单家)|(每年|年度|当年|同一年度)$", "", c.text)
             keys.append(head)
         keys = [re.sub(r"[（(][^）)]*[）)]", "", k) for k in keys]
         if all(2 <= len(k) <= 12 for k in keys) and len(set(keys)) == len(keys):
@@ -1079,10 +1515,13 @@ def _base_before(left: str) -> tuple[str | None, bool]:
 def _read_rate(roles: _Roles):
     """(rate, rate_is_max, base, increment, interest_lpr) from the first percentage that is not a bracket or tier."""
     seg, spans = roles.seg, roles.spans
+    matched = _read_matching(roles)
+    if matched is not None:
+        return matched
     for i, s in enumerate(spans):
         if s.kind != "percent" or i in roles.used:
             continue
-        left = _left(seg, s, 24)
+        left = _left_unbracketed(seg, s, 24)
         if _GE_RIGHT.match(_right(seg, s, 6)) and not re.search(r"(按|给予|予以)[^，；。]{0,12}$", left):
             roles.take(i)
             roles.share_conditions.append(Threshold(_measure_name(left), Comparator.GE, Quantity(s.text, s.value),
@@ -1104,6 +1543,13 @@ def _read_rate(roles: _Roles):
             bm = re.search(rf"按照?(?P<base>[{_CJK}]{{2,14}}?)(?:的|给予)", seg)
             if bm:
                 base = bm.group("base")
+        if base is None and re.search(r"按照?$", left):
+            # "对单场活动场地租赁、舞台搭建、宣传推广等实际发生费用，按50%给予补贴": the base ends the phrase before
+            prev = re.split(r"[，；。]", seg[: s.start - len(left)].rstrip("，"))[-1]
+            prev = re.split(r"(等|的|对)", prev)[-1]
+            pm = re.search(rf"(?P<base>[{_CJK}]{{2,10}})$", prev)
+            if pm and _MONEY_NOUN.search(pm.group("base")):
+                base = pm.group("base")
         rate_is_max = lead_max or bool(re.search(r"(最高|不超过|不高于)$", left)) or bool(re.search(r"^(以内|以下)", _right(seg, s)))
         increment = False
         if base:
@@ -1111,7 +1557,7 @@ def _read_rate(roles: _Roles):
             if inc:
                 increment = True
                 before_inc = left[: left.rfind(inc.group())] if inc.group() in left else base
-                named = re.split(r"[按照对的以]", before_inc)[-1]
+                named = re.sub(r"(较|比)(上一年度|上年度|上一年|上年|去年)$", "", re.split(r"[按照对的以]", before_inc)[-1])
                 base = _clean_base(named) or _clean_base(base.replace(inc.group(), ""))
                 if not base:
                     whole = re.search(rf"([{_CJK}]{{2,10}}?)(较上年|较上一年度|较上年度|比上年|同比)(新增|增长)", seg)
@@ -1127,6 +1573,45 @@ def _read_rate(roles: _Roles):
     return None, False, None, False, False
 
 
+_SHARE_CAP = re.compile(rf"^(?P<what>[{_CJK}]{{0,8}}?)(?:不超过|不高于|最高不超过|不得超过)(?P<base>[{_CJK}（）()]{{2,16}}?)的$")
+
+
+def _read_share_cap(roles: _Roles) -> ShareCap | None:
+    """"月补贴额不超过当月实际租金的50%": a ceiling as a share of an amount, in a phrase that grants nothing."""
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "percent" or i in roles.used:
+            continue
+        ph = _phrase_of(seg, s)
+        head = ph[: ph.find(s.text)]
+        m = _SHARE_CAP.search(head)
+        if not m or re.search(r"(按|给予|予以)", ph):
+            continue
+        roles.take(i)
+        what = m.group("what")
+        period = "月" if re.match(r"^(月|每月)", what) else ("年" if re.match(r"^(年|每年)", what) else "")
+        return ShareCap(Quantity(s.text, s.value), m.group("base"), period, ph)
+    return None
+
+
+def _read_matching(roles: _Roles):
+    """Matching funds written as a ratio: "按市级实际资助金额给予1:1配套资助" is a rate of 100% on that amount,
+    "按1:0.5比例配套" 50%; the rate keeps "1:1" as its text."""
+    seg, spans = roles.seg, roles.spans
+    for i, s in enumerate(spans):
+        if s.kind != "ratio" or i in roles.used or len(s.parts) != 2 or not s.parts[0]:
+            continue
+        if not re.match(r"^(的?比例)?的?(给予|予以)?(配套|匹配)", _right(seg, s, 10)):
+            continue
+        base, _ = _base_before(_left(seg, s, 24))
+        base = _clean_base(base)
+        if not base:
+            continue
+        roles.take(i)
+        return Quantity(s.text, s.parts[1] / s.parts[0]), False, base, False, False
+    return None
+
+
 # What a money base looks like: a noun ending in a money word (交易额, 服务费用, 研发成本, 项目总投入 …).
 _MONEY_NOUN = re.compile(r"(额|费|费用|金额|成本|投入|投资|收入|利息|资金|价款|损失|产值|营收|租金|工资|薪酬|保费|贷款|出资|资本|价格|支出|开支|合同|价值|款|税收|税额|奖金|额度|利率)$")
 
@@ -1140,6 +1625,9 @@ def _clean_base(base: str | None) -> str | None:
     for lead in ("不超过", "不高于", "其", "上年度", "年度"):
         if b.startswith(lead) and len(b) > len(lead) + 1:
             b = b[len(lead):]
+    if re.search(r"(之和|总和|合计)$", b) and _MONEY_NOUN.search(b[:-2]):
+        b = b.split("的")[-1]  # "设备购置和研发投入之和": the sum of two amounts
+        return b if len(b) >= 4 else None
     return b if len(b) >= 2 and _MONEY_NOUN.search(b) else None
 
 
@@ -1213,9 +1701,27 @@ def _read_fixed(roles: _Roles) -> Quantity | None:
     return None
 
 
+_INSTALMENT_TERMS = re.compile(r"分(?:两|二|三|四|2|3|4)(?:期|次)(?:拨付|兑现|发放)[：:]")
+
+
 def _read_percent_ratios(roles: _Roles) -> None:
-    """Instalments written as percentages: "分三年按照40%、30%、30%的比例拨付" (before any rate is read)."""
+    """Instalments written as percentages: "分三年按照40%、30%、30%的比例拨付" (before any rate is read), or as
+    terms: "奖励资金分两期拨付：首期拨付60%；第二个完整会计年度营业收入仍不低于10亿元的，拨付剩余40%" (the
+    condition of a later instalment is part of the schedule's text)."""
     seg, spans = roles.seg, roles.spans
+    terms = _INSTALMENT_TERMS.search(seg)
+    if terms:
+        idx = [i for i, x in enumerate(spans) if x.start >= terms.end() and i not in roles.used]
+        pct = [i for i in idx if spans[i].kind == "percent"]
+        parts = [spans[i].value * 100 for i in pct]
+        if len(pct) >= 2 and sum(parts) == 100 and all(p == int(p) for p in parts) and \
+                all(spans[i].kind in ("percent", "money", "count", "duration", "area") for i in idx):
+            for i in idx:
+                roles.take(i)
+            roles.ratios = tuple(int(p) for p in parts)
+            head = seg.rfind("，", 0, terms.start()) + 1
+            roles.ratio_text = seg[head:]
+            return
     m = re.search(r"(?:按照?)?((?:\d+(?:\.\d+)?[%％][、，和]){1,5}\d+(?:\.\d+)?[%％])的?比例(?:分期|分年)?拨付", seg)
     if not m:
         return
@@ -1318,7 +1824,8 @@ def _subject(seg: str) -> str:
                 if "的" in s:
                     s = s.rsplit("的", 1)[1]
                 s = s.strip("，、 ")
-                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s):
+                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s) \
+                        and not s.startswith("每"):
                     candidates.append(s)
     if not candidates:
         return "申报单位"
@@ -1334,7 +1841,7 @@ def _conditions(seg: str) -> list[str]:
         m = re.search(r"对(?P<c>.+?)(?:给予|按照|按|使用|择优|依规|$)", ph)
         cond = m.group("c") if m else (ph if not _has_award(ph) else "")
         cond = cond.strip("，、 ").removeprefix("且")
-        if not cond or re.match(r"^(最高|不超过|期限|周期|累计|最长|连续|其中|单个|同一|每年|分)", cond) or re.search(r"(最高|不超过)\d+万元$", cond):
+        if not cond or re.match(r"^(最高|不超过|(补贴|补助|支持|奖励)?期限|周期|累计|最长|连续|其中|单个|同一|每年|分)", cond) or re.search(r"(最高|不超过)\d+万元$", cond):
             continue
         if "的" in cond or cond.startswith("首") or re.search(r"(首次|入选|获批|获评|通过评审|符合标准|优秀|达\d|超过?\d|以上|认定|备案)", cond):
             out.append(cond)
@@ -1419,6 +1926,12 @@ def _rules_from_table(clause: Clause, table, body: str) -> tuple[list[Rule], str
     header, data = rows[0], rows[1:]
     subject = _subject(body)
     rules: list[Rule] = []
+    key_col = 0
+    if len(header) > 2 and (re.fullmatch(r"(序号|编号|No\.?|NO\.?)", header[0].strip()) or all(re.fullmatch(r"\d{1,3}", r[0]) for r in data)):
+        key_col = 1  # "序号｜类别｜奖励标准": the category is the key, the serial number is not
+    data = [tuple(re.sub(r"[（(][^）)]*[）)]", "", r[key_col]).strip() or r[key_col] if k == 0 else c
+                  for k, c in enumerate(r[key_col:])) for r in data]
+    header = header[key_col:]
     for col in range(1, len(header)):
         head = header[col]
         unit_m = _HEADER_UNIT.search(head)
@@ -1435,9 +1948,12 @@ def _rules_from_table(clause: Clause, table, body: str) -> tuple[list[Rule], str
             elif len(spans) == 1:
                 s = spans[0]
                 pm = _PER.search(cell[: cell.find(s.text)])
+                item = re.match(rf"^每(?:[{_CJK}]{{0,4}}?)(?:一)?(?P<u>个|件|项|款|家|条|台|套)", cell)
                 if pm:
                     u, period = _unit_of(pm.group(1))
                     per = per or PerUnit(u, period)
+                elif item:
+                    per = per or PerUnit(item.group("u"), "")  # "每获得一个产品认证，奖励2万元": an amount per item
                 q = Quantity(s.text, s.value)
                 if s.kind == "percent":
                     tiers.append(Tier(row[0], rate=q))

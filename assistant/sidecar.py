@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import ParseError
 from assistant.quantities import scan
-from assistant.types import (Cap, CapScope, Clause, Comparator, Coverage, NonComputable, PerUnit, Quantity, Rule, RuleKind,
-                             Schedule, Threshold, Tier)
+from assistant.types import (Cap, CapScope, Clause, Comparator, Coverage, NonComputable, PerUnit, Quantity, RateModifier, Rule,
+                             RuleKind, Schedule, ShareCap, Threshold, Tier, YearAmount)
 
 SUFFIX = ".rules.toml"
 
@@ -60,6 +60,28 @@ class TierIn(_Strict):
     amount: Optional[str] = None
     rate: Optional[str] = None
     threshold: Optional[str] = None
+    unit: str = Field("", description="该档自己的计量单位，如 立方米、吨")
+    min_units: Optional[str] = Field(None, description="该档的最低数量，原文写法，如 300立方米")
+    deduct: str = Field("", description="该阶段拨付时扣除的内容，原文写法")
+
+
+class YearAmountIn(_Strict):
+    first: int = Field(ge=1, le=20)
+    last: int = Field(ge=1, le=20)
+    amount: str = Field(description="该年度的单位金额，原文写法，如 10元")
+
+
+class RateModifierIn(_Strict):
+    condition: str = Field(min_length=2, max_length=80, description="适用条件，原文写法")
+    rate: Optional[str] = Field(None, description="比例提高至，如 70%")
+    points: Optional[str] = Field(None, description="比例提高的百分点，如 2个百分点")
+    uplift: Optional[str] = Field(None, description="标准上浮比例，如 20%")
+
+
+class ShareCapIn(_Strict):
+    rate: str = Field(description="上限占比，如 50%")
+    base: str = Field(min_length=2, description="上限按什么金额的比例，如 当月实际租金")
+    period: Literal["", "月", "年"] = ""
 
 
 class PerUnitIn(_Strict):
@@ -67,6 +89,7 @@ class PerUnitIn(_Strict):
     period: Literal["", "月", "年"] = ""
     max_units: Optional[str] = None
     max_periods: Optional[str] = None
+    by_year: list[YearAmountIn] = []
 
 
 class ScheduleIn(_Strict):
@@ -97,6 +120,8 @@ class RuleIn(_Strict):
     top_up: bool = False
     reviewed: bool = False
     notes: list[str] = []
+    rate_modifiers: list[RateModifierIn] = []
+    share_cap: Optional[ShareCapIn] = None
 
 
 class ReviewIn(_Strict):
@@ -234,11 +259,32 @@ def _to_rule(r: RuleIn, clause: Clause, file: str, line: int | None) -> Rule:
                                  unit="元" if scan(t.amount) and scan(t.amount)[0].kind == "money" else (scan(t.amount)[0].unit if scan(t.amount) else "元"),
                                  first_time=t.first_time) for t in r.thresholds)
     tiers = tuple(Tier(t.key, amount=q(t.amount, "tiers.amount", "money"), rate=q(t.rate, "tiers.rate", "percent"),
-                       threshold=q(t.threshold, "tiers.threshold", "money")) for t in r.tiers)
+                       threshold=q(t.threshold, "tiers.threshold", "money"), unit=t.unit, min_units=q(t.min_units, "tiers.min_units"),
+                       deduct=t.deduct) for t in r.tiers)
+    for t in tiers:
+        if t.deduct and t.deduct not in clause.text:
+            raise ParseError(file, line, f"扣除说明“{t.deduct}”不在条款 {r.clause} 原文中")
     per_unit = None
     if r.per_unit:
+        by_year = tuple(YearAmount(y.first, y.last, q(y.amount, "per_unit.by_year.amount", "money"), f"第{y.first}至{y.last}年{y.amount}")
+                        for y in r.per_unit.by_year)
         per_unit = PerUnit(r.per_unit.unit, r.per_unit.period, q(r.per_unit.max_units, "per_unit.max_units"),
-                           q(r.per_unit.max_periods, "per_unit.max_periods"))
+                           q(r.per_unit.max_periods, "per_unit.max_periods"), by_year=by_year)
+    modifiers = []
+    for m in r.rate_modifiers:
+        given = [x for x in (m.rate, m.points, m.uplift) if x is not None]
+        if len(given) != 1:
+            raise ParseError(file, line, "rate_modifiers 每项只能填写 rate、points、uplift 之一")
+        if m.condition not in clause.text:
+            raise ParseError(file, line, f"适用条件“{m.condition}”不在条款 {r.clause} 原文中")
+        modifiers.append(RateModifier(m.condition, rate=q(m.rate, "rate_modifiers.rate", "percent"),
+                                      points=q(m.points, "rate_modifiers.points", "percent"),
+                                      uplift=q(m.uplift, "rate_modifiers.uplift", "percent"), clause_id=clause.id, text=m.condition))
+    share_cap = None
+    if r.share_cap:
+        if r.share_cap.base not in clause.text:
+            raise ParseError(file, line, f"上限基数“{r.share_cap.base}”不在条款 {r.clause} 原文中")
+        share_cap = ShareCap(q(r.share_cap.rate, "share_cap.rate", "percent"), r.share_cap.base, r.share_cap.period)
     schedule = Schedule(r.schedule.years, r.schedule.per_year, tuple(r.schedule.ratios),
                         "") if r.schedule else None
     if schedule and schedule.ratios and ":".join(str(x) for x in schedule.ratios) not in clause.text.replace("：", ":"):
@@ -258,5 +304,5 @@ def _to_rule(r: RuleIn, clause: Clause, file: str, line: int | None) -> Rule:
                 rate_is_max=r.rate_is_max, fixed=fixed, tiers=tiers, tier_label=r.tier_label, per_unit=per_unit,
                 interest_basis="LPR" if kind is RuleKind.INTEREST else "", caps=caps, thresholds=thresholds, schedule=schedule,
                 base_limit=q(r.base_limit, "base_limit", "money"), top_up=r.top_up, reviewed=r.reviewed, notes=tuple(r.notes),
-                source="sidecar")
+                rate_modifiers=tuple(modifiers), share_cap=share_cap, source="sidecar")
 

@@ -269,6 +269,19 @@ class Tier:
     amount: Quantity | None = None
     rate: Quantity | None = None
     threshold: Quantity | None = None
+    unit: str = ""  # per-unit tiers whose units differ: "冷藏库按库容每立方米150元、冷冻库按设计储存能力每吨300元"
+    min_units: Quantity | None = None  # this tier's own minimum ("单座冷藏库库容应在300立方米以上")
+    deduct: str = ""  # what this stage's payment deducts, as written ("已获挂牌奖励的，在本阶段拨付时予以扣除")
+
+
+@dataclass(frozen=True)
+class YearAmount:
+    """The amount per unit for some years of a multi-year award: "第二年和第三年按每平方米每月10元"."""
+
+    first: int  # 1-based year of support
+    last: int
+    amount: Quantity
+    text: str  # e.g. "第二年和第三年按每平方米每月10元"
 
 
 @dataclass(frozen=True)
@@ -280,6 +293,7 @@ class PerUnit:
     max_units: Quantity | None = None  # 面积不超过500平方米, 每家最多5人
     max_periods: Quantity | None = None  # 最长24个月, 最长3年
     item: str = ""  # what one unit is, when the text says ("每取得一个型号合格证": 型号合格证)
+    by_year: tuple[YearAmount, ...] = ()  # the amount per unit depends on the year of support (first year 20元, then 10元)
 
 
 @dataclass(frozen=True)
@@ -292,6 +306,52 @@ class Schedule:
     text: str = ""
     over: "Quantity | None" = None  # instalments only above this amount ("单个项目补助金额超过300万元的，分两期拨付")
     clause_id: str = ""  # set when the schedule is written in another clause of the article
+
+
+@dataclass(frozen=True)
+class RatioCondition:
+    """A condition on the ratio of two amounts the claim can give: "年度研发费用占当年营业收入比重达到5%及以上"."""
+
+    numerator: str  # "年度研发费用"
+    denominator: str  # "当年营业收入"
+    comparator: Comparator
+    threshold: Quantity  # "5%"
+    text: str  # "达到5%及以上"
+
+
+@dataclass(frozen=True)
+class RateModifier:
+    """A change to how a rule pays when a condition holds, written in another sentence or clause of the article:
+    "以知识产权质押方式获得的贷款，贴息比例提高至70%" (``rate``), "…比重达到5%及以上的，上述奖励比例分别提高2个百分点"
+    (``points``), "属于品牌旗舰店、概念店的，在上述标准基础上上浮20%" (``uplift``). Exactly one of the three is set.
+    Applied by the calculator only when the claim says the condition holds (``Claim.conditions_met``) or, for a
+    ``ratio`` condition, when the claim's amounts show it holds; otherwise shown as a condition."""
+
+    condition: str  # as written, e.g. "以知识产权质押方式获得的贷款"
+    rate: Quantity | None = None  # the rate becomes this ("提高至70%")
+    points: Quantity | None = None  # percentage points added to the rate ("提高2个百分点")
+    uplift: Quantity | None = None  # the standard amount is raised by this share ("上浮20%")
+    ratio: RatioCondition | None = None  # when the condition is a ratio of two amounts the calculator can check
+    clause_id: str = ""  # the clause it is written in
+    text: str = ""  # the whole sentence as written
+
+    @property
+    def effect(self) -> str:
+        if self.rate is not None:
+            return f"比例提高至{self.rate.text}"
+        if self.points is not None:
+            return f"比例提高{self.points.text}"
+        return f"标准上浮{self.uplift.text}" if self.uplift is not None else ""
+
+
+@dataclass(frozen=True)
+class ShareCap:
+    """A ceiling written as a share of an amount the claim gives: "月补贴额不超过当月实际租金的50%"."""
+
+    rate: Quantity
+    base: str  # "当月实际租金"
+    period: str = ""  # "月" when the ceiling binds each month's amount
+    text: str = ""  # as written
 
 
 @dataclass(frozen=True)
@@ -329,6 +389,8 @@ class Rule:
     top_up: bool = False  # 按差额补足: pays the gap between the standard and what was received
     on_top_of: str | None = None  # "在按本条第一项给予补助的基础上…再…": the clause whose award this one adds to
     modifiers: tuple[str, ...] = ()  # clauses of the article that change how this rule pays (差额补足, 分期拨付)
+    rate_modifiers: tuple[RateModifier, ...] = ()  # conditional changes of its rate or standard (提高至70%, 上浮20%)
+    share_cap: ShareCap | None = None  # a ceiling as a share of an amount (月补贴额不超过当月实际租金的50%)
     reviewed: bool = False  # amount decided by review (遴选/评审/择优): the result is an upper bound
     notes: tuple[str, ...] = ()  # ambiguity and reading notes, shown in answers
     source: str = "text"  # "text" (parsed) | "sidecar" (given by an admin)
@@ -375,9 +437,14 @@ class Rule:
         for b in self.brackets:
             qs.append(b.rate)
         for t in self.tiers:
-            qs += [t.amount, t.rate, t.threshold]
+            qs += [t.amount, t.rate, t.threshold, t.min_units]
         if self.per_unit:
             qs += [self.per_unit.max_units, self.per_unit.max_periods]
+            qs += [y.amount for y in self.per_unit.by_year]
+        for m in self.rate_modifiers:
+            qs += [m.rate, m.points, m.uplift, m.ratio.threshold if m.ratio else None]
+        if self.share_cap:
+            qs.append(self.share_cap.rate)
         if self.schedule:
             qs.append(self.schedule.over)
         return [q for q in qs if q is not None]

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.amounts import parse_amount
 from assistant.calculator import Claim, calculate_claims
-from assistant.rules import analyse_clause
+from assistant.rules import analyse_clause, build_rule_table
 from assistant.types import Clause
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "golden" / "rule_forms.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -28,26 +28,52 @@ def _claim(rule, spec: dict) -> Claim:
         kw["area"] = Decimal(spec["area"])
     if "rate_ref" in spec:
         kw["rate_ref"] = Decimal(spec["rate_ref"])
-    for key in ("count", "periods", "years", "level", "instalment"):
+    for key in ("count", "periods", "years", "level", "instalment", "year"):
         if key in spec:
             kw[key] = spec[key]
     if "counts" in spec:
         kw["counts"] = tuple(spec["counts"].items())
+    if "conditions_met" in spec:
+        kw["conditions_met"] = tuple(spec["conditions_met"])
+    if "amounts" in spec:
+        kw["amounts"] = tuple((k, parse_amount(v)) for k, v in spec["amounts"].items())
     return Claim(rule, **kw)
+
+
+def _rule_of(case):
+    """The rule a case computes: the only rule of its clause, or rule ``rule`` of ``rules``; a case with
+    ``article`` reads several clauses of one article (9.1, 9.2 …) so that one may change another's rules."""
+    if "article" in case:
+        clauses = [Clause(f"9.{i}", "d", 9, "t", i, t) for i, t in enumerate(case["article"], start=1)]
+        rules = [r for r in build_rule_table(clauses) if r.clause_id == case.get("clause", "9.1")]
+        text = "".join(case["article"])
+    else:
+        analysis = analyse_clause(Clause("9.1", "d", 9, "t", 1, case["text"]))
+        if "coverage" in case:
+            assert analysis.coverage.value == case["coverage"] and not analysis.rules and analysis.reason
+            return None, case["text"]
+        assert analysis.coverage.value == "computable", analysis.reason
+        rules, text = list(analysis.rules), case["text"]
+    assert len(rules) == case.get("rules", 1), [r.segment for r in rules]
+    return rules[case.get("rule", 0)], text
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_rule_form(case):
-    analysis = analyse_clause(Clause("9.1", "d", 9, "t", 1, case["text"]))
-    if "coverage" in case:
-        assert analysis.coverage.value == case["coverage"] and not analysis.rules and analysis.reason
+    rule, text = _rule_of(case)
+    if rule is None:
         return
-    assert analysis.coverage.value == "computable", analysis.reason
-    assert len(analysis.rules) == 1
-    rule = analysis.rules[0]
     assert rule.kind.value == case["kind"]
     for q in rule.numbers():
-        assert q.text in case["text"], q.text
+        assert q.text in text, q.text
+    for key, want in case.get("expect", {}).items():
+        got = {"tiers": lambda: [t.key for t in rule.tiers], "rate": lambda: rule.rate and rule.rate.text,
+               "thresholds": lambda: [f"{t.measure}{t.comparator.value}{t.amount.text}" for t in rule.thresholds],
+               "caps": lambda: [f"{c.scope.value}:{c.amount.text}" for c in rule.caps], "base": lambda: rule.base,
+               "increment": lambda: rule.increment, "tier_label": lambda: rule.tier_label,
+               "max_units": lambda: rule.per_unit and rule.per_unit.max_units and rule.per_unit.max_units.text,
+               "modifiers": lambda: [m.effect for m in rule.rate_modifiers]}[key]()
+        assert got == want, (key, got)
     claims = [_claim(rule, spec) for spec in case.get("claims", [case.get("claim", {})])]
     results = calculate_claims(claims)
     assert len(results) == 1
@@ -60,6 +86,8 @@ def test_rule_form(case):
     if "formula_has" in case:
         assert case["formula_has"] in r.formula
     assert r.formula and not re.search(r"None|Decimal", r.formula)
+    for part in case.get("formula_parts", []):
+        assert part in r.formula, r.formula
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
@@ -81,7 +109,8 @@ def test_rule_reader_never_crashes_and_never_invents_a_number(pieces):
 
 
 CORPORA = sorted(p for pattern in ("corpus/*.txt", "eval/blind/*/*.docx", "eval/blind/*/*.pdf", "eval/blind/*/*.md", "eval/blind/*/*.txt",
-                                   "eval/blind-r2/*/*.docx", "eval/blind-r2/*/*.pdf", "tests/fixtures/policies/*")
+                                   "eval/blind-r2/*/*.docx", "eval/blind-r2/*/*.pdf", "eval/blind-r3/*/*.docx", "eval/blind-r3/*/*.pdf",
+                                   "eval/blind-r3/*/*.md", "tests/fixtures/policies/*")
                  for p in Path(__file__).resolve().parent.parent.glob(pattern)
                  if p.suffix in (".txt", ".md", ".docx", ".pdf") and p.name not in ("README.md", "clauses.txt"))
 
@@ -107,5 +136,40 @@ def test_every_money_clause_of_every_corpus_is_computable_or_listed(path):
         shared = {c.amount.text: corpus.get(c.clause_id).text for c in r.caps if c.clause_id}
         if r.schedule and r.schedule.over is not None and r.schedule.clause_id:
             shared[r.schedule.over.text] = corpus.get(r.schedule.clause_id).text
+        for m in r.rate_modifiers:
+            for q in (m.rate, m.points, m.uplift, m.ratio.threshold if m.ratio else None):
+                if q is not None and m.clause_id:
+                    shared[q.text] = corpus.get(m.clause_id).text
         for q in r.numbers():
             assert q.text in (shared.get(q.text) or text), (path.name, r.id, q.text)
+
+
+def _table_clause(body: str, table) -> Clause:
+    from assistant.parser import render_table
+
+    return Clause("9.1", "d", 9, "t", 1, body + render_table(table), tables=(table,))
+
+
+def test_form11_table_keyed_by_category_not_serial_number_with_per_item_cells():
+    table = (("序号", "类别", "奖励标准"), ("1", "绿色食品认证", "每获得一个产品认证，奖励2万元"),
+             ("2", "农产品地理标志（含地理标志证明商标）", "每获得一个，奖励10万元"), ("3", "省级农业企业知名品牌", "每个奖励5万元"))
+    body = "对农业经营主体新获得认证或品牌荣誉的，按下表标准给予奖励。同一主体每年品牌类奖励累计最高30万元。"
+    a = analyse_clause(_table_clause(body, table))
+    assert a.coverage.value == "computable", a.reason
+    [rule] = a.rules
+    assert [t.key for t in rule.tiers] == ["绿色食品认证", "农产品地理标志", "省级农业企业知名品牌"]
+    assert rule.kind.value == "per_unit" and rule.per_unit.unit == "个"
+    assert [(c.scope.value, c.amount.text) for c in rule.caps] == [("recipient_year", "30万元")]
+    [calc] = calculate_claims([Claim(rule, level="绿色食品认证", count=3)])
+    assert calc.amount_yuan == 60_000 and "2万元/个 × 3个 = 6万元" in calc.formula
+    [calc] = calculate_claims([Claim(rule, level="农产品地理标志", count=4)])
+    assert calc.amount_yuan == 300_000 and calc.capped
+
+
+def test_form11_other_wording_numbered_rows_without_a_serial_header():
+    table = (("", "认定类型", "奖励金额（万元）"), ("1", "国家级", "50"), ("2", "省级", "20"))
+    a = analyse_clause(_table_clause("对新认定的示范基地，按下表给予一次性奖励。", table))
+    assert a.coverage.value == "computable", a.reason
+    [rule] = a.rules
+    assert {t.key: t.amount.value for t in rule.tiers} == {"国家级": Decimal(500_000), "省级": Decimal(200_000)}
+    assert calculate_claims([Claim(rule, level="省级")])[0].amount_yuan == 200_000

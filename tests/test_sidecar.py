@@ -90,3 +90,43 @@ def test_shipped_sidecar_is_valid_and_every_number_is_in_its_clause():
     for r in corpus.rules:
         for q in r.numbers():
             assert q.text in corpus.get(r.clause_id).text
+
+
+MODIFIED = """# 某区贷款贴息办法
+
+第一条 【贷款贴息】对企业贷款按实际支付利息的50%给予贴息，单个企业每年最高50万元；以知识产权质押方式获得的贷款，贴息比例提高至70%。
+第二条 本办法自2026年1月1日起施行。
+"""
+
+MODIFIER_SIDECAR = """[[rule]]
+clause = "1.1"
+kind = "rate"
+name = "贷款贴息"
+base = "实际支付利息"
+rate = "50%"
+caps = [{amount = "50万元", scope = "recipient_year", text = "单个企业每年"}]
+rate_modifiers = [{condition = "以知识产权质押方式获得的贷款", rate = "70%"}]
+"""
+
+
+def test_sidecar_gives_a_conditional_rate_modifier(tmp_path, corpus_dir):
+    from decimal import Decimal
+
+    from assistant.calculator import Claim, calculate_claims
+
+    src = tmp_path / "tiexi.md"
+    src.write_text(MODIFIED, encoding="utf-8")
+    (tmp_path / "tiexi.rules.toml").write_text(MODIFIER_SIDECAR, encoding="utf-8")
+    add_policy(corpus_dir, src, doc_id="tiexi", status="in_force")
+    rule = next(r for r in load_corpus(corpus_dir).rules if r.source == "sidecar" and r.name == "贷款贴息")
+    assert [m.effect for m in rule.rate_modifiers] == ["比例提高至70%"]
+    calc = calculate_claims([Claim(rule, Decimal(400_000), conditions_met=("知识产权质押",))])[0]
+    assert calc.amount_yuan == 280_000
+
+
+def test_sidecar_modifier_condition_must_be_in_the_clause(tmp_path, corpus_dir):
+    src = tmp_path / "tiexi.md"
+    src.write_text(MODIFIED, encoding="utf-8")
+    (tmp_path / "tiexi.rules.toml").write_text(MODIFIER_SIDECAR.replace("以知识产权质押方式获得的贷款", "以股权质押方式获得的贷款"), encoding="utf-8")
+    with pytest.raises(ParseError):
+        add_policy(corpus_dir, src, doc_id="tiexi", status="in_force")
