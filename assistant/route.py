@@ -357,7 +357,7 @@ def _mentions(rule: Rule, t: str) -> bool:
         or any(t in k.key or k.key in t for k in rule.tiers)
 
 
-_EVENT = re.compile(r"(认定为|被认定|认定|获评为?|获批为?|评为|评上|入选|晋升为|晋级为|晋级|升级为|成为|新获|获得|通过)[^，。；]{0,6}$")
+_EVENT = re.compile(r"(认定为|被认定|认定|获评为?|获批为?|评为|评上|评价|入选|入库|晋升为|晋级为|晋级|升级为|成为|新获|获得|通过)[^，。；]{0,6}$")
 
 
 _EVENT_AFTER = re.compile(r"^[^，。；]{0,2}(新获批|获批|新获评|获评|被认定|新认定|认定为|入选|晋级|晋升|升级)")
@@ -402,9 +402,10 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
             continue  # a short word several clauses use does not name one measure
         if m.term.kind in ("department", "region", "title", "tier"):
             continue
-        if m.term.kind == "subject" and (is_size_class(t) or t in GENERIC_SUBJECTS or not specific_subject(t)) \
+        if m.term.kind == "subject" and (is_size_class(t) or t in GENERIC_SUBJECTS or not specific_subject(t)
+                                         or len(set(m.term.clause_ids)) > 1) \
                 and not (_event_named(u.question, m.start, m.end) and _event_named(rule.segment, *_span_of(rule.segment, t))):
-            continue  # 中小企业 / 用人单位 say who the user is; "新认定为省级工业设计中心" names what is awarded
+            continue  # who the user is (中小企业, or a recipient several measures share) does not name one measure  # 中小企业 / 用人单位 say who the user is; "新认定为省级工业设计中心" names what is awarded
         if rule.base and rule.base in shared_bases and (t == rule.base or canonical_base(t) == canonical_base(rule.base)
                                                         or t in rule.base) and t not in re.sub(r"（按.*计）$", "", rule.name):
             continue  # 算力服务费用 names 3.4 and 3.5 alike: it picks neither
@@ -1022,7 +1023,7 @@ def _attribute(calc: Calculation, rule: Rule, u, facts: Facts, corpus) -> Calcul
     if not rule.modifiers:
         return calc
     sched = rule.schedule
-    if sched and sched.clause_id and re.search(r"第\d+年拨付", calc.formula):
+    if sched and sched.clause_id and re.search(r"第\d+[年期]拨付", calc.formula):
         return dc_replace(calc, clause_id=sched.clause_id)
     tops = [c for c in rule.modifiers if not (sched and c == sched.clause_id) and corpus.has(c)]
     if tops and "按差额补足" in calc.formula:
@@ -1167,6 +1168,24 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
             fit = counts
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
             kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
+    # conditions of rate modifiers the question states ("以知识产权质押方式获得的贷款" ~ "以专利质押贷款")
+    met = tuple(m.condition for m in getattr(rule, "rate_modifiers", ()) if m.ratio is None and _states(u, m.condition))
+    if met:
+        kw["conditions_met"] = met
+    # amounts a ratio condition or a share cap is computed on (营业收入 for 研发费用占营业收入比重; 当月实际租金)
+    wanted = [m.ratio.denominator for m in getattr(rule, "rate_modifiers", ()) if m.ratio is not None]
+    if getattr(rule, "share_cap", None) is not None:
+        wanted.append(rule.share_cap.base)
+    named_amounts = []
+    for name in wanted:
+        for st in facts.stated:
+            if st.kind == "money" and st.role in ("amount", "claimed") and _names_amount(name, st):
+                named_amounts.append((name, st.value))
+                break
+    if named_amounts:
+        kw["amounts"] = tuple(named_amounts)
+    if rule.per_unit is not None and getattr(rule.per_unit, "by_year", ()) and u.instalment:
+        kw["year"] = u.instalment  # "第二年的租金补贴是多少"
     area = [s for s in facts.stated if s.kind == "area"]
     if area and rule.per_unit and rule.per_unit.unit in ("平方米", "亩"):
         kw["area"] = area[0].value
@@ -1189,6 +1208,22 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         if years:
             kw["years"] = int(years[0].value)
     return kw
+
+
+def _states(u, condition: str) -> bool:
+    """The question states a modifier's condition: its words quoted (at least 4 characters, or the whole of a short one)."""
+    core = _literal_text(re.sub(r"^(以|对|凡|属于)|(的|方式获得的|获得的)$", "", condition))
+    q = _literal_text(u.question)
+    common = _longest_common(q, core)
+    return len(common) >= min(4, len(core)) and len(common) >= 2 or any(
+        len(p) >= 2 and p in q for p in re.split(r"[、和及或]", core) if len(p) >= 4)
+
+
+def _names_amount(name: str, st) -> bool:
+    """A stated amount is the one called ``name`` ("2026年营业收入6亿元" for 当年营业收入)."""
+    ctx = (st.window or st.context) + st.context
+    core = re.sub(r"^(当年|年度|上一?年度?|当月|实际)+", "", name)
+    return core in ctx or len(_longest_specific_common(core, ctx)) >= max(2, len(core) - 2)
 
 
 def _counts_this(c, rule: Rule) -> bool:

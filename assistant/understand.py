@@ -219,13 +219,26 @@ _YEAR_WORDS = ((re.compile(r"(再上一年|再前一年|前年|上上年)"), -2)
                (re.compile(r"(今年|本年|当年|今年度)"), 0))
 
 
+def _this_year() -> int:
+    import datetime
+
+    return datetime.date.today().year
+
+
+_CALENDAR_YEAR = re.compile(r"(20\d{2})\s*年(?!\d{1,2}月)")
+
+
 def _year_rank(text: str) -> int | None:
-    """Which year a number is told for: 今年 0, 去年 −1, 前年 −2 (the last year word before it wins)."""
+    """Which year a number is told for, relative to this year: 今年 0, 去年 −1, 前年 −2, a calendar year 2025年 →
+    2025 − this year; the last year word before it wins."""
     best, pos = None, -1
     for pat, rank in _YEAR_WORDS:
         for m in pat.finditer(text):
             if m.start() >= pos:
                 best, pos = rank, m.start()
+    for m in _CALENDAR_YEAR.finditer(text):
+        if m.start() >= pos:
+            best, pos = int(m.group(1)) - _this_year(), m.start()
     return best
 
 
