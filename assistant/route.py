@@ -656,7 +656,7 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
             return pool[0], 0.5
         return None, 0.0
     top = [r for sc, r in scored if sc >= best - 0.02]
-    said = [lv for lv in _LEVELS if lv in u.question]
+    said = said_levels(u.question)
     if said and all(_required_level(r) and _required_level(r) not in said for r in top):
         # "被认定为省级首台（套）…首年度销售合同金额600万元": the 省级 award on (nearly) the same base, not the 国家级 one
         other = [r for sc, r in scored if sc >= best - 0.3 and _required_level(r) in said]
@@ -817,6 +817,16 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             relevant = [r for r in rules if r.id in topic_rules] or [r for r in rules if r.id not in past]
         relevant = _ladder(relevant, facts)
         picked = set()
+        if len(relevant) != 1 and len(rules) > 1 and u.first_time is not None:
+            # "对首次认定的…给予20万元；对有效期满后重新通过认定的…给予10万元": the user's first or renewed award
+            pool = relevant or rules
+            heads = {r.id: r.segment.split("给予")[0] for r in pool}
+            if u.first_time:
+                fit = [r for r in pool if _FIRST_AWARD.search(heads[r.id]) and not _RENEWAL_AWARD.search(heads[r.id])]
+            else:
+                fit = [r for r in pool if _RENEWAL_AWARD.search(heads[r.id])]
+            if len(fit) == 1 and any(_RENEWAL_AWARD.search(h) for h in heads.values()):
+                relevant, picked = fit, {fit[0].id}
         if not relevant and len(rules) > 1 and named.get(cid, 0.0) >= 1.0:
             relevant = _closest_siblings(rules, u)
             picked = {r.id for r in relevant}
@@ -843,6 +853,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
     return out
 
 
+_RENEWAL_AWARD = re.compile(r"(有效期满后?重新[^，。；]{0,8}|重新通过[^，。；]{0,8}|再次[^，。；]{0,6}认定|复核|期满[^，。；]{0,4}重新)")
 _FIRST_AWARD = re.compile(r"(首次|第一次|新认定|新获|新获评|新获批|新入选)")
 _LEVELS = ("国际级", "国家级", "省级", "市级", "区级", "县级")
 
@@ -856,9 +867,22 @@ def _required_level(rule: Rule) -> str | None:
     return found[0] if len(found) == 1 and not re.search(r"(及以上|以上)", head) else None
 
 
+_IMPLIED_LEVEL = ((re.compile(r"国家(?!级|税务|统计|金融|标准)[重\u4e00-\u9fa5]"), "国家级"), (re.compile(r"省(?!级|内|外|份)(重点|专精|里|上|认定|评|批)"), "省级"),
+                  (re.compile(r"(?<!本)市(重点|认定|评)"), "市级"))
+
+
+def said_levels(q: str) -> list[str]:
+    """Levels the question says: 国家级/省级… as written, else the ones its words imply ("国家重点实验室" →
+    国家级, "省里的绿色工厂" → 省级)."""
+    said = [lv for lv in _LEVELS if lv in q]
+    if said:
+        return said
+    return [lv for pat, lv in _IMPLIED_LEVEL if pat.search(q)]
+
+
 def _by_level(rules: list[Rule], u) -> list[Rule]:
     """Sibling awards that differ by level ("国家级…给予100万元；省级…给予30万元"): the level the question names."""
-    said = [lv for lv in _LEVELS if lv in u.question]
+    said = said_levels(u.question)
     if not said or any(r.tiers for r in rules):
         return rules
     picked = [r for r in rules if any(lv in r.segment for lv in said)]
@@ -941,10 +965,15 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
     if u.first_time is False and _FIRST_AWARD.search(rule.segment.split("给予")[0]) and status is not BlockStatus.NOT_ELIGIBLE:
         conds.append(Condition(rule.clause_id, "首次认定（获评）", "not_met"))
         status = BlockStatus.NOT_ELIGIBLE
+    renewal = _RENEWAL_AWARD.search(rule.segment.split("给予")[0])
+    if u.first_time is True and renewal and status is not BlockStatus.NOT_ELIGIBLE:
+        # "对有效期满后重新通过认定的…给予10万元", while the user tells of a first recognition
+        conds.append(Condition(rule.clause_id, renewal.group(), "not_met"))
+        status = BlockStatus.NOT_ELIGIBLE
     # a level the award requires ("获批国家级中小企业产业集群的，给予…"): the user's level, or ask
     level = _required_level(rule)
     if level and status is BlockStatus.COUNTED:
-        said = [lv for lv in _LEVELS if lv in u.question] or ([facts.level] if facts.level in _LEVELS + ("否",) else [])
+        said = said_levels(u.question) or ([facts.level] if facts.level in _LEVELS + ("否",) else [])
         if said and level not in said:
             conds.append(Condition(rule.clause_id, f"获批（获评）{level}", "not_met"))
             status = BlockStatus.NOT_ELIGIBLE

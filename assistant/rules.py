@@ -39,7 +39,7 @@ _GT_LEFT = re.compile(r"(超过|超|高于|大于|逾|突破|首次突破|首次
 _LT_LEFT = re.compile(r"(低于|不足|不满|未达到|未达|少于)$")
 _GE_RIGHT = re.compile(r"^(（含）)?(及以上|以上|（含）以上|或以上)")
 _LE_RIGHT = re.compile(r"^(（含）)?(及以下|以下|以内|（含）以下)(?!的部分)")
-_BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下)?(（含）)?的部分")
+_BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下|以上)?(（含）)?(至[^，。；]{1,16}?)?的部分")  # "超过1000万元至5000万元（含）的部分": a band edge
 _PER = re.compile(r"(每月每平方米|每年每平方米|每月每亩|每年每亩|每月每人|每年每人|每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
                   r"每平方米每月|每平方米每年|每平方米|每立方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
 _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
@@ -1166,14 +1166,21 @@ def _read_brackets(roles: _Roles) -> tuple[list[Bracket], str | None]:
         left = _left(seg, s, 6)
         if not _BRACKET_RIGHT.match(right):
             continue
-        rate_i = next((j for j in range(i + 1, len(spans)) if spans[j].kind == "percent" and spans[j].start - s.end <= 14), None)
+        # "超过1000万元至5000万元（含）的部分": one band with both edges
+        upper_i = i + 1 if re.match(r"^(（含）)?至", right) and i + 1 < len(spans) and spans[i + 1].kind == "money" else None
+        end = spans[upper_i].end if upper_i is not None else s.end
+        rate_i = next((j for j in range(i + 1, len(spans)) if spans[j].kind == "percent" and j not in roles.used and spans[j].start - end <= 14), None)
         if rate_i is None:
             return [], None
         lower_bound = bool(re.search(r"(超过|超出|以上|高于)$", left)) or right.startswith(("以上", "（含）以上"))
         roles.take(i)
+        if upper_i is not None:
+            roles.take(upper_i)
         r = roles.take(rate_i)
         text = seg[max(0, s.start - len(left)): r.end]
-        if lower_bound:
+        if upper_i is not None:
+            out.append(Bracket(s.value, spans[upper_i].value, Quantity(r.text, r.value), text))
+        elif lower_bound:
             out.append(Bracket(s.value, None, Quantity(r.text, r.value), text))
         else:
             out.append(Bracket(Decimal(0), s.value, Quantity(r.text, r.value), text))
@@ -1191,6 +1198,9 @@ def _read_brackets(roles: _Roles) -> tuple[list[Bracket], str | None]:
         return [], None
     base_m = re.search(rf"(?:按照?|以)([{_CJK}（）]{{2,14}}?)(?:为基数|给予|分段|计算|，|其中)", seg)
     base = _clean_base(base_m.group(1)) if base_m else None
+    if base is None:  # "对企业研发投入给予分段补助": the amount the measure is given on
+        on = re.search(rf"对(?:企业|单位|项目)?([{_CJK}]{{2,10}}?)(?:实行|给予|予以)分段", seg)
+        base = _clean_base(on.group(1)) if on else None
     return fixed, base
 
 
@@ -1205,7 +1215,9 @@ def _read_thresholds(roles: _Roles, tiered: bool) -> list[Threshold]:
             continue
         left = _left(seg, s, 12)
         right = re.sub(r"^(人民币|美元|港元)", "", _right(seg, s, 10))
-        if _BRACKET_RIGHT.match(seg[s.end: s.end + 10]):
+        if _BRACKET_RIGHT.match(seg[s.end: s.end + 18]):
+            if re.search(r"(超过|以上)$", left) and s.kind == "money":
+                roles.take(i)  # "超过1000万元至5000万元（含）的部分": the edge of a band the brackets already read
             continue
         if _UPPER_WORDS.search(left) and not right.startswith("的"):
             continue  # "补贴人数不超过100人", "补贴面积不超过500平方米": a limit on the units paid, not a condition

@@ -1,0 +1,69 @@
+"""Routing on a small written policy: levels implied by the question's words, first versus renewed
+recognition, and banded (分段) rates with a "至" band — end to end through ``ask``."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.corpus import Corpus
+from assistant.pipeline import Engine, ask
+from assistant.route import said_levels
+from assistant.types import BlockStatus
+
+POLICY = """# 云溪区支持科技创新平台建设若干措施
+
+## 一、支持创新平台建设
+
+1. 对新获批的国家级重点实验室，给予300万元奖励；对新获批的省级重点实验室，给予100万元奖励。（责任单位：区科技局）
+
+2. 对首次认定的高新技术企业，给予20万元奖励；对有效期满后重新通过认定的高新技术企业，给予10万元奖励。（责任单位：区科技局）
+
+3. 对企业研发投入给予分段补助，其中1000万元以内（含）的部分按5%给予补助，超过1000万元至5000万元（含）的部分按3%给予补助，超过5000万元的部分按1%给予补助，单个企业最高300万元。（责任单位：区科技局）
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    from assistant.bootstrap import open_retriever
+    from assistant.parser import parse_file
+    from assistant.settings import load_settings
+
+    d = tmp_path_factory.mktemp("yunxi")
+    (d / "yunxi.md").write_text(POLICY, encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(d / "yunxi.md", doc_id="yunxi", id_prefix="")])
+    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)
+
+
+@pytest.mark.parametrize("q,levels", [
+    ("我们获批了国家级重点实验室", ["国家级"]),
+    ("我们获批了国家重点实验室", ["国家级"]),
+    ("我们是省重点实验室", ["省级"]),
+    ("去年评上了市重点实验室", ["市级"]),
+    ("国家税务总局的政策", []),
+    ("本市认定的企业", []),
+    ("省内企业能申请吗", []),
+])
+def test_levels_said_or_implied(q, levels):
+    assert said_levels(q) == levels
+
+
+@pytest.mark.parametrize("q,total", [
+    ("我们获批了国家重点实验室，能奖励多少", 3_000_000),
+    ("我们获批了省重点实验室，能奖励多少", 1_000_000),
+    ("我们首次认定为高新技术企业，能奖励多少", 200_000),
+    ("我们高新技术企业期满后重新通过认定，能奖励多少", 100_000),
+    ("研发投入3000万元能补助多少", 1_100_000),
+    ("研发投入8000万元能补助多少", 2_000_000),
+])
+def test_the_award_the_question_tells(engine, q, total):
+    a = ask(q, engine)
+    assert a.total_yuan == total, a.answer
+    counted = [b for b in a.blocks if b.status is BlockStatus.COUNTED]
+    assert len(counted) == 1 and counted[0].amount_yuan == total
+
+
+def test_a_first_award_does_not_pay_the_renewal(engine):
+    a = ask("我们首次认定为高新技术企业，能奖励多少", engine)
+    assert all(b.standard != "10万元" or b.status is not BlockStatus.COUNTED for b in a.blocks)
+    assert "10万元" not in a.answer.split("\n")[0]
