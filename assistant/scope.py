@@ -20,6 +20,8 @@ the gold and round-1 blind sets); the trade-off table is in ``docs/benchmarks.md
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from assistant.text import words
@@ -134,7 +136,7 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     if u.has("department") and (strong or common) and len(unknown) <= len(strong) + len(common):
         return Evidence("answer", "问某项措施的责任单位", features=ev.features)
-    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 2:
+    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 2 and not _foreign_object(u.question, unknown):
         return Evidence("answer", "问政策的申报、拨付、违规处理或重复享受规定", features=ev.features)
     return ev
 
@@ -146,6 +148,23 @@ def _new_topic(u, lexicon) -> bool:
     ws = [w for w in words(u.question) if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)]
     known = lexicon.vocabulary | lexicon.distinctive
     return any(w.lower() not in known for w in ws)
+
+
+_PROCEDURE_OBJECT = re.compile(r"(?:申请|申领|办理|办|申报)([^，。？！?!\s]{2,14}?)(?:的流程|的程序|的手续|需要|要|流程|怎么|如何|时|$)"
+                               r"|([^，。？！?!\s]{2,14}?)(?:审批|怎么申请|如何申请|怎么办理|如何办理|怎么申报|如何申报)")
+
+
+def _foreign_object(question: str, unknown: list[str]) -> bool:
+    """The thing a procedure question is about is not in the documents ("开餐馆办食品经营许可证需要准备哪些
+    材料", "农村宅基地建房审批要走哪些程序"): most words of that object are words no document uses, so the
+    policy's own application rules do not answer it."""
+    for m in _PROCEDURE_OBJECT.finditer(question):
+        obj = m.group(1) or m.group(2)
+        ws = [w for w in words(obj) if len(w) >= 2 and w not in QUESTION_WORDS]
+        strange = [w for w in ws if w in unknown]
+        if len(strange) >= 2 and len(strange) >= len(ws) - len(strange):
+            return True
+    return False
 
 
 def _procedural_in_text(u, hits) -> bool:

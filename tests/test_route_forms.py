@@ -67,3 +67,25 @@ def test_a_first_award_does_not_pay_the_renewal(engine):
     a = ask("我们首次认定为高新技术企业，能奖励多少", engine)
     assert all(b.standard != "10万元" or b.status is not BlockStatus.COUNTED for b in a.blocks)
     assert "10万元" not in a.answer.split("\n")[0]
+
+
+@pytest.mark.parametrize("q,foreign", [
+    ("开餐馆办食品经营许可证需要准备哪些材料？", True),
+    ("便利店申请烟草专卖零售许可证的流程是怎样的？", True),
+    ("农村宅基地建房审批要走哪些程序？", True),
+    ("高新技术企业奖励怎么申请？", False),
+    ("研发投入补助在哪里申报，流程是怎样的？", False),
+])
+def test_a_procedure_question_about_something_no_document_names(engine, q, foreign):
+    from assistant.scope import _foreign_object
+    from assistant.understand import understand
+    from assistant.text import words
+
+    known = engine.lexicon.vocabulary | engine.lexicon.distinctive
+    unknown = [w for w in words(q) if w not in known]
+    assert _foreign_object(q, unknown) is foreign
+    if foreign:
+        a = ask(q, engine)
+        assert a.scope != "answer" and a.total_yuan is None
+    else:
+        assert understand(q, engine.lexicon).has("procedure")
