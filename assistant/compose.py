@@ -46,6 +46,8 @@ def block(m, corpus) -> MeasureBlock:
         note = next((n.reason for n in corpus.non_computable if n.clause_id == m.clause_id), "")
     elif m.rule is None:
         note = next((n.reason for n in corpus.non_computable if n.clause_id == m.clause_id), "")
+    if getattr(m, "refer", ""):
+        note = phrases.GOVERNED.format(cond=m.refer_condition, cid=m.refer)
     also: list[str] = []
     if calc is not None and m.rule is not None:
         if calc.clause_id != m.clause_id:
@@ -77,6 +79,8 @@ def block_lines(b: MeasureBlock) -> list[str]:
         amount = f"标准：{b.standard}（需补充信息后测算）" if b.standard else "需补充信息后测算"
     elif b.status is BlockStatus.REVIEW:
         amount = "金额需人工核对" + (f"：{b.note}" if b.note else "")
+    elif b.standard and b.note:
+        amount = f"标准：{b.standard}；{b.note}"
     else:
         amount = f"标准：{b.standard}" if b.standard else (b.note or "")
     parts = [f"【{b.name}】[{b.clause_id}]", amount] if amount else [f"【{b.name}】[{b.clause_id}]"]
@@ -105,6 +109,9 @@ def summary_line(blocks: list[MeasureBlock], total: int | None, total_ub: bool, 
         parts.append("、".join(b.name for b in failed[:2]) + "的条件未满足")
     for b in conditional[:2]:
         parts.append(f"{b.if_text}，可申请约{format_yuan(b.amount_yuan)}{'（上限）' if b.is_upper_bound else ''}（{b.name}）")
+    governed = [b for b in blocks if b.status is BlockStatus.INFO and b.standard and b.note.startswith(phrases.GOVERNED[:5])]
+    if not parts and governed:
+        parts.append(governed[0].note.replace("本项", governed[0].name))
     if not parts and asks:
         return asks[0]
     return "；".join(parts)

@@ -29,3 +29,6 @@ DEPT_LIST = "{dept}负责（或参与）以下 {n} 项措施："
 PROCEDURE_NONE = "{title}原文未规定{what}，请咨询责任单位{depts}。"
 UPPER_BOUND_NOTE = "标注“上限”的金额是可获得的最高额，具体金额由责任单位评审确定。"
 OVERLAP_NOTE_AT = "同一事项同时符合多项措施的，按照“就高不重复”的原则执行 [{cid}]。"
+
+# a measure whose figure does not apply to the user's case: another clause governs it (一事一议 above a line)
+GOVERNED = "您的情况（{cond}）适用[{cid}]的规定，不按本项标准测算金额"

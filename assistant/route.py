@@ -265,15 +265,16 @@ def named_clauses(u, doc_ids: list[str], corpus, outside: list[tuple[int, int]] 
     out: dict[str, float] = {}
     weight = {"measure": 3.0, "variant": 2.5, "base": 2.0, "tier": 1.5, "condition": 2.0, "subject": 1.5, "distinctive": 1.0,
               "title": 1.2, "department": 0.5}
-    spans: list[tuple[int, int]] = []
+    spans: dict[str, list[tuple[int, int]]] = {}  # per document: one document's term does not hide another's
     for m in sorted(u.terms, key=lambda m: -(m.end - m.start)):
         if m.term.doc_id not in doc_ids or m.term.kind not in weight:
             continue
         if outside and any(a <= m.start and m.end <= b for a, b in outside):
             continue
-        if m.term.kind == "distinctive" and any(a <= m.start and m.end <= b for a, b in spans):
+        taken = spans.setdefault(m.term.doc_id, [])
+        if m.term.kind == "distinctive" and any(a <= m.start and m.end <= b for a, b in taken):
             continue
-        spans.append((m.start, m.end))
+        taken.append((m.start, m.end))
         cids = list(m.term.clause_ids)
         if m.term.kind == "variant" and not cids:
             continue
@@ -551,7 +552,53 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     follow = u.follow_up or u.reply
     r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if follow else (), literal, topic_rules if follow else (),
                            carried, denied)
+    r.measures = _governed_by_case(facts, r.measures, ranked, corpus)
+    r.clause_ids = list(dict.fromkeys(r.clause_ids + [m.clause_id for m in r.measures]))
     return r
+
+
+_CASE_BY_CASE = re.compile(r"(一事一议|一企一策|一项一议|一事一策|一企一议)")
+
+
+def _governed_by_case(facts: Facts, measures: list[Measure], ranked: list[str], corpus) -> list[Measure]:
+    """A clause that takes cases above a line "一事一议" ("对总投资1亿元以上的…重大项目，采取“一事一议”方式给予
+    支持"), and the user's own amount of the same thing is above it: the general rule's figure is not the
+    answer for that case; the measure is shown with the clause that governs it."""
+    from dataclasses import replace as dc_replace
+
+    money = [st for st in facts.stated if st.kind == "money" and st.turn == 0 and st.role in ("amount", "claimed")]
+    docs = {m.doc_id for m in measures if m.calculation is not None}
+    if not money or not docs:
+        return measures
+    listed = {n.clause_id for n in corpus.non_computable}
+    seen = dict.fromkeys([m.clause_id for m in measures] + ranked[:8])
+    for c in (corpus.get(cid) for cid in seen if cid in listed):
+        if c.doc_id not in docs or not _CASE_BY_CASE.search(c.text):
+            continue
+        for q in scan(c.text):
+            bound = re.match(r"^(（含）)?(及以上|以上)", c.text[q.end: q.end + 6])
+            noun = re.split(r"[，、；。]", c.text[: q.start])[-1][-8:]
+            if q.kind != "money" or not bound:
+                continue
+            for st in money:
+                if st.value < q.value or len(_longest_common(st.window or st.context, noun)) < 2:
+                    continue
+                phrase = noun.lstrip("对") + q.text + bound.group()
+                yuan = to_yuan(st.value)
+                out = []
+                for m in measures:
+                    calc = m.calculation
+                    if calc is not None and m.doc_id == c.doc_id and calc.amount_yuan and yuan in calc.inputs.values():
+                        m = dc_replace(m, status=BlockStatus.INFO, calculation=None, refer=c.id, refer_condition=phrase)
+                    out.append(m)
+                if out == measures:
+                    return measures
+                out = [m for m in out if m.clause_id != c.id]
+                at = next(i for i, m in enumerate(out) if m.refer == c.id)
+                out.insert(at, Measure(c.id, c.doc_id, None, BlockStatus.INFO,
+                                       conditions=(Condition(c.id, phrase, "met"),), named=True))
+                return out
+    return measures
 
 
 _MILESTONE_WORD = re.compile(r"(突破|达到|超过|越过|跨过|迈过|跨越|站上)了?$")
@@ -651,6 +698,7 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
     if best < 0.5:
         # an amount with no base words: the one rate rule the question names, or of the follow-up topic
         pool = [r for r in money_rules if rule_named(r, u, named)] or [r for r in money_rules if r.clause_id in preferred]
+        pool = [r for r in pool if not _window_names_elsewhere(s, r, u, named, engine.corpus)]
         if pool:
             pool.sort(key=lambda r: (_subject_penalty(r, facts), ranked.index(r.clause_id) if r.clause_id in ranked else 99))
             return pool[0], 0.5
@@ -666,6 +714,22 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
                             preferred.index(r.clause_id) if r.clause_id in preferred else 50,
                             ranked.index(r.clause_id) if r.clause_id in ranked else 99))
     return top[0], raw.get(top[0].id, best)
+
+
+def _window_names_elsewhere(s, rule: Rule, u, named: dict[str, float], corpus) -> bool:
+    """The amount's own words ("包装设计花了12万元") are words of another clause the question names and none
+    of this rule's clause: the amount is that clause's, not this rule's base."""
+    from assistant.text import words
+
+    terms = {m.term.text for m in u.terms if m.term.kind != "department"}  # the documents' own words, not 分别/付了
+    own = [w for w in words(s.context or s.window) if len(w) >= 2 and w in terms]
+    mine = [cid for cid in (rule.clause_id, *rule.modifiers) if corpus.has(cid)]  # a modifier (比重达到5%…) reads it too
+    text = "".join(corpus.get(cid).text for cid in mine)
+    if not own or any(w in text for w in own):
+        return False
+    this_doc = corpus.get(rule.clause_id).doc_id
+    return any(cid not in mine and corpus.get(cid).doc_id == this_doc and any(w in corpus.get(cid).text for w in own)
+               for cid in named if corpus.has(cid))
 
 
 def _meets(rule: Rule, value: Decimal) -> bool:
@@ -871,6 +935,32 @@ _IMPLIED_LEVEL = ((re.compile(r"国家(?!级|税务|统计|金融|标准)[重\u4
                   (re.compile(r"(?<!本)市(重点|认定|评)"), "市级"))
 
 
+def _duration_conditions(rule: Rule, clause_text: str, facts: Facts) -> list[tuple[str, bool]]:
+    """Conditions on how long something lasts ("流转合同期限5年以上", "成立3年以内") that the user's own duration
+    of the same thing settles: the stated years next to words the condition names."""
+    stated = [st for st in facts.stated if st.kind == "duration" and st.unit == "年" and st.turn == 0]
+    if not stated:
+        return []
+    start = clause_text.find(rule.segment)
+    head = (clause_text[:start] if start > 0 else "") + rule.segment.split("给予")[0]
+    out = []
+    for sp in scan(head):
+        if sp.kind != "duration" or sp.unit != "年":
+            continue
+        bound = re.match(r"^(及以上|（含）以上|以上|及以下|（含）以下|以下|以内|（含）以内|内)", head[sp.end: sp.end + 5])
+        noun = re.split(r"[，、；。]|且|并|或", head[: sp.start])[-1][-10:]
+        if not bound or len(noun) < 2:
+            continue
+        for st in stated:
+            about = st.window or st.context
+            if len(_longest_common(about, noun)) < 2:
+                continue
+            ok = st.value >= sp.value if "上" in bound.group() else st.value <= sp.value
+            out.append((noun.lstrip("的在") + sp.text + bound.group(), ok))
+            break
+    return out
+
+
 def said_levels(q: str) -> list[str]:
     """Levels the question says: 国家级/省级… as written, else the ones its words imply ("国家重点实验室" →
     国家级, "省里的绿色工厂" → 省级)."""
@@ -970,6 +1060,11 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         # "对有效期满后重新通过认定的…给予10万元", while the user tells of a first recognition
         conds.append(Condition(rule.clause_id, renewal.group(), "not_met"))
         status = BlockStatus.NOT_ELIGIBLE
+    for cond, ok in _duration_conditions(rule, clause.text, facts):
+        # "流转合同期限5年以上", while the user says "流转合同只签了3年"
+        conds.append(Condition(rule.clause_id, cond, "met" if ok else "not_met"))
+        if not ok:
+            status = BlockStatus.NOT_ELIGIBLE
     # a level the award requires ("获批国家级中小企业产业集群的，给予…"): the user's level, or ask
     level = _required_level(rule)
     if level and status is BlockStatus.COUNTED:

@@ -89,3 +89,70 @@ def test_a_procedure_question_about_something_no_document_names(engine, q, forei
         assert a.scope != "answer" and a.total_yuan is None
     else:
         assert understand(q, engine.lexicon).has("procedure")
+
+
+AGRI = """# 云溪区促进现代农业和会展经济发展若干措施
+
+## 一、支持农业规模经营
+
+1. 对流转土地面积100亩以上且流转合同期限5年以上的新型农业经营主体，按每亩200元给予一次性补贴，单个主体最高20万元。（责任单位：区农业农村局）
+
+## 二、支持重大项目
+
+2. 对企业新购置生产设备的，按设备投资额的10%给予补助，单个项目最高500万元。（责任单位：区经信局）
+
+3. 对总投资1亿元以上的重大产业项目，采取“一事一议”方式给予支持。（责任单位：区发改局）
+
+## 三、支持品牌和会展
+
+4. 支持企业开展品牌建设，对包装设计、品牌策划等提供指导服务。（责任单位：区商务局）
+
+5. 对参加境内外展会的企业，按展位费的50%给予补贴，单个企业每年最高10万元。（责任单位：区商务局）
+"""
+
+
+@pytest.fixture(scope="module")
+def agri(tmp_path_factory):
+    from assistant.bootstrap import open_retriever
+    from assistant.parser import parse_file
+    from assistant.settings import load_settings
+
+    d = tmp_path_factory.mktemp("yunxi-agri")
+    (d / "agri.md").write_text(AGRI, encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(d / "agri.md", doc_id="agri", id_prefix="")])
+    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)
+
+
+@pytest.mark.parametrize("q,total,status", [
+    ("我们是新型农业经营主体，流转土地面积200亩，流转合同期限8年，能补贴多少？", 40_000, BlockStatus.COUNTED),
+    ("我们是新型农业经营主体，流转土地面积200亩，流转合同只签了3年，能补贴多少？", 0, BlockStatus.NOT_ELIGIBLE),
+])
+def test_a_duration_the_user_states_settles_the_clause_duration(agri, q, total, status):
+    a = ask(q, agri)
+    assert (a.total_yuan or 0) == total, a.answer
+    b = next(b for b in a.blocks if b.clause_id == "1.1")
+    assert b.status is status
+    duration = [c for c in b.conditions if "5年以上" in c.text]
+    assert len(duration) == 1 and duration[0].text == "流转合同期限5年以上", b.conditions
+    assert duration[0].status == ("met" if total else "not_met")
+
+
+def test_a_case_above_the_case_by_case_line_is_not_priced_by_the_general_rule(agri):
+    a = ask("我们重大产业项目总投资2亿元，都是新购置生产设备，能补助多少？", agri)
+    assert a.total_yuan is None, a.answer
+    assert "2.3" in [c.clause_id for c in a.citations]
+    governed = [b for b in a.blocks if b.status is BlockStatus.INFO and "2.3" in b.note]
+    assert governed and "不按本项标准测算金额" in governed[0].note
+    assert "500万" not in a.answer.split("\n")[0]
+
+
+def test_below_the_case_by_case_line_the_general_rule_pays(agri):
+    a = ask("我们新购置生产设备，设备投资额300万元，能补助多少？", agri)
+    assert a.total_yuan == 300_000, a.answer
+
+
+def test_an_amount_for_a_thing_another_clause_names_is_not_a_base_of_this_rule(agri):
+    a = ask("参加境内外展会的企业补贴，我们包装设计花了12万元，能补贴多少？", agri)
+    assert all(not (b.clause_id == "3.5" and b.status is BlockStatus.COUNTED and b.amount_yuan == 60_000) for b in a.blocks), a.answer
+    assert a.total_yuan != 60_000
