@@ -1,11 +1,22 @@
 """CI gates on the frozen blind sets: documents and questions written by helpers who never read the code.
 
-Round 1 (``eval/blind/``) was scored once against the baseline before any fix (``docs/benchmarks.md``);
-it has been used for development since, so these thresholds sit under today's measured scores. The
-round-2 sets (``eval/blind-r2/``) were never used for development: they were scored once blind and then
-only as totals. Thresholds fail the build on a regression; they are not targets.
+Three rounds, each written by helpers briefed with the policy-writing format only (``eval/blind/FORMAT.md``):
+
+* Round 1 (``eval/blind/``) and round 3 (``eval/blind-r3/``) were scored once against the code of the
+  day before any fix (the blind-first scores, ``eval/blind/results/`` and ``docs/benchmarks.md``) and
+  have been used for development since. Their gates sit a small margin under today's measured scores:
+  they catch a regression; they say nothing about unseen policies.
+* Round 2 (``eval/blind-r2/``) was never used for development: it was scored blind-first and then only
+  once more, as aggregates, after the last change (``eval/blind/results/r2-final-*.json``). Its gates are
+  the honest estimate of how the product does on a policy it has never seen.
+
+Thresholds fail the build on a regression; they are not targets. ``eval/FROZEN.sha256`` pins every file
+of every set, so a set cannot be edited to pass.
 """
 
+from __future__ import annotations
+
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -15,46 +26,90 @@ from eval.run_blind import build_corpus, evaluate, load_set, open_engine
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUND1 = ["w1-talent", "w2-manufacturing", "w3-lowalt", "w4-sme", "w5-shipped"]
-ROUND2 = ["r2-greenenergy", "r2-digitaltrade"]
+ROUNDS = {
+    "blind": ["w1-talent", "w2-manufacturing", "w3-lowalt", "w4-sme", "w5-shipped"],
+    "blind-r3": ["r3-techinno", "r3-agri", "r3-commerce"],
+    "blind-r2": ["r2-greenenergy", "r2-digitaltrade"],
+}
+FOLDER = {name: ROOT / "eval" / rnd / name for rnd, names in ROUNDS.items() for name in names}
 
-# metric → minimum, per set (today's score minus a margin; see docs/benchmarks.md for the scores)
+# metric → minimum, per set: today's measured score minus a margin (measured scores: docs/benchmarks.md)
 GATES = {
-    "w1-talent": {"amount_exact": 0.60, "citation_hit@3": 0.85, "no_false_refusal": 0.97, "right_document": 0.93, "lookup": 0.9},
-    "w2-manufacturing": {"amount_exact": 0.50, "citation_hit@3": 0.80, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.85},
-    "w3-lowalt": {"amount_exact": 0.54, "citation_hit@3": 0.80, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9},
-    "w4-sme": {"amount_exact": 0.50, "citation_hit@3": 0.88, "no_false_refusal": 0.96, "right_document": 0.93, "lookup": 0.9},
-    "w5-shipped": {"amount_exact": 0.75, "citation_hit@3": 0.90, "no_false_refusal": 0.96, "right_document": 0.98,
+    # round 1 (measured 2026-11-29: amount 0.961 / 0.917 / 0.783 / 0.734 / 0.853)
+    "w1-talent": {"amount_exact": 0.92, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9},
+    "w2-manufacturing": {"amount_exact": 0.88, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.95,
+                         "lookup": 0.85},
+    "w3-lowalt": {"amount_exact": 0.74, "citation_hit@3": 0.81, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9},
+    "w4-sme": {"amount_exact": 0.70, "citation_hit@3": 0.92, "no_false_refusal": 0.96, "right_document": 0.93, "lookup": 0.9},
+    "w5-shipped": {"amount_exact": 0.81, "citation_hit@3": 0.90, "no_false_refusal": 0.97, "right_document": 0.98,
                    "out_of_scope_refused": 0.80},
+    # round 3 (measured 2026-11-29: amount 0.554 / 0.676 / 0.541)
+    "r3-techinno": {"amount_exact": 0.51, "citation_hit@3": 0.77, "no_false_refusal": 0.97, "right_document": 0.95,
+                    "no_unsupported_amount": 0.85, "out_of_scope_refused": 0.69, "lookup": 0.9},
+    "r3-agri": {"amount_exact": 0.63, "citation_hit@3": 0.86, "no_false_refusal": 0.97, "right_document": 0.94,
+                "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.33, "lookup": 0.7},
+    "r3-commerce": {"amount_exact": 0.50, "citation_hit@3": 0.84, "no_false_refusal": 0.97, "right_document": 0.93,
+                    "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.38, "lookup": 0.9},
+    # round 2, held out (final scores, eval/blind/results/r2-final-1804b29.json: amount 0.483 / 0.404)
+    "r2-greenenergy": {"amount_exact": 0.44, "citation_hit@3": 0.72, "no_false_refusal": 0.96, "right_document": 0.96,
+                       "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.57, "lookup": 0.9},
+    "r2-digitaltrade": {"amount_exact": 0.36, "citation_hit@3": 0.86, "no_false_refusal": 0.94, "right_document": 0.90,
+                        "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.42, "lookup": 0.9},
 }
 
 
 @pytest.fixture(scope="module")
 def blind_results(tmp_path_factory):
-    out = {}
-    for name in ROUND1:
-        folder = ROOT / "eval" / "blind" / name
-        meta, cases = load_set(folder)
-        tmp = tmp_path_factory.mktemp(name)
-        corpus_dir, errors = build_corpus(tmp, [(folder, meta)])
-        assert not errors, errors
-        engine = open_engine(corpus_dir, tmp / "index", "use")
-        out[name] = evaluate(engine, cases, errors)
-    return out
+    cache: dict[str, tuple[dict, list[dict]]] = {}
+
+    def run(name: str):
+        if name not in cache:
+            folder = FOLDER[name]
+            meta, cases = load_set(folder)
+            tmp = tmp_path_factory.mktemp(name)
+            corpus_dir, errors = build_corpus(tmp, [(folder, meta)])
+            assert not errors, errors
+            engine = open_engine(corpus_dir, tmp / "index", "use")
+            cache[name] = evaluate(engine, cases, errors)
+        return cache[name]
+
+    return run
 
 
-@pytest.mark.parametrize("name", ROUND1)
+@pytest.mark.parametrize("name", list(FOLDER))
 def test_blind_set_meets_its_gates(blind_results, name):
-    metrics, failures = blind_results[name]
+    metrics, failures = blind_results(name)
+    assert GATES[name], f"{name} has no gates"
     for key, minimum in GATES[name].items():
         value = metrics[key][0]
         assert value >= minimum, (name, key, value, [f["id"] for f in failures if key in f["failed"]][:20])
 
 
-@pytest.mark.parametrize("name", ROUND1 + ROUND2)
-def test_blind_set_is_frozen_and_large_enough(name):
-    folder = ROOT / "eval" / ("blind" if name in ROUND1 else "blind-r2") / name
-    meta, cases = load_set(folder)
+@pytest.mark.parametrize("name", list(FOLDER))
+def test_blind_set_is_large_enough_and_written_blind(name):
+    meta, cases = load_set(FOLDER[name])
     amount = [c for c in cases if "total_yuan" in c.get("expect", {})]
     assert len(cases) >= 100 and len(amount) >= 40
     assert meta["writer"].startswith("blind helper")
+
+
+def _digests() -> dict[str, str]:
+    out = {}
+    for folder in FOLDER.values():
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                out[f.relative_to(ROOT).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def test_blind_sets_are_frozen():
+    """Every file of every set is pinned: a question or a document edited after scoring fails here."""
+    pinned = dict(line.split("  ", 1)[::-1] for line in (ROOT / "eval" / "FROZEN.sha256").read_text().splitlines() if line)
+    now = _digests()
+    assert set(now) == set(pinned), sorted(set(now) ^ set(pinned))
+    changed = [p for p in now if now[p] != pinned[p]]
+    assert not changed, changed
+
+
+if __name__ == "__main__":  # regenerate the pin list (only when a new set is added)
+    print("\n".join(f"{h}  {p}" for p, h in _digests().items()))
