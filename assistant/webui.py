@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import os
 import re
 import time
@@ -36,6 +37,12 @@ STATUS_WORDS = {"counted": "计入合计", "conditional": "有条件", "not_elig
                 "info": "标准", "review": "需人工核对"}
 ELIG_WORDS = {"eligible": "符合条件", "review": "条件已满足，待部门评审", "unknown": "条件待确认", "not_eligible": "不符合条件"}
 # 👍 / 👎 as inline SVG masks: they render without any emoji font and take the text colour (light and dark)
+# an example button: put its question in the box and press 发送 (the one chat listener sends it)
+_SEND_JS = """() => {
+  const box = document.querySelector('#question textarea');
+  box.value = %s; box.dispatchEvent(new Event('input', {bubbles: true}));
+  setTimeout(() => document.querySelector('#send').click(), 50);
+}"""
 _THUMB = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path d='M2 21h4V9H2v12zm20-11c0-1.1-.9-2-2-2h-6.3"
           "l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 7.9 6 8.4 6 9v10c0 1.1.9 2 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z'/></svg>")
 _TRASH = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path d='M6 19c0 1.1.9 2 2 2h8c1.1 0 2-.9 2-2V7H6v12z"
@@ -650,15 +657,12 @@ def build_ui(service) -> gr.Blocks:
                         yield transcript(service, history), history, cid, answer_panel(service, None), ""
 
                 outs = [chat, turns, conv_id, panel, box]
-                send.click(respond, [box, turns, conv_id, scope], outs)
-                box.submit(respond, [box, turns, conv_id, scope], outs)
-                def example(text):
-                    def run(history, cid, doc):  # clicking an example sends it
-                        yield from respond(text, history, cid, doc)
-                    return run
-
+                # one listener for every way of sending: while an answer streams, a second Enter, 发送 or
+                # example click is ignored instead of racing the first answer for the same conversation
+                gr.on([send.click, box.submit], respond, [box, turns, conv_id, scope], outs, trigger_mode="once")
                 for b, (_, text) in zip(ex_buttons, EXAMPLES):
-                    b.click(example(text), [turns, conv_id, scope], outs)
+                    # clicking an example sends it: fill the box, then press 发送 (same listener as above)
+                    b.click(None, None, None, js=_SEND_JS % json.dumps(text, ensure_ascii=False))
 
                 def reset(cid):
                     service.reset(cid)  # server side too: facts, topic and the pending question are gone

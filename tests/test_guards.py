@@ -411,3 +411,23 @@ def test_coverage_needs_the_admin_token_and_the_admin_page_is_served(admin_env):
     assert client.get("/api/admin/coverage", params={"doc": "nope"}, headers=AUTH).status_code == 404
     page = client.get("/admin")
     assert page.status_code == 200 and "政策通 · 管理" in page.text and "/api/admin/coverage" in page.text
+
+
+# ---------------------------------------------------------------- one answer at a time per chat
+
+
+def test_every_way_of_sending_is_one_listener_that_ignores_clicks_while_an_answer_streams(service):
+    """Enter, 发送 and the example buttons all go through one listener with trigger_mode "once": a second
+    send while an answer is streaming is dropped instead of racing the first for the same conversation."""
+    from assistant.webui import EXAMPLES, build_ui
+
+    demo = build_ui(service)
+    ids = {c["id"]: c.get("props", {}).get("elem_id") for c in demo.config["components"]}
+    chat = [d for d in demo.config["dependencies"] if any(ids.get(t[0]) == "send" for t in d["targets"])]
+    assert len(chat) == 1, chat
+    assert {ids[t[0]] for t in chat[0]["targets"]} == {"send", "question"} and chat[0]["trigger_mode"] == "once"
+    examples = [d for d in demo.config["dependencies"]
+                if any(c["id"] == t[0] and "example" in (c.get("props", {}).get("elem_classes") or []) for t in d["targets"]
+                       for c in demo.config["components"])]
+    assert len(examples) == len(EXAMPLES)
+    assert all(not d["backend_fn"] and "#send" in d["js"] for d in examples)  # they press 发送, they do not answer themselves
