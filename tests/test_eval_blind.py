@@ -7,7 +7,7 @@ Three rounds, each written by helpers briefed with the policy-writing format onl
   have been used for development since. Their gates sit a small margin under today's measured scores:
   they catch a regression; they say nothing about unseen policies.
 * Round 2 (``eval/blind-r2/``) was never used for development: it was scored blind-first and then only
-  once more, as aggregates, after the last change (``eval/blind/results/r2-final-*.json``). Its gates are
+  as aggregates after the last engine changes (``eval/blind/results/r2-final-*.json``), never per case. Its gates are
   the honest estimate of how the product does on a policy it has never seen.
 
 Thresholds fail the build on a regression; they are not targets. ``eval/FROZEN.sha256`` pins every file
@@ -50,7 +50,7 @@ GATES = {
                 "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.33, "lookup": 0.7},
     "r3-commerce": {"amount_exact": 0.50, "citation_hit@3": 0.84, "no_false_refusal": 0.97, "right_document": 0.93,
                     "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.38, "lookup": 0.9},
-    # round 2, held out (final scores, eval/blind/results/r2-final-1804b29.json: amount 0.483 / 0.404)
+    # round 2, held out (eval/blind/results/r2-final-*.json, two identical aggregate runs: amount 0.483 / 0.404)
     "r2-greenenergy": {"amount_exact": 0.44, "citation_hit@3": 0.72, "no_false_refusal": 0.96, "right_document": 0.96,
                        "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.57, "lookup": 0.9},
     "r2-digitaltrade": {"amount_exact": 0.36, "citation_hit@3": 0.86, "no_false_refusal": 0.94, "right_document": 0.90,
