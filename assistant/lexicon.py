@@ -29,6 +29,8 @@ from assistant.text import Glossary, default_glossary, tokenize
 from assistant.types import Document, Rule
 
 SUFFIX = ".lexicon.toml"
+# a numeral and its measure word ("一家", "两项", "每个") says how many, never what a clause is about
+_COUNT_WORD = re.compile(r"[每一二两三四五六七八九十百千几单各首]+[家个项件名人次台套批所座户条种位]")
 # A token used by at most this share of clauses (and at most MAX_DF of them) is distinctive.
 DISTINCT_SHARE = 0.08
 MAX_DF = 6
@@ -245,7 +247,8 @@ def build_lexicon(corpus, glossary: Glossary | None = None) -> Lexicon:
                 vocab.add(t)
                 by_token.setdefault(t, []).append(c.id)
         for tok, cids in by_token.items():
-            if len(tok) >= 2 and df.get(tok, 0) <= limit and tok not in _GENERIC_TOKENS and not re.fullmatch(r"[\d.%％]+", tok):
+            if len(tok) >= 2 and df.get(tok, 0) <= limit and tok not in _GENERIC_TOKENS and not re.fullmatch(r"[\d.%％]+", tok) \
+                    and not _COUNT_WORD.fullmatch(tok):
                 terms.append(Term(tok, "distinctive", doc.id, tuple(cids)))
         path = sidecar_path(Path(doc.source_path)) if doc.source_path else None
         if path is not None and path.is_file():

@@ -319,9 +319,11 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
         if picked in ("不是",) or (picked is None and u.reply == "no"):
             picked = "否"
         if picked and picked != "不确定":
+            if u.stated:  # "3个产品拿了绿色食品认证，1个拿了有机产品认证": the counts come with the choice
+                return Facts(u.stated, u.subjects, picked, (u.question,)).merged_over(conv.facts), p.question
             return Facts(conv.facts.stated, conv.facts.subjects, picked, conv.facts.said), p.question
     if p.kind == "amount" and u.stated and len(u.question) <= 30:
-        own = Facts(u.stated, u.subjects, None)
+        own = Facts(u.stated, u.subjects, None, (u.question,))  # its words too ("…，是品牌旗舰店")
         return own.merged_over(conv.facts), p.question
     return None
 

@@ -27,7 +27,7 @@ _SCALED = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<x>万|亿)\s*(?P<u>平方米|�
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("percent", re.compile(rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>[%％]|个百分点|百分点)|(?P<cn2>[{_CN}]+)个百分点|百分之(?P<cn>[{_CN}点]+)")),
     ("money", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>亿元|万元|元|亿|万(?!平方米|亩|人|名|件|个|吨))")),
-    ("area", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>平方米|㎡|平米|亩)")),
+    ("area", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>平方米|㎡|平米|亩|平(?![方均台安稳衡时等]))")),
     ("duration", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>个月|个自然年|个年度|年度|周年|年|月)(?!份|底|末)")),
     ("count", re.compile(rf"(?P<n>{_NUM})\s*(?P<u>立方米|名|人次|人|件|项|个|家|架次|架|条|台套|台|套|次|户|款|座|所|批|篇|种|吨|千瓦时|千瓦|兆瓦|度|辆|公里|张|份|场|期|小时|千克|公斤)")),
 )
@@ -127,6 +127,9 @@ def scan(text: str) -> list[Span]:
                 take(Span(m.start(), m.end(), m.group(), n, "亩" if unit == "亩" else "平方米", kind))
             else:
                 take(Span(m.start(), m.end(), m.group(), n, unit, kind))
+    for m in re.finditer(r"(?<![们咱他她你])(俩|仨)(?=[\u4e00-\u9fff])", text):  # "招了俩博士": spoken 两个 / 三个
+        if free(m.start(), m.end()):
+            take(Span(m.start(), m.end(), m.group(), Decimal(2 if m.group() == "俩" else 3), "个", "count"))
     return sorted(spans, key=lambda s: s.start)
 
 

@@ -667,6 +667,10 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
     if not money_rules:
         return None, 0.0
     contexts = [s.context, s.window or s.context, s.after]
+    prior = [x for x in facts.stated if x.kind == "money" and x.turn == s.turn and x.start < s.start]
+    if prior and prior[-1].role == "previous" and len(s.window or "") <= 6 and not re.search(r"[\u4e00-\u9fff]{2,}(额|费|收入|投资|资金|成本)", s.context):
+        # "上年营业额2200万元，今年2500万元": this year's figure is of the thing named with last year's
+        contexts[0] = prior[-1].context + s.context
     scored: list[tuple[float, Rule]] = []
     raw: dict[str, float] = {}  # how well the number's own words name each base, before bonuses
     for r in money_rules:
@@ -1100,7 +1104,7 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         dropped = claims[0].pop("_dropped", 0) if yearly else 0
         calc = combine(calculate_claims([Claim(rule, **kw) for kw in claims]), rule, yearly=yearly, dropped=dropped)
     except MissingFactError as err:
-        opts = tuple(t.key for t in rule.tiers if t.threshold is None)[:6]
+        opts = tuple(t.key for t in rule.tiers if t.threshold is None)[:6] if err.need == (rule.tier_label or "级别") else ()
         question = f"请问{err.need}是{'、'.join(opts[:-1])}还是{opts[-1]}？" if len(opts) >= 2 else f"{err.message}。"
         return Measure(rule.clause_id, clause.doc_id, rule, BlockStatus.NEEDS_FACT, None, tuple(conds), if_text,
                        question if named or u.has("amount") else "", opts, "", named)
@@ -1265,7 +1269,12 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
             kw["received"] = sum((s.value for s in got), Decimal(0))
     if rule.kind is RuleKind.INTEREST:
         ref = [s for s in facts.stated if s.role == "rate_ref"]
-        if ref:
+        lpr = [s for s in ref if re.search(r"(LPR|lpr|报价利率)", s.context)]
+        if lpr:
+            # "执行利率3.4%，签合同时LPR为3.0%": interest is counted at the LPR, never above the rate actually paid
+            actual = [s for s in ref if s not in lpr]
+            kw["rate_ref"] = min([lpr[0].value] + [a.value for a in actual[:1]])
+        elif ref:
             kw["rate_ref"] = ref[0].value
         used = [s for s in facts.stated if s.kind == "duration" and s.unit == "月" and s.value < 12
                 and re.search(r"(使用|用了|用款|实际使用|占用|贷了)[^，。；]{0,4}$", s.context)]
@@ -1292,8 +1301,13 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
             fit = counts
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
             kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
+    areas = [s for s in facts.stated if s.kind == "area"]
+    if areas and any(th.unit in ("平方米", "亩") for th in rule.thresholds):
+        # "营业面积350平方米" for a condition "营业面积不低于200平方米" (an award not paid per area)
+        kw["counts"] = kw.get("counts", ()) + tuple((f"{a.noun}|{a.unit}", a.value) for a in areas)
     # conditions of rate modifiers the question states ("以知识产权质押方式获得的贷款" ~ "以专利质押贷款")
-    met = tuple(m.condition for m in getattr(rule, "rate_modifiers", ()) if m.ratio is None and _states(u, m.condition))
+    told = "|".join(dict.fromkeys((*facts.said, u.question)))  # this turn, and the earlier turns it follows
+    met = tuple(m.condition for m in getattr(rule, "rate_modifiers", ()) if m.ratio is None and _states(told, m.condition))
     if met:
         kw["conditions_met"] = met
     # amounts a ratio condition or a share cap is computed on (营业收入 for 研发费用占营业收入比重; 当月实际租金)
@@ -1334,13 +1348,15 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
     return kw
 
 
-def _states(u, condition: str) -> bool:
-    """The question states a modifier's condition: its words quoted (at least 4 characters, or the whole of a short one)."""
-    core = _literal_text(re.sub(r"^(以|对|凡|属于)|(的|方式获得的|获得的)$", "", condition))
-    q = _literal_text(u.question)
+def _states(question: str, condition: str) -> bool:
+    """The question states a modifier's condition: its words quoted (at least 4 characters, or the whole of a
+    short one), or one of the things it lists ("属于品牌旗舰店、概念店的" ~ "属于概念店")."""
+    raw = re.sub(r"^(以|对|凡|属于)|(的|方式获得的|获得的)$", "", condition)
+    core = _literal_text(raw)
+    q = _literal_text(question)
     common = _longest_common(q, core)
     return len(common) >= min(4, len(core)) and len(common) >= 2 or any(
-        len(p) >= 2 and p in q for p in re.split(r"[、和及或]", core) if len(p) >= 4)
+        p in q for p in map(_literal_text, re.split(r"[、和及或]", raw)) if len(p) >= 3)
 
 
 def _names_amount(name: str, st) -> bool:
@@ -1364,7 +1380,13 @@ def _counts_this(c, rule: Rule) -> bool:
 def _key_for_count(c, keys: list[str]) -> str | None:
     """The tier a count belongs to: "1名B类人才" (key after) or "全日制博士研究生2名" (key before)."""
     after, before = c.after[:16], (c.window or c.context)[-12:]
-    hits = [k for k in keys if after.startswith(k) or after[:len(k) + 6].find(k) >= 0 or before.endswith(k)]
+    own = re.split(r"[，,。；;、]", after)[0]  # the words up to the next listed item ("金奖1项、优秀奖2项")
+    hits = [k for k in keys if before.endswith(k)] or [k for k in keys if own.startswith(k) or own[:len(k) + 6].find(k) >= 0]
+    if not hits:
+        # "3名全日制博士" for 博士研究生: the head of one key only, in the words right after the count
+        near = re.split(r"[，,。；;、和及与（(\d一二两三四五六七八九十俩仨]", after)[0][:8]
+        hits = [k for k in keys if len(k) >= 4 and k[:2] in near and sum(x[:2] == k[:2] for x in keys) == 1] or \
+            [k for k in keys if len(k) >= 5 and k[-4:] in near]  # "20亩连栋温室" for 新建连栋温室
     return max(hits, key=len) if hits else None
 
 
@@ -1379,7 +1401,7 @@ def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[
     if "base" in kw and per_claim_cap:
         if len(money) >= 2:
             return [{**kw, "base": s.value} for s in money]
-        each = re.search(r"(每项|每个|每笔|每件|每起|每家|都是|均为|各)", money[0].window + money[0].context) if money else None
+        each = re.search(r"(每[项个笔件起家台套架辆座部]|都是|均为|各)", money[0].window + money[0].context) if money else None
         n = next((int(c.value) for c in facts.stated if c.kind == "count" and c.turn == 0 and 1 < c.value <= 50), None)
         if each and n:
             return [dict(kw) for _ in range(n)]
@@ -1454,16 +1476,21 @@ def _split_by_tier(rule: Rule, kw: dict, facts: Facts) -> list[dict]:
     keys = [t.key for t in rule.tiers if t.threshold is None]
     if not keys:
         return [kw]
-    counts = [s for s in facts.stated if s.kind == "count" and s.turn == 0]
-    per_key: dict[str, int] = {}
+    by_area = bool(rule.per_unit and rule.per_unit.unit in ("平方米", "亩"))  # 连栋温室20亩、钢架大棚50亩
+    told = [s for s in facts.stated if s.kind == ("area" if by_area else "count")]
+    latest = min((s.turn for s in told), default=0)  # this turn's counts, else the last turn that told some
+    counts = [s for s in told if s.turn == latest]
+    per_key: dict[str, Decimal] = {}
     for c in counts:
         k = _key_for_count(c, keys)
         if k:
-            per_key[k] = per_key.get(k, 0) + int(c.value)
+            per_key[k] = per_key.get(k, 0) + c.value
+    if by_area:
+        return [{**kw, "level": k, "area": n} for k, n in per_key.items()] if len(per_key) >= 2 else [kw]
     if len(per_key) < 2 and not (len(per_key) == 1 and next(iter(per_key.values())) > 1 and "level" in kw
                                  and next(iter(per_key)) == kw["level"] and "count" not in kw):
         return [kw]
-    return [{**kw, "level": k, "count": n} for k, n in per_key.items()]
+    return [{**kw, "level": k, "count": int(n)} for k, n in per_key.items()]
 
 
 _UNIT_FACTOR = {("兆瓦", "千瓦"): 1000, ("万千瓦", "千瓦"): 10000, ("兆瓦时", "千瓦时"): 1000, ("万吨", "吨"): 10000,
@@ -1481,6 +1508,8 @@ def _convert(value, unit: str, to: str):
 def _tier_key(rule: Rule, q: str, facts: Facts, counts: list) -> str | None:
     keys = [t.key for t in rule.tiers]
     hits = [k for k in keys if k in q]
+    if not hits:  # a key's own gloss in the clause: "区域首店（华中地区首店）" for "华中地区首店"
+        hits = [k for k in keys for g in re.findall(re.escape(k) + r"（([^（）]{2,16})）", rule.segment + rule.subject) if g in q]
     if len(hits) > 1:
         # "新获得中国质量奖提名奖": of overlapping keys the one the words end with (提名奖), not the one they run past
         spans = {k: (q.find(k), q.find(k) + len(k)) for k in hits}

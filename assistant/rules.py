@@ -56,7 +56,7 @@ _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
 _YEARS = re.compile(r"(连续支持|连续|支持周期为?|周期为?|分|期限不超过|期限为?|最长|补助期限不超过|补贴期限不超过|不超过)(?P<n>[\d一二两三四五六七八九十]+)(?:个)?(年|个年度)")
 _FIRST = re.compile(r"首次")
 _LPR = re.compile(r"(贷款市场报价利率|LPR)")
-_INCREMENT = re.compile(r"(较上年增长部分|较上一年度增长部分|较上年度增长部分|增量部分|新增部分|同比增长部分|增长部分|较上年新增)")
+_INCREMENT = re.compile(r"(较上年增长部分|较上一年度增长部分|较上年度增长部分|增量部分|新增部分|同比增长部分|增长部分|较上一?年度?新增|比上年新增)")
 _REVIEW = re.compile(r"(遴选|评审|择优|综合评定|综合评估|视情|根据[^，。]{0,12}(情况|评估|评审)|不超过|最高)")
 _STOP_BASE = re.compile(r"^(其|企业|单位|年度|当年|上年度?|的|按照?|对|给予|使用)+")
 
@@ -1834,6 +1834,10 @@ def _subject(seg: str) -> str:
             for m in pat.finditer(ph):
                 s = m.group("s")
                 if "的" in s:
+                    # "对限上餐饮企业在本市新开设…的直营门店": the enterprise doing it is the recipient too
+                    doer = re.match(rf"([{_CJK}]{{2,12}}?(?:企业|单位|机构|公司))(?:在|于|通过|新)", s)
+                    if doer and not re.match(r"(前条|上述|前述|本条|该|此类|以上)", doer.group(1)):
+                        candidates.append(doer.group(1))
                     s = s.rsplit("的", 1)[1]
                 s = s.strip("，、 ")
                 if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s) \

@@ -156,3 +156,104 @@ def test_an_amount_for_a_thing_another_clause_names_is_not_a_base_of_this_rule(a
     a = ask("参加境内外展会的企业补贴，我们包装设计花了12万元，能补贴多少？", agri)
     assert all(not (b.clause_id == "3.5" and b.status is BlockStatus.COUNTED and b.amount_yuan == 60_000) for b in a.blocks), a.answer
     assert a.total_yuan != 60_000
+
+
+FORMS = """# 云溪区人才与农业支持若干措施
+
+## 一、人才生活补贴
+
+1. 对新引进的全日制博士研究生、硕士研究生，分别按每人每月3000元、1500元给予生活补贴，最长36个月。（责任单位：区人社局）
+
+## 二、设施农业
+
+2. 对新建连栋温室、钢架大棚的，分别按每亩3万元、每亩6000元给予一次性补助，同一主体同一年度最高100万元。（责任单位：区农业农村局）
+
+3. 对购置粮食烘干机的农业经营主体，按中央财政补贴额的30%给予累加补贴，单台最高3万元。（责任单位：区农业农村局）
+
+## 三、知识产权和品牌
+
+4. 对获得中国专利金奖、银奖、优秀奖的，每项分别给予50万元、20万元、5万元奖励。（责任单位：区市场监管局）
+
+5. 对新获得绿色食品认证、有机产品认证的，每个产品分别奖励2万元、3万元。（责任单位：区市场监管局）
+
+## 四、科技金融
+
+6. 对科技型中小企业获得的银行贷款，按照贷款合同签订时同期贷款市场报价利率（LPR）计算利息的50%给予贴息，单个企业每年最高50万元。（责任单位：区金融办）
+
+## 五、商贸消费
+
+7. 对国内外知名品牌在我区开设全国首店、区域首店（华中地区首店），营业面积不低于200平方米的，分别给予50万元、20万元一次性奖励；属于品牌旗舰店、概念店的，在上述标准基础上上浮20%。（责任单位：区商务局）
+
+8. 对上年度已纳入统计的住宿、餐饮企业，当年营业额同比增速不低于10%的，按当年较上年度新增营业额的2%给予奖励，最高30万元。（责任单位：区商务局）
+
+9. 对限上餐饮企业在本区新开设营业面积不低于150平方米的直营门店，每新增一家给予5万元奖励，单个企业年度最高50万元。（责任单位：区商务局）
+"""
+
+
+@pytest.fixture(scope="module")
+def forms(tmp_path_factory):
+    from assistant.bootstrap import open_retriever
+    from assistant.parser import parse_file
+    from assistant.settings import load_settings
+
+    d = tmp_path_factory.mktemp("yunxi-forms")
+    (d / "forms.md").write_text(FORMS, encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(d / "forms.md", doc_id="forms", id_prefix="")])
+    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)
+
+
+@pytest.mark.parametrize("q,total", [
+    # counts per tier, the tier named by the head of its key (全日制博士 for 博士研究生)
+    ("我们新引进3名全日制博士和2名全日制硕士，按最长期限生活补贴一共多少？", 432_000),
+    ("我们招了俩博士一个硕士，头一年的生活补贴加起来多少钱？", 90_000),
+    # areas per tier, the key's tail after the area (20亩连栋温室 for 新建连栋温室)
+    ("我们新建了20亩连栋温室和50亩钢架大棚，能补助多少？", 900_000),
+    ("我们今年新建连栋温室30亩、钢架大棚40亩，能补助多少？", 1_000_000),
+    # the key right before the count is its tier, not the next item's key ("金奖1项、优秀奖2项")
+    ("我们获得中国专利金奖1项、中国专利优秀奖2项，奖多少？", 600_000),
+    # 每台 with a per-unit cap: one claim per machine
+    ("我们购置了2台粮食烘干机，每台中央财政补贴12万元，累加补贴一共多少？", 60_000),
+    # interest at the LPR, not at the rate the loan carries
+    ("我们是科技型中小企业，银行贷款2000万元，执行利率3.4%，签合同时LPR为3.0%，能贴息多少？", 300_000),
+])
+def test_amounts_told_per_tier_per_machine_and_at_the_lpr(forms, q, total):
+    a = ask(q, forms)
+    assert a.total_yuan == total, a.answer
+
+
+def test_a_reply_that_picks_tiers_brings_its_counts(forms):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    first = ask("产品拿到认证能奖励多少？", forms, conv)
+    assert first.asks, first.answer  # which certification?
+    a = ask("今年我们有3个产品拿了绿色食品认证，1个产品拿了有机产品认证。", forms, conv)
+    assert a.total_yuan == 90_000, a.answer
+
+
+@pytest.mark.parametrize("q,total", [
+    # an area condition of an award not paid per area, read from the area the user gives (also "260平")
+    ("某品牌在我区开了全国首店，营业面积350平方米，能拿多少首店奖励？", 500_000),
+    ("我们开的是华中地区首店，260平，属于概念店，首店奖励多少？", 240_000),
+    # this year's figure is of the thing named with last year's ("上年营业额…，今年…")
+    ("我们是限上住宿企业，上年度已入统，上年营业额2200万元，今年2500万元，增长奖励能拿多少？", 60_000),
+])
+def test_area_conditions_glosses_uplifts_and_paired_figures(forms, q, total):
+    a = ask(q, forms)
+    assert a.total_yuan == total, a.answer
+
+
+def test_an_area_below_the_condition_is_not_paid(forms):
+    a = ask("某品牌在我区开了全国首店，营业面积150平方米，能拿多少首店奖励？", forms)
+    assert not a.total_yuan, a.answer
+    assert any(c.status == "not_met" and "200平方米" in c.text for b in a.blocks for c in b.conditions), a.answer
+
+
+def test_the_enterprise_that_opens_the_store_is_the_recipient_not_the_store(forms):
+    rule = next(r for r in forms.corpus.rules if r.clause_id == "5.9")
+    assert rule.subject == "限上餐饮企业"
+
+
+def test_a_numeral_and_measure_word_is_not_a_distinctive_term(forms):
+    assert not {"一家", "每个", "两项"} & set(forms.lexicon.distinctive)
