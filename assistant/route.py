@@ -1259,6 +1259,17 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
                              and th.measure in (s.context + s.after)]
                     if other:
                         kw["measure"] = other[0].value
+    parts = re.fullmatch(r"(.{2,12}?)(?:和|与|及|加)(.{2,12}?)之和", rule.base or "")
+    if parts:
+        # "按设备购置和研发投入之和的10%": each part told by its own words ("设备购置2600万元、研发投入400万元")
+        told = [s for s in facts.stated if s.kind == "money" and s.role == "amount" and s.turn == 0]
+        found = [next((s for s in told if len(_longest_common(s.window or s.context, p)) >= min(4, len(p))), None)
+                 for p in parts.groups()]
+        if all(found) and found[0] is not found[1]:
+            for s in money:
+                if s not in found:
+                    kw["measure"] = s.value  # the other figure ("新增固定资产投资5000万元") is what the condition looks at
+            kw["base"] = found[0].value + found[1].value
     if rule.increment:
         prev = [s for s in facts.stated if s.role == "previous"]
         if prev:
@@ -1299,6 +1310,10 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         if not fit and (rule.kind is RuleKind.FIXED or rule.kind is RuleKind.PER_UNIT and not unit) and len(counts) == 1 \
                 and counts[0].unit in _ITEM_UNITS and _counts_this(counts[0], rule):
             fit = counts
+        if rule.kind is RuleKind.FIXED:
+            # "成员单位10家以上…给予20万元": a count the award's own condition looks at is not a number of awards
+            fit = [c for c in fit if not any(th.unit not in ("元", "%") and th.measure and len(_longest_common(_head_noun(c.noun), th.measure)) >= 2
+                                             for th in rule.thresholds)]
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
             kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
     areas = [s for s in facts.stated if s.kind == "area"]
@@ -1366,11 +1381,16 @@ def _names_amount(name: str, st) -> bool:
     return core in ctx or len(_longest_specific_common(core, ctx)) >= max(2, len(core) - 2)
 
 
+def _head_noun(noun: str) -> str:
+    """What a count counts: the words right after it, up to 的 or a stop ("阶段的奖励全部拿完" → 阶段)."""
+    return re.split(r"[的，,。；;、和及与都也还]", noun)[0][:6]
+
+
 def _counts_this(c, rule: Rule) -> bool:
     """A count with no unit of the rule's own counts what this rule awards: its noun is in the rule's
     words ("取得2个型号合格证" for an award per certificate), not something else ("6件发明专利" for a
     专精特新 award)."""
-    noun = c.noun
+    noun = _head_noun(c.noun)
     if not noun:
         return False
     words = rule.segment + rule.name

@@ -201,7 +201,7 @@ def attach_rate_modifier(rule: Rule, mod: RateModifier) -> Rule:
 
 
 _TOP_UP_MOD = re.compile(r"(差额|补足|予以扣除|不再重复|合计不超过[^，。；]{0,12}标准)")
-_INSTALMENTS = re.compile(r"分(两|三|四|2|3|4)期[^，。；]{0,4}拨付|分期拨付")
+_INSTALMENTS = re.compile(r"分(两|三|四|五|2|3|4|5)(期|年|次)[^，。；]{0,4}拨付|分期拨付")
 _ITEM_REF = re.compile(r"本条第([一二三四五六七八九十\d]{1,3})[项款]")
 
 
@@ -222,6 +222,15 @@ def _modifier(clause: Clause, text: str) -> tuple[ClauseRules, Modifier] | None:
     if not spans and _TOP_UP_MOD.search(text) and not re.search(r"(给予|予以)[^，。；]{0,8}(奖励|补助|补贴|资助|支持)[^，。；]{0,4}$", text.split("差额")[0]):
         reason = "本条其他各项的计算规则：按差额补足或扣除已获奖励（已计入" + (f"第{'、'.join(map(str, items))}项" if items else "本条各项") + "的测算）"
         return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(clause.id, top_up=True, text=reason, items=items)
+    ratio = next((x for x in scan(text) if x.kind == "ratio"), None)
+    if ratio is not None and _INSTALMENTS.search(text) and not spans and not re.search(r"(给予|予以)", text):
+        # "支持资金按4:3:3的比例分三年拨付": instalments as a ratio
+        total = sum(ratio.parts)
+        shares = [p * 100 / total for p in ratio.parts]
+        if all(x == int(x) for x in shares) and len(shares) >= 2:
+            reason = f"本条其他各项的拨付方式：分{len(shares)}期拨付（{'、'.join(f'{int(x)}%' for x in shares)}）"
+            return ClauseRules(clause.id, Coverage.MODIFIER, (), reason), Modifier(
+                clause.id, ratios=tuple(int(x) for x in shares), text=reason, items=items)
     if spans and _INSTALMENTS.search(text) and not re.search(r"(给予|予以)", text):
         pct = [x for x in spans if x.kind == "percent"]
         money = [x for x in spans if x.kind == "money"]

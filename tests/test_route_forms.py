@@ -187,6 +187,14 @@ FORMS = """# 云溪区人才与农业支持若干措施
 8. 对上年度已纳入统计的住宿、餐饮企业，当年营业额同比增速不低于10%的，按当年较上年度新增营业额的2%给予奖励，最高30万元。（责任单位：区商务局）
 
 9. 对限上餐饮企业在本区新开设营业面积不低于150平方米的直营门店，每新增一家给予5万元奖励，单个企业年度最高50万元。（责任单位：区商务局）
+
+## 六、成果转化和产业化
+
+10. 对科技成果产业化项目新增固定资产投资达到2000万元及以上的，按项目实际完成的设备购置和研发投入之和的10%给予支持，单个项目最高500万元。（责任单位：区科技局）
+
+11. 支持资金按4:3:3的比例分三年拨付，第二年、第三年资金根据项目年度绩效评价结果拨付。
+
+12. 对龙头企业牵头组建、成员单位10家以上并被认定为省级示范农业产业化联合体的，给予牵头企业20万元一次性奖励。（责任单位：区农业农村局）
 """
 
 
@@ -257,3 +265,21 @@ def test_the_enterprise_that_opens_the_store_is_the_recipient_not_the_store(form
 
 def test_a_numeral_and_measure_word_is_not_a_distinctive_term(forms):
     assert not {"一家", "每个", "两项"} & set(forms.lexicon.distinctive)
+
+
+@pytest.mark.parametrize("q,total", [
+    # a base that is the sum of two things, each told by its own words; instalments written as a ratio in a sibling item
+    ("我们的科技成果产业化项目新增固定资产投资5000万元，实际完成设备购置2600万元、研发投入400万元，支持资金第一年能拨多少？", 1_200_000),
+    ("我们的科技成果产业化项目新增固定资产投资5000万元，实际完成设备购置2600万元、研发投入400万元，第三年拨付多少？", 900_000),
+    # a count the award's own condition looks at ("成员单位10家以上") does not multiply a one-time award
+    ("我们牵头组建的联合体有12家成员单位，今年被认定为省级示范农业产业化联合体，牵头企业能拿多少？", 200_000),
+])
+def test_sum_bases_ratio_instalments_and_condition_counts(forms, q, total):
+    a = ask(q, forms)
+    assert a.total_yuan == total, a.answer
+
+
+def test_a_ratio_instalment_item_is_a_modifier_of_its_article(forms):
+    rule = next(r for r in forms.corpus.rules if r.clause_id == "6.10")
+    assert rule.schedule is not None and rule.schedule.ratios == (40, 30, 30)
+    assert any(n.clause_id == "6.11" for n in forms.corpus.non_computable) or "6.11" in rule.modifiers
