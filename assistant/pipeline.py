@@ -137,7 +137,9 @@ def _turn(q: str, engine: Engine, conv: Conversation, only: str | None = None) -
 
     if conv.turns and not u.follow_up and _statement(u):
         u = replace(u, follow_up=True)  # facts told after a question belong to it
-    follow = bool(conv.turns) and (u.follow_up or (len(q) <= 20 and not _own_topic(u, active)))
+    told_before = bool(conv.turns) and conv.last_question and not _ASKING.search(conv.last_question)
+    # the turn before only told facts ("我们租了300平方米…，没有其他减免。"): this question is about them
+    follow = bool(conv.turns) and (u.follow_up or told_before or (len(q) <= 20 and not _own_topic(u, active)))
     if follow and not u.follow_up:
         u = replace(u, follow_up=True)  # "能补多少？" after a question: about what was asked before
     own = Facts(u.stated, u.subjects, _level(u), (q,))

@@ -1346,12 +1346,14 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         kw["instalment"] = u.instalment
     elif u.instalment and rule.per_unit and rule.per_unit.period and not any(s.kind == "duration" for s in facts.stated):
         kw["periods"] = 12 if rule.per_unit.period == "月" else 1  # "第一年能拿多少" of a monthly award
+    elif u.instalment and rule.schedule and rule.schedule.per_year and rule.schedule.years:
+        kw["years"] = 1  # "第一年土地流转补贴多少" of an award paid each year for 3 years: one year's
     durations = [s for s in facts.stated if s.kind == "duration"]
-    if u.per_period and not durations:
-        if rule.per_unit and rule.per_unit.period:
+    if u.per_period and not u.instalment:  # "第一年租金补贴多少" (租金每月45元): the year asked
+        if rule.per_unit and rule.per_unit.period and not durations:
             kw["periods"] = 1
         elif rule.schedule and rule.schedule.per_year and rule.kind in (RuleKind.FIXED, RuleKind.CAP_ONLY, RuleKind.PER_UNIT, RuleKind.TIERED):
-            kw["years"] = 1
+            kw["years"] = 1  # "每年补多少", also when the question tells other durations ("签了8年合同")
     if durations and rule.per_unit and rule.per_unit.period:
         d = durations[0]
         periods = d.value * 12 if (rule.per_unit.period == "月" and d.unit == "年") else d.value

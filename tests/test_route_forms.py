@@ -195,6 +195,12 @@ FORMS = """# 云溪区人才与农业支持若干措施
 11. 支持资金按4:3:3的比例分三年拨付，第二年、第三年资金根据项目年度绩效评价结果拨付。
 
 12. 对龙头企业牵头组建、成员单位10家以上并被认定为省级示范农业产业化联合体的，给予牵头企业20万元一次性奖励。（责任单位：区农业农村局）
+
+## 七、场地和土地
+
+13. 对新设立的科技型中小企业租用研发办公用房的，第一年按每平方米每月20元、第二年和第三年按每平方米每月10元给予租金补贴，补贴面积不超过500平方米。（责任单位：区科技局）
+
+14. 对新流转集中连片土地200亩以上、流转合同期限5年以上的新型农业经营主体，按每亩每年100元给予补贴，连续补贴3年，同一主体每年最高10万元。（责任单位：区农业农村局）
 """
 
 
@@ -283,3 +289,24 @@ def test_a_ratio_instalment_item_is_a_modifier_of_its_article(forms):
     rule = next(r for r in forms.corpus.rules if r.clause_id == "6.10")
     assert rule.schedule is not None and rule.schedule.ratios == (40, 30, 30)
     assert any(n.clause_id == "6.11" for n in forms.corpus.non_computable) or "6.11" in rule.modifiers
+
+
+@pytest.mark.parametrize("q,total", [
+    # the year asked, not the month the rent is quoted by ("租金每平方米每月45元")
+    ("我们是新设立的科技型中小企业，租了800平方米研发办公用房，租金每平方米每月45元，第一年租金补贴多少？", 120_000),
+    # one year of an award paid each year, also when the question tells a contract length
+    ("我们是新型农业经营主体，新流转集中连片土地300亩，流转合同期限8年，每年补多少？", 30_000),
+    ("我们是新型农业经营主体，新流转集中连片土地300亩，流转合同期限8年，第一年补贴多少？", 30_000),
+])
+def test_the_period_the_question_asks_for(forms, q, total):
+    a = ask(q, forms)
+    assert a.total_yuan == total, a.answer
+
+
+def test_a_question_after_a_turn_that_only_told_facts_is_about_them(forms):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    ask("我们是新设立的科技型中小企业，租了300平方米研发办公用房，租金每平方米每月40元。", forms, conv)
+    a = ask("第二年的租金补贴是多少？", forms, conv)
+    assert a.total_yuan == 36_000, a.answer
