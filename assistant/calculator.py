@@ -199,7 +199,8 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             shown = format_yuan(value)
             limit = format_yuan(th.amount.value)
         else:
-            found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _same_unit(_unit_of_key(m), th.unit))]
+            found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _same_unit(_unit_of_key(m), th.unit))
+                     and (th.unit not in _AREA_UNITS or _unit_of_key(m) in _AREA_UNITS)]  # "3家面积在160…" is not 3平方米
             if not found and th.unit in _AREA_UNITS and claim0.area is not None:
                 found = [claim0.area]  # "展览面积达到1万平方米的…按展览面积每平方米20元": the area paid on is the one compared
             if not found:

@@ -553,8 +553,39 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if follow else (), literal, topic_rules if follow else (),
                            carried, denied)
     r.measures = _governed_by_case(facts, r.measures, ranked, corpus)
+    r.measures = _pooled_clause_caps(r.measures)
     r.clause_ids = list(dict.fromkeys(r.clause_ids + [m.clause_id for m in r.measures]))
     return r
+
+
+def _pooled_clause_caps(measures: list[Measure]) -> list[Measure]:
+    """Awards of one clause that share its recipient-wide ceiling ("参加境外展会的…；参加境内展会的…。同一企业年度
+    展会补贴总额最高30万元"): their sum is held to it, the last award counted gets what is left."""
+    from dataclasses import replace as dc_replace
+
+    out = list(measures)
+    groups: dict[tuple, list[int]] = {}
+    for i, m in enumerate(out):
+        if m.status is not BlockStatus.COUNTED or m.calculation is None or m.rule is None:
+            continue
+        for c in m.rule.caps:
+            if c.scope.aggregates and c.scope is not CapScope.ITEM:
+                groups.setdefault((c.clause_id or m.clause_id, c.scope, c.amount.value), []).append(i)  # or the article's cap clause
+    for (cid, _, limit), idx in groups.items():
+        rules = {out[i].rule.id for i in idx}
+        if len(rules) < 2:
+            continue
+        total = sum(out[i].calculation.amount_yuan for i in idx)
+        if total <= limit:
+            continue
+        last = idx[-1]
+        calc = out[last].calculation
+        left = max(0, int(limit) - (total - calc.amount_yuan))
+        cap = next(c for c in out[last].rule.caps if c.amount.value == limit)
+        formula = (f"{calc.formula}；与[{cid}]所限的其他各项合计{format_yuan(total)}，超过{cap.text or ''}上限{format_yuan(limit)}，"
+                   f"本项按{format_yuan(left)}计")
+        out[last] = dc_replace(out[last], calculation=dc_replace(calc, amount_yuan=left, formula=formula, capped=True))
+    return out
 
 
 _CASE_BY_CASE = re.compile(r"(一事一议|一企一策|一项一议|一事一策|一企一议)")
@@ -708,6 +739,10 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
             return pool[0], 0.5
         return None, 0.0
     top = [r for sc, r in scored if sc >= best - 0.02]
+    near = (s.window or "") + s.context
+    # siblings on the same base told apart by their own words ("境外展会…展位费9万元" vs 境内展会)
+    top = [r for r in top if not (lambda own, theirs: not any(w in near for w in own) and any(w in near for w in theirs))(
+        *_sibling_marks(r, top))] or top
     said = said_levels(u.question)
     if said and all(_required_level(r) and _required_level(r) not in said for r in top):
         # "被认定为省级首台（套）…首年度销售合同金额600万元": the 省级 award on (nearly) the same base, not the 国家级 one
@@ -718,6 +753,23 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
                             preferred.index(r.clause_id) if r.clause_id in preferred else 50,
                             ranked.index(r.clause_id) if r.clause_id in ranked else 99))
     return top[0], raw.get(top[0].id, best)
+
+
+def _sibling_marks(rule: Rule, rules: list[Rule]) -> tuple[set[str], set[str]]:
+    """Words only this rule's sentence has, and words only its siblings' have, among the rules of its clause on
+    the same base (境外 / 境内 for two rates on 展位费)."""
+    from assistant.text import words
+
+    siblings = [o for o in rules if o.clause_id == rule.clause_id and o.id != rule.id and o.base == rule.base]
+    if not siblings:
+        return set(), set()
+
+    def ws(r: Rule) -> set[str]:
+        return {w for w in words(r.segment.split("给予")[0]) if len(w) >= 2 and not any(ch.isdigit() for ch in w)}
+
+    mine = ws(rule)
+    other = set().union(*(ws(o) for o in siblings))
+    return mine - other, other - mine
 
 
 def _window_names_elsewhere(s, rule: Rule, u, named: dict[str, float], corpus) -> bool:
@@ -1317,9 +1369,11 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
             kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
     areas = [s for s in facts.stated if s.kind == "area"]
-    if areas and any(th.unit in ("平方米", "亩") for th in rule.thresholds):
-        # "营业面积350平方米" for a condition "营业面积不低于200平方米" (an award not paid per area)
-        kw["counts"] = kw.get("counts", ()) + tuple((f"{a.noun}|{a.unit}", a.value) for a in areas)
+    area_ths = [th for th in rule.thresholds if th.unit in ("平方米", "亩")]
+    if areas and area_ths and all(len({th.comparator.holds(a.value, th.amount.value) for a in areas}) == 1 for th in area_ths):
+        # "营业面积350平方米" for a condition "营业面积不低于200平方米" (an award not paid per area); several areas
+        # only when they all fall on the same side of it (180 and 220平方米 against 150), else which one is unclear
+        kw["counts"] = kw.get("counts", ()) + tuple((f"{a.noun}|{a.unit}", a.value) for a in areas[:1])
     # conditions of rate modifiers the question states ("以知识产权质押方式获得的贷款" ~ "以专利质押贷款")
     told = "|".join(dict.fromkeys((*facts.said, u.question)))  # this turn, and the earlier turns it follows
     met = tuple(m.condition for m in getattr(rule, "rate_modifiers", ()) if m.ratio is None and _states(told, m.condition))

@@ -523,6 +523,8 @@ def _share_trailing_caps(rules: list[Rule], text: str = "") -> list[Rule]:
     parts = delimited_phrases(last.segment)
     tail_delim, tail = parts[-1] if parts else ("", "")
     in_text = bool(tail) and bool(re.search(r"[；;]\s*" + re.escape(tail), text))  # "…给予10万元奖励；单个企业每年度…最高200万元"
+    # "…单个展会最高5万元。同一企业年度展会补贴总额最高30万元。": a sentence of its own that caps the total
+    in_text = in_text or bool(tail) and bool(re.search(r"。\s*" + re.escape(tail), text)) and bool(re.search(r"(总额|合计|累计|共计)", tail))
     if not shared or not re.match(r"^(单个|同一|每家|单户)", tail) or (tail_delim != "；" and not in_text):
         return rules
     return [r if r is last or any(c.scope in {x.scope for x in shared} for c in r.caps) else replace(r, caps=r.caps + tuple(shared))

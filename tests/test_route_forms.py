@@ -201,6 +201,10 @@ FORMS = """# 云溪区人才与农业支持若干措施
 13. 对新设立的科技型中小企业租用研发办公用房的，第一年按每平方米每月20元、第二年和第三年按每平方米每月10元给予租金补贴，补贴面积不超过500平方米。（责任单位：区科技局）
 
 14. 对新流转集中连片土地200亩以上、流转合同期限5年以上的新型农业经营主体，按每亩每年100元给予补贴，连续补贴3年，同一主体每年最高10万元。（责任单位：区农业农村局）
+
+## 八、会展
+
+15. 对我区商贸企业参加重点展会目录内展会的，参加境外展会的按展位费的70%给予补贴，单个展会最高10万元；参加境内展会的按展位费的50%给予补贴，单个展会最高5万元。同一企业年度展会补贴总额最高30万元。（责任单位：区商务局）
 """
 
 
@@ -310,3 +314,21 @@ def test_a_question_after_a_turn_that_only_told_facts_is_about_them(forms):
     ask("我们是新设立的科技型中小企业，租了300平方米研发办公用房，租金每平方米每月40元。", forms, conv)
     a = ask("第二年的租金补贴是多少？", forms, conv)
     assert a.total_yuan == 36_000, a.answer
+
+
+@pytest.mark.parametrize("q,total", [
+    # each amount goes to the sibling its own words name (境外 70%, 境内 50%)
+    ("今年参加了目录内的一个境外展会，展位费9万元；两个境内展会，展位费分别是6万元和10万元。展会补贴一共多少？", 143_000),
+    # and the clause's total ceiling binds the sum of both awards (25.4万 + 6万 → 30万)
+    ("我们参加了目录内的5个展会：3个境外展，展位费分别为15万元、12万元、10万元；2个境内展，展位费分别为8万元、4万元。展会补贴合计多少？", 300_000),
+])
+def test_sibling_rates_by_their_own_words_under_a_shared_ceiling(forms, q, total):
+    a = ask(q, forms)
+    assert a.total_yuan == total, a.answer
+
+
+def test_several_areas_on_both_sides_of_an_area_condition_are_not_guessed(forms):
+    a = ask("我们限上餐饮企业今年新开5家直营门店，其中3家面积在160到300平方米之间，另外2家只有120平方米，门店奖励多少？", forms)
+    assert not a.total_yuan, a.answer  # which stores qualify is not said store by store: ask, do not guess
+    both = ask("我们是限上餐饮企业，今年新开了2家直营门店，面积分别是180平方米和220平方米，门店奖励多少？", forms)
+    assert both.total_yuan == 100_000, both.answer
