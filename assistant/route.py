@@ -582,8 +582,9 @@ def _pooled_clause_caps(measures: list[Measure]) -> list[Measure]:
         calc = out[last].calculation
         left = max(0, int(limit) - (total - calc.amount_yuan))
         cap = next(c for c in out[last].rule.caps if c.amount.value == limit)
-        formula = (f"{calc.formula}；与[{cid}]所限的其他各项合计{format_yuan(total)}，超过{cap.text or ''}上限{format_yuan(limit)}，"
-                   f"本项按{format_yuan(left)}计")
+        own = calc.formula.replace(f"（未超过{cap.text or ''}上限{format_yuan(limit)}）", "")
+        formula = (f"{own}；与受[{cid}]同一上限约束的其他奖励合计{format_yuan(total)}，超过{cap.text or ''}上限"
+                   f"{format_yuan(limit)}，本项按{format_yuan(left)}计")
         out[last] = dc_replace(out[last], calculation=dc_replace(calc, amount_yuan=left, formula=formula, capped=True))
     return out
 
@@ -1311,6 +1312,21 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
                              and th.measure in (s.context + s.after)]
                     if other:
                         kw["measure"] = other[0].value
+    if not money and rule.tiers and any(t.threshold for t in rule.tiers) and not rule.rate and not rule.base and rule.tier_label:
+        # "销售额从上年的0.8亿元增长到今年的5.6亿元…规模突破奖励": the figure another rule reads (the increase) is also
+        # the one this milestone award looks at, when its words name the milestone's measure
+        label = rule.tier_label
+        cores = [re.sub(r"^(年度|当年|年)", "", w) for w in [re.sub(r"（.*?）", "", label), *re.findall(r"（(.*?)）", label)]]
+        cores = [w for w in cores if len(w) >= 2]  # "年度销售额（营业额）": 销售额 or 营业额
+        told = [x for x in facts.stated if x.kind == "money" and x.role == "amount" and x.turn == 0]
+        for x in told:
+            before = [y for y in facts.stated if y.kind == "money" and y.turn == 0 and y.start < x.start and y.role == "previous"]
+            ctx = (x.window or "") + x.context + ("|" + before[-1].context + (before[-1].window or "") if before else "")
+            if any(w in ctx for w in cores):
+                kw["measure"] = x.value
+                if _MILESTONE_WORD.search(x.context):
+                    kw["crossed"] = True
+                break
     parts = re.fullmatch(r"(.{2,12}?)(?:和|与|及|加)(.{2,12}?)之和", rule.base or "")
     if parts:
         # "按设备购置和研发投入之和的10%": each part told by its own words ("设备购置2600万元、研发投入400万元")

@@ -552,6 +552,7 @@ def build_rule_table(clauses) -> list[Rule]:
             if m is not None:
                 mods.setdefault((c.doc_id, c.article_no), []).append(m[1])
         out.extend(a.rules)
+    out = _item_range_caps(clauses, out)
     if not shared and not mods:
         return out
     article = {c.id: (c.doc_id, c.article_no) for c in clauses}
@@ -583,6 +584,39 @@ def build_rule_table(clauses) -> list[Rule]:
                             modifiers=r.modifiers + (m.clause_id,))
         result.append(r)
     return result
+
+
+_ITEM_RANGE_CAP = re.compile(r"本条第[（(]?([一二三四五六七八九十\d]{1,3})[）)]?[项款]至第[（(]?([一二三四五六七八九十\d]{1,3})[）)]?[项款]"
+                             r"[^。；]{0,16}?(?:合计|累计|总额|共计)(?:不超过|不高于|最高)")
+
+
+def _item_range_caps(clauses: list[Clause], rules: list[Rule]) -> list[Rule]:
+    """"同一企业同一年度享受本条第（一）项至第（三）项奖励合计不超过120万元", written in one item: the ceiling binds
+    the awards of every item it names, as one ceiling (the answer holds their sum to it)."""
+    from assistant.numerals import chinese_to_int
+
+    def num(x: str) -> int:
+        return int(x) if x.isdigit() else chinese_to_int(x)
+
+    out = list(rules)
+    for c in clauses:
+        m = _ITEM_RANGE_CAP.search(c.text)
+        if not m or c.article_no is None:
+            continue
+        money = [x for x in scan(c.text[m.end(): m.end() + 14]) if x.kind == "money"]
+        if not money:
+            continue
+        scope, words = _cap_scope(c.text[max(0, m.start() - 16): m.start()])
+        if not scope.aggregates:
+            scope = CapScope.RECIPIENT
+        cap = Cap(Quantity(money[0].text, money[0].value), scope, words, clause_id=c.id)
+        items = set(range(num(m.group(1)), num(m.group(2)) + 1))
+        ids = {x.id for x in clauses if x.doc_id == c.doc_id and x.article_no == c.article_no and x.item_no in items}
+        for i, r in enumerate(out):
+            if r.clause_id in ids:
+                kept = tuple(x for x in r.caps if not (x.amount.value == cap.amount.value and x.scope.aggregates))
+                out[i] = replace(r, caps=kept + (cap,))
+    return out
 
 
 def non_computable(clauses) -> list[NonComputable]:

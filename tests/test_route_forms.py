@@ -332,3 +332,50 @@ def test_several_areas_on_both_sides_of_an_area_condition_are_not_guessed(forms)
     assert not a.total_yuan, a.answer  # which stores qualify is not said store by store: ask, do not guess
     both = ask("我们是限上餐饮企业，今年新开了2家直营门店，面积分别是180平方米和220平方米，门店奖励多少？", forms)
     assert both.total_yuan == 100_000, both.answer
+
+
+SCALE = """# 云溪区支持商贸企业做大做强若干措施
+
+## 一、支持商贸企业做大做强
+
+1. 支持零售企业规模突破。对限上零售企业年度销售额首次达到或突破1亿元、5亿元、10亿元的，分别给予20万元、50万元、100万元奖励。（责任单位：区商务局）
+
+2. 支持零售企业增长。对上年度已纳入统计的限上零售企业，当年销售额同比增速不低于10%的，按当年较上年度新增销售额的1%给予奖励，最高50万元。同一企业同一年度享受本条第（一）项至第（二）项奖励合计不超过120万元。（责任单位：区商务局）
+
+## 二、支持消费场景建设
+
+3. 对新获评省级步行街的，给予运营主体50万元奖励。（责任单位：区商务局）
+
+4. 对新认定为市级夜间经济集聚区的，给予运营主体20万元奖励。（责任单位：区商务局）
+
+5. 对企业参加境内外展会的，按展位费的50%给予补贴，单个企业每年最高10万元。（责任单位：区商务局）
+"""
+
+
+@pytest.fixture(scope="module")
+def scale(tmp_path_factory):
+    from assistant.bootstrap import open_retriever
+    from assistant.parser import parse_file
+    from assistant.settings import load_settings
+
+    d = tmp_path_factory.mktemp("yunxi-scale")
+    (d / "scale.md").write_text(SCALE, encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(d / "scale.md", doc_id="scale", id_prefix="")])
+    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)
+
+
+@pytest.mark.parametrize("q,total", [
+    # this year's figure is both the milestone's measure and the increase's base
+    ("我们是上年度已入统的限上零售企业，销售额从上年的0.8亿元增长到今年的5.6亿元，年度销售额突破5亿元的奖励和增长奖励合计能拿多少？", 1_000_000),
+    # 100万 + 50万, held to "本条第（一）项至第（二）项奖励合计不超过120万元"
+    ("我们是上年度已入统的限上零售企业，上年销售额9.2亿元，今年10.3亿元，年度销售额首次突破10亿元的奖励和增长奖励一共能拿多少？", 1_200_000),
+])
+def test_one_figure_for_two_awards_under_an_item_range_ceiling(scale, q, total):
+    a = ask(q, scale)
+    assert a.total_yuan == total, a.answer
+
+
+def test_an_item_range_ceiling_binds_every_item_it_names(scale):
+    caps = {r.clause_id: [(c.amount.value, c.clause_id) for c in r.caps] for r in scale.corpus.rules}
+    assert (120 * 10_000, "1.2") in caps["1.1"] and (120 * 10_000, "1.2") in caps["1.2"]
