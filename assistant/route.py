@@ -553,9 +553,34 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     r.measures = _measures(u, facts, chosen, assigned, named, engine, topic if follow else (), literal, topic_rules if follow else (),
                            carried, denied)
     r.measures = _governed_by_case(facts, r.measures, ranked, corpus)
+    r.measures = _raised_standards(r.measures)
     r.measures = _pooled_clause_caps(r.measures)
     r.clause_ids = list(dict.fromkeys(r.clause_ids + [m.clause_id for m in r.measures]))
     return r
+
+
+_RAISED = re.compile(r"(标准|补贴|奖励|资助|补助)?(提高至|提高到|上调至|提高为)")
+
+
+def _raised_standards(measures: list[Measure]) -> list[Measure]:
+    """"按展览面积每平方米20元…；对连续三年在我市举办的品牌展会，补贴标准提高至每平方米30元": the raised standard
+    replaces the first for the cases it covers, it is not paid on top. Of the two, the raised one counts when the
+    question identifies it, else the first one."""
+    from dataclasses import replace as dc_replace
+
+    out = list(measures)
+    counted = [i for i, m in enumerate(out) if m.status is BlockStatus.COUNTED and m.calculation is not None and m.rule is not None]
+    for i in counted:
+        raised = out[i]
+        if not _RAISED.search(raised.rule.segment):
+            continue
+        base = [j for j in counted if j < i and out[j].clause_id == raised.clause_id and out[j].status is BlockStatus.COUNTED]
+        if not base:
+            continue
+        j = base[-1]
+        drop = j if raised.named else i
+        out[drop] = dc_replace(out[drop], status=BlockStatus.INFO, calculation=None)
+    return out
 
 
 def _pooled_clause_caps(measures: list[Measure]) -> list[Measure]:
@@ -1365,6 +1390,9 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         level = _tier_key(rule, u.question, facts, counts)
         if level:
             kw["level"] = level
+        lower = _received_level(rule, u.question, kw.get("level"))
+        if rule.top_up and lower is not None and "received" not in kw:
+            kw["received"] = lower.amount.value  # "原来是省级的，已经拿过省级奖励，今年晋升为国家级": the 省级 award is deducted
     if counts:
         kw["counts"] = tuple((f"{c.noun}|{c.unit}", int(c.value)) for c in counts)
         unit = rule.per_unit.unit if rule.per_unit else ""
@@ -1414,8 +1442,8 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         kw["area"] = area[0].value
     if rule.schedule and rule.schedule.ratios and u.instalment:
         kw["instalment"] = u.instalment
-    elif u.instalment and rule.per_unit and rule.per_unit.period and not any(s.kind == "duration" for s in facts.stated):
-        kw["periods"] = 12 if rule.per_unit.period == "月" else 1  # "第一年能拿多少" of a monthly award
+    elif u.instalment and rule.per_unit and rule.per_unit.period:
+        kw["periods"] = 12 if rule.per_unit.period == "月" else 1  # "第一年能拿多少" of a monthly award (签了3年合同)
     elif u.instalment and rule.schedule and rule.schedule.per_year and rule.schedule.years:
         kw["years"] = 1  # "第一年土地流转补贴多少" of an award paid each year for 3 years: one year's
     durations = [s for s in facts.stated if s.kind == "duration"]
@@ -1424,7 +1452,7 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
             kw["periods"] = 1
         elif rule.schedule and rule.schedule.per_year and rule.kind in (RuleKind.FIXED, RuleKind.CAP_ONLY, RuleKind.PER_UNIT, RuleKind.TIERED):
             kw["years"] = 1  # "每年补多少", also when the question tells other durations ("签了8年合同")
-    if durations and rule.per_unit and rule.per_unit.period:
+    if durations and rule.per_unit and rule.per_unit.period and not u.instalment:
         d = durations[0]
         periods = d.value * 12 if (rule.per_unit.period == "月" and d.unit == "年") else d.value
         kw["periods"] = int(periods)
@@ -1451,6 +1479,23 @@ def _names_amount(name: str, st) -> bool:
     ctx = (st.window or st.context) + st.context
     core = re.sub(r"^(当年|年度|上一?年度?|当月|实际)+", "", name)
     return core in ctx or len(_longest_specific_common(core, ctx)) >= max(2, len(core) - 2)
+
+
+_GOT = re.compile(r"(已经?|曾经?)?(拿过|拿了|领过|领了|获得过|享受过|享受了|得过|已获|已拿|已领)")
+
+
+def _received_level(rule: Rule, q: str, level: str | None):
+    """The tier of an award the user says was already received, by level and without a figure ("已经拿过省级奖励")."""
+    if not level:
+        return None
+    for t in rule.tiers:
+        if t.key == level or t.amount is None or t.threshold is not None:
+            continue
+        for m in re.finditer(re.escape(t.key), q):
+            near = q[max(0, m.start() - 10): m.end() + 10]
+            if _GOT.search(near) and not re.search(r"\d", near):
+                return t
+    return None
 
 
 def _head_noun(noun: str) -> str:

@@ -205,6 +205,14 @@ FORMS = """# 云溪区人才与农业支持若干措施
 ## 八、会展
 
 15. 对我区商贸企业参加重点展会目录内展会的，参加境外展会的按展位费的70%给予补贴，单个展会最高10万元；参加境内展会的按展位费的50%给予补贴，单个展会最高5万元。同一企业年度展会补贴总额最高30万元。（责任单位：区商务局）
+
+16. 对在我区专业展馆举办、展览面积达到1万平方米的商贸类展会，按展览面积每平方米20元给予主办单位补贴，单个展会最高100万元；对连续三年在我区举办的品牌展会，补贴标准提高至每平方米30元，单个展会最高150万元。（责任单位：区商务局）
+
+## 九、平台和人才
+
+17. 对新获批的国家级、省级技术创新中心，分别给予300万元、100万元奖励；由省级晋升为国家级的，按差额补足。（责任单位：区科技局）
+
+18. 对新引进的全日制硕士研究生，按每人每月1000元给予生活补贴，最长36个月。（责任单位：区人社局）
 """
 
 
@@ -379,3 +387,16 @@ def test_one_figure_for_two_awards_under_an_item_range_ceiling(scale, q, total):
 def test_an_item_range_ceiling_binds_every_item_it_names(scale):
     caps = {r.clause_id: [(c.amount.value, c.clause_id) for c in r.caps] for r in scale.corpus.rules}
     assert (120 * 10_000, "1.2") in caps["1.1"] and (120 * 10_000, "1.2") in caps["1.2"]
+
+
+@pytest.mark.parametrize("q,total", [
+    # a raised standard replaces the first for the cases it covers (30元, not 20元 + 30元)
+    ("我们主办的品牌展会今年是在我区连续举办的第四届，展览面积4万平方米，补贴多少？", 1_200_000),
+    # a lower level already received, told without a figure: its standard is deducted
+    ("我们的技术创新中心原来是省级的，已经拿过省级奖励，今年晋升为国家级，还能再拿多少？", 2_000_000),
+    # 第一年 of a monthly award, while the contract is for 3 years
+    ("我们新引进了3个全日制硕士研究生，都签了3年劳动合同，生活补贴第一年一共能拿多少？", 36_000),
+])
+def test_raised_standards_received_levels_and_the_first_year(forms, q, total):
+    a = ask(q, forms)
+    assert a.total_yuan == total, a.answer
