@@ -554,9 +554,34 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
                            carried, denied)
     r.measures = _governed_by_case(facts, r.measures, ranked, corpus)
     r.measures = _raised_standards(r.measures)
+    r.measures = _deducted_siblings(r.measures)
     r.measures = _pooled_clause_caps(r.measures)
     r.clause_ids = list(dict.fromkeys(r.clause_ids + [m.clause_id for m in r.measures]))
     return r
+
+
+def _deducted_siblings(measures: list[Measure]) -> list[Measure]:
+    """"对挂牌的…给予50万元；对上市的…分三个阶段拨付：…3.成功上市的，拨付剩余100万元，已获挂牌奖励的，在本阶段拨付时予以
+    扣除": both counted in one answer, the stage pays less the other award."""
+    from dataclasses import replace as dc_replace
+
+    out = list(measures)
+    for i, m in enumerate(out):
+        calc = m.calculation
+        if m.status is not BlockStatus.COUNTED or calc is None or m.rule is None or "已获的需扣除" not in calc.formula:
+            continue
+        deduct = next((t.deduct for t in m.rule.tiers if t.deduct and t.deduct in calc.formula), "")
+        for o in out:
+            if o is m or o.clause_id != m.clause_id or o.status is not BlockStatus.COUNTED or o.calculation is None or o.rule is None:
+                continue
+            word = re.sub(r"(已获得?|奖励|的|在本阶段拨付时予以扣除|予以扣除|扣除|，)", "", deduct)
+            if len(word) >= 2 and word in o.rule.segment:
+                got = o.calculation.amount_yuan
+                left = max(0, calc.amount_yuan - got)
+                formula = calc.formula.replace("（" + deduct + "，已获的需扣除）", "") + f"；{deduct}：减去本次同时测算的{o.rule.name}{format_yuan(got)}，按{format_yuan(left)}计"
+                out[i] = dc_replace(m, calculation=dc_replace(calc, amount_yuan=left, formula=formula))
+                break
+    return out
 
 
 _RAISED = re.compile(r"(标准|补贴|奖励|资助|补助)?(提高至|提高到|上调至|提高为)")
@@ -1367,9 +1392,9 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         prev = [s for s in facts.stated if s.role == "previous"]
         if prev:
             kw["previous"] = prev[0].value
-    if rule.top_up:
+    if rule.top_up or any(t.deduct for t in rule.tiers):
         got = [s for s in facts.stated if s.role == "received"]
-        if got:  # every award already paid on the way up (5万元, then 15万元) is deducted
+        if got:  # every award already paid on the way up (5万元, then 15万元) is deducted; 已获挂牌奖励的…予以扣除
             kw["received"] = sum((s.value for s in got), Decimal(0))
     if rule.kind is RuleKind.INTEREST:
         ref = [s for s in facts.stated if s.role == "rate_ref"]
@@ -1585,21 +1610,58 @@ _RECEIPT_AFTER = re.compile(r"^[^，。；,;]{0,6}(拿了|拿过|领了|领过|�
 _DONE_AFTER = re.compile(r"^(了|完成|成功|通过)")
 
 
-def _reached_stages(rule: Rule, u) -> list[str]:
-    """Stages of a staged award the user has reached: all of them ("三个阶段都完成了", "从辅导备案到上市"), or each
-    stage told as done ("已完成辅导备案，申报材料也已获交易所受理"), not one merely planned ("计划…首发上市")."""
-    keys = [t.key for t in rule.tiers if t.threshold is None]
-    q = u.question
-    if _ALL_STAGES.search(q):
-        return keys
+_PAID = re.compile(r"(拿到了|拿了|拿过|领了|领过|到账|都拿|已拨付|拨付了|已经拿|已拿|给过|发了)")
+_LAST_ONE = re.compile(r"(最后|剩下|剩余)(这|的)?一?(笔|期|阶段|部分)")
+
+
+def _stage_mentions(keys: list[str], seg: str) -> list[str]:
+    """The stages a stretch of words names: a key, or its last two characters, not as the start of another
+    stage's words ("上市辅导备案" names 辅导备案, not 上市)."""
+    heads = {k: (k[-2:] if len(k) > 3 else k) for k in keys}
     out = []
     for k in keys:
-        for form in dict.fromkeys((k, k[-2:] if len(k) > 3 else k)):
-            i = q.find(form)
-            if i >= 0 and (_DONE_BEFORE.search(q[max(0, i - 8): i]) or _DONE_AFTER.match(q[i + len(form):])):
-                if not _RECEIPT_AFTER.search(q[i + len(form): i + len(form) + 14]):
-                    out.append(k)  # "去年完成股份制改造已经拿了50万元": reached and already paid
+        for form in dict.fromkeys((k, heads[k])):
+            for m in re.finditer(re.escape(form), seg):
+                rest = seg[m.end():]
+                if any(o != k and (rest.startswith(o[:2]) or seg[m.start():].startswith(o)) for o in keys):
+                    continue
+                out.append(k)
                 break
+            if k in out:
+                break
+    return out
+
+
+def _reached_stages(rule: Rule, u) -> list[str]:
+    """Stages of a staged award the user has reached and not been paid for: all of them ("三个阶段都完成了",
+    "从辅导备案到上市"), or each stage told as done ("已完成辅导备案，申报材料也已获交易所受理"), not one merely
+    planned ("计划…首发上市") nor one already paid ("辅导备案和申请受理两个阶段的钱也都拿到了"); "最后这一笔" is
+    the last of them."""
+    keys = [t.key for t in rule.tiers if t.threshold is None]
+    q = u.question
+    paid: set[str] = set()
+    reached: list[str] = []
+    for seg in re.split(r"[，,。；;！？?]", q):
+        named = _stage_mentions(keys, seg)
+        if not named:
+            continue
+        if _PAID.search(seg):
+            paid.update(named)
+            continue
+        for k in named:  # a done-word right at the stage's words ("成功在北交所上市", "获受理了"), not anywhere
+            for form in dict.fromkeys((k, k[-2:] if len(k) > 3 else k)):
+                done = any(_DONE_BEFORE.search(seg[max(0, m.start() - 8): m.start()]) or _DONE_AFTER.match(seg[m.end():])
+                           for m in re.finditer(re.escape(form), seg))
+                if done and k not in reached:
+                    reached.append(k)
+    if _ALL_STAGES.search(q) and not paid:
+        out = keys
+    else:
+        out = [k for k in keys if k in reached and k not in paid]
+        if not out and paid and _LAST_ONE.search(q):
+            out = [k for k in keys if k not in paid][-1:]
+    if _LAST_ONE.search(q):
+        out = out[-1:]
     return out
 
 

@@ -213,6 +213,10 @@ FORMS = """# 云溪区人才与农业支持若干措施
 17. 对新获批的国家级、省级技术创新中心，分别给予300万元、100万元奖励；由省级晋升为国家级的，按差额补足。（责任单位：区科技局）
 
 18. 对新引进的全日制硕士研究生，按每人每月1000元给予生活补贴，最长36个月。（责任单位：区人社局）
+
+## 十、资本市场
+
+19. 对在全国中小企业股份转让系统挂牌的企业，给予50万元一次性奖励。对在境内证券交易所首次公开发行股票并上市的企业，给予总额300万元奖励，分三个阶段拨付：1.完成辅导备案的，拨付100万元；2.首次公开发行股票申请获证券交易所受理的，拨付100万元；3.成功上市的，拨付剩余100万元，已获挂牌奖励的，在本阶段拨付时予以扣除。（责任单位：区金融办）
 """
 
 
@@ -398,5 +402,16 @@ def test_an_item_range_ceiling_binds_every_item_it_names(scale):
     ("我们新引进了3个全日制硕士研究生，都签了3年劳动合同，生活补贴第一年一共能拿多少？", 36_000),
 ])
 def test_raised_standards_received_levels_and_the_first_year(forms, q, total):
+    a = ask(q, forms)
+    assert a.total_yuan == total, a.answer
+
+
+@pytest.mark.parametrize("q,total", [
+    # stages already paid are not paid again; "最后这一笔" is the last stage, less the listing award received
+    ("我们前年在新三板挂牌拿了50万元奖励，上市辅导备案和申请受理两个阶段的钱也都拿到了，今年成功在北交所上市，最后这一笔能拨多少？", 500_000),
+    # both awards counted in one answer: the last stage pays less the listing award (300万 in all, not 350万)
+    ("我们先在新三板挂牌，后来在深交所成功上市，挂牌奖励和上市三个阶段的奖励全部拿完，总共能从区里拿到多少？", 3_000_000),
+])
+def test_staged_listing_awards(forms, q, total):
     a = ask(q, forms)
     assert a.total_yuan == total, a.answer
