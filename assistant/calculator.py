@@ -88,7 +88,8 @@ def calculate_claims(claims: list[Claim]) -> list[Calculation]:
     per_claim = (CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM)
     for claim in claims:
         if claim.rule.cap_aggregates and claim.rule.kind in (RuleKind.RATE, RuleKind.MARGINAL) \
-                and not any(c.scope in per_claim for c in claim.rule.caps):
+                and not any(c.scope in per_claim for c in claim.rule.caps) \
+                and not any(re.match(r"(单笔|单个|单项|每笔|每个|每项)", t.measure or "") for t in claim.rule.thresholds):
             groups.setdefault(f"{claim.rule.id}@{claim.year}", []).append(claim)
         else:
             groups[f"{claim.rule.id}#{len(groups)}"] = [claim]

@@ -1555,7 +1555,8 @@ def _key_for_count(c, keys: list[str]) -> str | None:
 def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[dict]:
     """The claims a question makes on one rule: one per stated amount when each is its own case
     (三起案件分别80万元、80万元、30万元; 4项，每项150万元), one per tier named, else one."""
-    per_claim_cap = any(c.scope in (CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM) for c in rule.caps)
+    per_claim_cap = any(c.scope in (CapScope.UNIT, CapScope.ITEM, CapScope.CLAIM) for c in rule.caps) or any(
+        re.match(r"(单笔|单个|单项|每笔|每个|每项)", th.measure or "") for th in rule.thresholds)  # "单笔投资额达到500万元": each on its own
     money = [s for s in amounts if s.role == "amount"]
     yearly = _yearly_claims(rule, kw, facts, money, u)
     if yearly:

@@ -217,6 +217,8 @@ FORMS = """# 云溪区人才与农业支持若干措施
 ## 十、资本市场
 
 19. 对在全国中小企业股份转让系统挂牌的企业，给予50万元一次性奖励。对在境内证券交易所首次公开发行股票并上市的企业，给予总额300万元奖励，分三个阶段拨付：1.完成辅导备案的，拨付100万元；2.首次公开发行股票申请获证券交易所受理的，拨付100万元；3.成功上市的，拨付剩余100万元，已获挂牌奖励的，在本阶段拨付时予以扣除。（责任单位：区金融办）
+
+20. 对在我区备案的创业投资机构投资区内成立3年以内的科技型中小企业，单笔投资额达到500万元及以上的，按实际到位投资额的3%给予奖励，单个机构每年最高100万元。（责任单位：区金融办）
 """
 
 
@@ -415,3 +417,8 @@ def test_raised_standards_received_levels_and_the_first_year(forms, q, total):
 def test_staged_listing_awards(forms, q, total):
     a = ask(q, forms)
     assert a.total_yuan == total, a.answer
+
+
+def test_a_per_investment_threshold_judges_each_investment_on_its_own(forms):
+    a = ask("我们是在区内备案的创投机构，今年投了两家成立不到3年的科技型中小企业，分别实际到位600万元和300万元，能拿多少奖励？", forms)
+    assert a.total_yuan == 180_000, a.answer  # only the 600万 investment reaches 单笔500万元
