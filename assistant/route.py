@@ -207,6 +207,13 @@ def base_score(context: str, rule: Rule, lexicon) -> float:
     for th in rule.thresholds:
         if th.unit == "元" and th.measure and th.measure in context:
             return 0.97
+    gloss = re.search(re.escape(base) + r"（以([^（）]{2,16}?)为准）", rule.segment)
+    if gloss:
+        # "按企业实际让利金额（以消费券核销金额为准）": the words of the gloss name the base ("实际核销320万元")
+        core = re.sub(r"(金额|数额|额)$", "", gloss.group(1))
+        tail = core[-2:]
+        if len(tail) == 2 and tail in context:
+            return 0.96
     if (rule.kind is RuleKind.INTEREST and rule.interest_basis == "actual" or "利息" in base) and re.search(r"(利息|付息|息费)", context):
         return 0.9  # "实际付了利息90万元": the interest paid, whatever the verb
     if len(canon) >= 2 and canon in context:
