@@ -35,7 +35,7 @@ FOLDER = {name: ROOT / "eval" / rnd / name for rnd, names in ROUNDS.items() for 
 
 # metric → minimum, per set: today's measured score minus a margin (measured scores: docs/benchmarks.md)
 GATES = {
-    # round 1 (measured 2026-11-29 at db98fa4: amount 0.961 / 0.917 / 0.797 / 0.750 / 0.853)
+    # round 1 (measured 2026-11-29 at 1193f99: amount 0.961 / 0.917 / 0.797 / 0.750 / 0.853)
     "w1-talent": {"amount_exact": 0.92, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9},
     "w2-manufacturing": {"amount_exact": 0.88, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.95,
                          "lookup": 0.85},
@@ -43,14 +43,14 @@ GATES = {
     "w4-sme": {"amount_exact": 0.71, "citation_hit@3": 0.92, "no_false_refusal": 0.96, "right_document": 0.93, "lookup": 0.9},
     "w5-shipped": {"amount_exact": 0.81, "citation_hit@3": 0.90, "no_false_refusal": 0.97, "right_document": 0.98,
                    "out_of_scope_refused": 0.80},
-    # round 3 (measured 2026-11-29 at db98fa4: amount 0.728 / 0.787 / 0.724)
+    # round 3 (measured 2026-11-29 at 1193f99: amount 0.728 / 0.787 / 0.735)
     "r3-techinno": {"amount_exact": 0.68, "citation_hit@3": 0.80, "no_false_refusal": 0.97, "right_document": 0.95,
                     "no_unsupported_amount": 0.85, "out_of_scope_refused": 0.69, "lookup": 0.9},
     "r3-agri": {"amount_exact": 0.74, "citation_hit@3": 0.87, "no_false_refusal": 0.97, "right_document": 0.94,
                 "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.33, "lookup": 0.7},
-    "r3-commerce": {"amount_exact": 0.68, "citation_hit@3": 0.85, "no_false_refusal": 0.97, "right_document": 0.93,
+    "r3-commerce": {"amount_exact": 0.69, "citation_hit@3": 0.85, "no_false_refusal": 0.97, "right_document": 0.93,
                     "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.38, "lookup": 0.9},
-    # round 2, held out (eval/blind/results/r2-final-db98fa4.json: amount 0.552 / 0.404; earlier runs 0.483 / 0.404)
+    # round 2, held out (eval/blind/results/r2-final-1193f99.json: amount 0.552 / 0.404; earlier runs 0.483 / 0.404)
     "r2-greenenergy": {"amount_exact": 0.51, "citation_hit@3": 0.73, "no_false_refusal": 0.96, "right_document": 0.96,
                        "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.57, "lookup": 0.9},
     "r2-digitaltrade": {"amount_exact": 0.36, "citation_hit@3": 0.86, "no_false_refusal": 0.94, "right_document": 0.90,
