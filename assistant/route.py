@@ -22,7 +22,7 @@ the user's facts meet its subject. Does not word the answer (``compose``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as dc_replace
 from decimal import Decimal
 
 from assistant import phrases
@@ -68,8 +68,6 @@ class Facts:
     def merged_over(self, older: "Facts") -> "Facts":
         """These facts, with the older ones behind them (each older number one turn further back;
         routing lets a newer number for the same rule replace an older one)."""
-        from dataclasses import replace as dc_replace
-
         subjects = dict(older.subjects)
         subjects.update(dict(self.subjects))
         stated = tuple(dc_replace(s, turn=s.turn + 1) for s in older.stated) + tuple(self.stated)
@@ -570,8 +568,6 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
 def _deducted_siblings(measures: list[Measure]) -> list[Measure]:
     """"对挂牌的…给予50万元；对上市的…分三个阶段拨付：…3.成功上市的，拨付剩余100万元，已获挂牌奖励的，在本阶段拨付时予以
     扣除": both counted in one answer, the stage pays less the other award."""
-    from dataclasses import replace as dc_replace
-
     out = list(measures)
     for i, m in enumerate(out):
         calc = m.calculation
@@ -598,8 +594,6 @@ def _raised_standards(measures: list[Measure]) -> list[Measure]:
     """"按展览面积每平方米20元…；对连续三年在我市举办的品牌展会，补贴标准提高至每平方米30元": the raised standard
     replaces the first for the cases it covers, it is not paid on top. Of the two, the raised one counts when the
     question identifies it, else the first one."""
-    from dataclasses import replace as dc_replace
-
     out = list(measures)
     counted = [i for i, m in enumerate(out) if m.status is BlockStatus.COUNTED and m.calculation is not None and m.rule is not None]
     for i in counted:
@@ -618,8 +612,6 @@ def _raised_standards(measures: list[Measure]) -> list[Measure]:
 def _pooled_clause_caps(measures: list[Measure]) -> list[Measure]:
     """Awards of one clause that share its recipient-wide ceiling ("参加境外展会的…；参加境内展会的…。同一企业年度
     展会补贴总额最高30万元"): their sum is held to it, the last award counted gets what is left."""
-    from dataclasses import replace as dc_replace
-
     out = list(measures)
     groups: dict[tuple, list[int]] = {}
     for i, m in enumerate(out):
@@ -653,8 +645,6 @@ def _governed_by_case(facts: Facts, measures: list[Measure], ranked: list[str], 
     """A clause that takes cases above a line "一事一议" ("对总投资1亿元以上的…重大项目，采取“一事一议”方式给予
     支持"), and the user's own amount of the same thing is above it: the general rule's figure is not the
     answer for that case; the measure is shown with the clause that governs it."""
-    from dataclasses import replace as dc_replace
-
     money = [st for st in facts.stated if st.kind == "money" and st.turn == 0 and st.role in ("amount", "claimed")]
     docs = {m.doc_id for m in measures if m.calculation is not None}
     if not money or not docs:
@@ -1225,15 +1215,11 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
     if not calc.eligible:
         status = BlockStatus.NOT_ELIGIBLE
     if status is BlockStatus.NOT_ELIGIBLE and calc.amount_yuan:
-        from dataclasses import replace as dc_replace
-
         failed = next((c.text for c in conds if c.status == "not_met"), "条件")
         calc = dc_replace(calc, amount_yuan=0, eligible=False, reason=f"不满足“{failed}”",
                           formula=f"不满足“{failed}”，不予计算（若满足，按{calc.formula}）")
     if any(c.status == "review" for c in conds) and not calc.is_upper_bound and calc.amount_yuan:
-        from dataclasses import replace
-
-        calc = replace(calc, is_upper_bound=True)
+        calc = dc_replace(calc, is_upper_bound=True)
     calc = _attribute(calc, rule, u, facts, corpus)
     above = _governed_above(rule, calc, claim_kwargs, corpus)
     if above is not None:  # shown as the governing item, with the user's case met there
@@ -1251,8 +1237,6 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
 def _attribute(calc: Calculation, rule: Rule, u, facts: Facts, corpus) -> Calculation:
     """An amount set by another clause of the article is that clause's: the gap paid under "按两级奖励
     标准的差额给予奖励" (the modifier the question's words are closest to), the instalment of "分两期拨付"."""
-    from dataclasses import replace as dc_replace
-
     if calc is None:
         return calc
     bound = [c for c in rule.caps if c.clause_id and calc.capped and f"上限{format_yuan(c.amount.value)}，按{format_yuan(c.amount.value)}计" in calc.formula]
@@ -1622,13 +1606,17 @@ _PAID = re.compile(r"(拿到了|拿了|拿过|领了|领过|到账|都拿|已拨
 _LAST_ONE = re.compile(r"(最后|剩下|剩余)(这|的)?一?(笔|期|阶段|部分)")
 
 
+def _stage_forms(key: str) -> tuple[str, ...]:
+    """How a stage is said: its key, or the key's last two characters ("受理" for 证券交易所受理)."""
+    return tuple(dict.fromkeys((key, key[-2:] if len(key) > 3 else key)))
+
+
 def _stage_mentions(keys: list[str], seg: str) -> list[str]:
     """The stages a stretch of words names: a key, or its last two characters, not as the start of another
     stage's words ("上市辅导备案" names 辅导备案, not 上市)."""
-    heads = {k: (k[-2:] if len(k) > 3 else k) for k in keys}
     out = []
     for k in keys:
-        for form in dict.fromkeys((k, heads[k])):
+        for form in _stage_forms(k):
             for m in re.finditer(re.escape(form), seg):
                 rest = seg[m.end():]
                 if any(o != k and (rest.startswith(o[:2]) or seg[m.start():].startswith(o)) for o in keys):
@@ -1657,7 +1645,7 @@ def _reached_stages(rule: Rule, u) -> list[str]:
             paid.update(named)
             continue
         for k in named:  # a done-word right at the stage's words ("成功在北交所上市", "获受理了"), not anywhere
-            for form in dict.fromkeys((k, k[-2:] if len(k) > 3 else k)):
+            for form in _stage_forms(k):
                 done = any(_DONE_BEFORE.search(seg[max(0, m.start() - 8): m.start()]) or _DONE_AFTER.match(seg[m.end():])
                            for m in re.finditer(re.escape(form), seg))
                 if done and k not in reached:
