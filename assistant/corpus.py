@@ -84,13 +84,6 @@ class Corpus:
         return {cid: a for d in self.documents for a in d.articles for cid in a.clause_ids}
 
     @cached_property
-    def _rules_by_clause(self) -> dict[str, list[Rule]]:
-        out: dict[str, list[Rule]] = {}
-        for r in self.rules:
-            out.setdefault(r.clause_id, []).append(r)
-        return out
-
-    @cached_property
     def _rules_by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
 

@@ -81,18 +81,8 @@ def one_request(url: str, question: str) -> tuple[float, bool]:
 
 def tree_rss_mb(pid: int) -> float:
     """RSS of ``pid`` and its descendants (uvicorn's worker processes), in MB, from /proc."""
-    children: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d.name))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
+    total = 0
+    for p in _tree_pids(pid):
         try:
             total += next(int(line.split()[1]) for line in Path(f"/proc/{p}/status").read_text().splitlines() if line.startswith("VmRSS:"))
         except (OSError, StopIteration):
