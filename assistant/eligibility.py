@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assistant.amounts import format_yuan
 from assistant.calculator import Claim, calculate_claims
 from assistant.errors import AmountError
 from assistant.types import Calculation, Rule, RuleKind
@@ -82,6 +83,16 @@ class MeasureResult:
         """In the total: conditions met (or met but for the department's review), an amount, and not a bare ceiling."""
         return (self.status in ("eligible", "review") and self.calculation is not None and self.calculation.eligible
                 and self.rule.kind is not RuleKind.CAP_ONLY)
+
+    def amount_text(self, not_eligible: str = "0元") -> str:
+        """The amount as shown to a person: 需补充…, the zero of an unmet condition, or 最高…/…（上限）/（未计入合计）."""
+        calc = self.calculation
+        if calc is None:
+            return "需补充：" + "、".join(self.missing) if self.missing else "—"
+        if self.status == "not_eligible":
+            return not_eligible
+        amount = ("最高" if self.rule.kind is RuleKind.CAP_ONLY else "") + format_yuan(calc.amount_yuan) + ("（上限）" if self.is_upper_bound else "")
+        return amount + ("" if self.counted else "（未计入合计）")
 
     def to_dict(self) -> dict:
         return {"rule_id": self.rule.id, "clause_id": self.rule.clause_id, "name": self.rule.name, "status": self.status,

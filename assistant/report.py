@@ -59,14 +59,7 @@ def build_report(form, answers, results, corpus) -> Report:
     measures = []
     for m in results:
         calc = m.calculation
-        if calc is None:
-            amount = "需补充：" + "、".join(m.missing) if m.missing else "—"
-        elif m.status == "not_eligible":
-            amount = "0元（条件未满足）"
-        else:
-            amount = ("最高" if m.rule.kind.value == "cap_only" else "") + format_yuan(calc.amount_yuan) + ("（上限）" if m.is_upper_bound else "")
-            if not m.counted:
-                amount += "（未计入合计）"
+        amount = m.amount_text(not_eligible="0元（条件未满足）")
         c = citation(corpus, m.rule.clause_id)
         measures.append({"name": m.rule.name, "clause_id": m.rule.clause_id, "status": STATUS_LABEL[m.status],
                          "conditions": [(t, MARK[s]) for t, s in m.conditions], "amount": amount,

@@ -562,13 +562,7 @@ def eligibility_view(service, doc_id: str, raw: dict) -> tuple[str, str]:
     cards = []
     for m in results:
         calc = m.calculation
-        if calc is None:
-            amount = "需补充：" + "、".join(m.missing) if m.missing else "—"
-        elif m.status == "not_eligible":
-            amount = "0元"
-        else:
-            amount = ("最高" if m.rule.kind.value == "cap_only" else "") + format_yuan(calc.amount_yuan) + ("（上限）" if m.is_upper_bound else "")
-            amount += "" if m.counted else "（未计入合计）"
+        amount = m.amount_text()
         conds = "".join(f"<li>{MARK[s]} {esc(t)}（{MARK_WORDS[s]}）</li>" for t, s in m.conditions) or "<li>原文未列明其他条件</li>"
         cards.append(f"<div class='card measure {m.status}' data-rule='{esc(m.rule.id)}'><h4>{esc(m.rule.name)} "
                      f"<a href='#' class='cite' data-cid='{esc(m.rule.clause_id)}'>[{esc(m.rule.clause_id)}]</a></h4>"
