@@ -22,17 +22,22 @@ POLICY = """# 云溪区支持科技创新平台建设若干措施
 """
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
+def _engine(tmp_path_factory, folder: str, file_name: str, text: str, doc_id: str) -> Engine:
+    """The whole engine over one written policy, with the cheap hash embedder (routing is the subject here)."""
     from assistant.bootstrap import open_retriever
     from assistant.parser import parse_file
     from assistant.settings import load_settings
 
-    d = tmp_path_factory.mktemp("yunxi")
-    (d / "yunxi.md").write_text(POLICY, encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(d / "yunxi.md", doc_id="yunxi", id_prefix="")])
+    d = tmp_path_factory.mktemp(folder)
+    (d / file_name).write_text(text, encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(d / file_name, doc_id=doc_id, id_prefix="")])
     retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
     return Engine(corpus, retriever)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return _engine(tmp_path_factory, "yunxi", "yunxi.md", POLICY, "yunxi")
 
 
 @pytest.mark.parametrize("q,levels", [
@@ -113,15 +118,7 @@ AGRI = """# 云溪区促进现代农业和会展经济发展若干措施
 
 @pytest.fixture(scope="module")
 def agri(tmp_path_factory):
-    from assistant.bootstrap import open_retriever
-    from assistant.parser import parse_file
-    from assistant.settings import load_settings
-
-    d = tmp_path_factory.mktemp("yunxi-agri")
-    (d / "agri.md").write_text(AGRI, encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(d / "agri.md", doc_id="agri", id_prefix="")])
-    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
-    return Engine(corpus, retriever)
+    return _engine(tmp_path_factory, "yunxi-agri", "agri.md", AGRI, "agri")
 
 
 @pytest.mark.parametrize("q,total,status", [
@@ -226,15 +223,7 @@ FORMS = """# 云溪区人才与农业支持若干措施
 
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory):
-    from assistant.bootstrap import open_retriever
-    from assistant.parser import parse_file
-    from assistant.settings import load_settings
-
-    d = tmp_path_factory.mktemp("yunxi-forms")
-    (d / "forms.md").write_text(FORMS, encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(d / "forms.md", doc_id="forms", id_prefix="")])
-    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
-    return Engine(corpus, retriever)
+    return _engine(tmp_path_factory, "yunxi-forms", "forms.md", FORMS, "forms")
 
 
 @pytest.mark.parametrize("q,total", [
@@ -370,15 +359,7 @@ SCALE = """# 云溪区支持商贸企业做大做强若干措施
 
 @pytest.fixture(scope="module")
 def scale(tmp_path_factory):
-    from assistant.bootstrap import open_retriever
-    from assistant.parser import parse_file
-    from assistant.settings import load_settings
-
-    d = tmp_path_factory.mktemp("yunxi-scale")
-    (d / "scale.md").write_text(SCALE, encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(d / "scale.md", doc_id="scale", id_prefix="")])
-    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
-    return Engine(corpus, retriever)
+    return _engine(tmp_path_factory, "yunxi-scale", "scale.md", SCALE, "scale")
 
 
 @pytest.mark.parametrize("q,total", [
