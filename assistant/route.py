@@ -787,10 +787,8 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
             return pool[0], 0.5
         return None, 0.0
     top = [r for sc, r in scored if sc >= best - 0.02]
-    near = (s.window or "") + s.context
     # siblings on the same base told apart by their own words ("境外展会…展位费9万元" vs 境内展会)
-    top = [r for r in top if not (lambda own, theirs: not any(w in near for w in own) and any(w in near for w in theirs))(
-        *_sibling_marks(r, top))] or top
+    top = [r for r in top if not _sibling_named_instead(r, top, (s.window or "") + s.context)] or top
     said = said_levels(u.question)
     if said and all(_required_level(r) and _required_level(r) not in said for r in top):
         # "被认定为省级首台（套）…首年度销售合同金额600万元": the 省级 award on (nearly) the same base, not the 国家级 one
@@ -818,6 +816,12 @@ def _sibling_marks(rule: Rule, rules: list[Rule]) -> tuple[set[str], set[str]]:
     mine = ws(rule)
     other = set().union(*(ws(o) for o in siblings))
     return mine - other, other - mine
+
+
+def _sibling_named_instead(rule: Rule, rules: list[Rule], near: str) -> bool:
+    """The words around an amount are a sibling's own words and none of this rule's."""
+    own, theirs = _sibling_marks(rule, rules)
+    return not any(w in near for w in own) and any(w in near for w in theirs)
 
 
 def _window_names_elsewhere(s, rule: Rule, u, named: dict[str, float], corpus) -> bool:
