@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from assistant.text import words
+from assistant.text import is_common_noun, word_tag, words
 
 # Question words that carry no topic (in any policy).
 QUESTION_WORDS = set("""补贴 补助 奖励 支持 资金 政策 企业 公司 申请 多少 怎么 如何 可以 能 有 钱 元 万元 万 请问 一下 条件 标准 规定 措施 相关
@@ -33,7 +33,8 @@ QUESTION_WORDS = set("""补贴 补助 奖励 支持 资金 政策 企业 公司 
 能补 能拿 可以拿 大概 左右 大约 差不多 听说 是不是 对不对 告诉 帮我 麻烦 政府 市里 区里 县里 国家 本地 这边 那边 当地 还有 怎样 有没有
 知道 了解 咨询 看看 查 查询 搞 做 弄 办 多久 几 个 家 一家 一个 现在 目前 最近 已经 刚 刚刚 打算 准备 计划 如果 的 了 吗 呢 吧 啊 最多 最高
 能给 给 多少钱 能领 可以 怎么办 有没有 能不能 哪个 哪里 谁 怎么样 一年 今年度 主要 时候 开始 结束 哪天 几号 哪一年 什么时候 到底
-是否 还是 或者 以及 这个 那个 这项 该项 具体 日期 一天 哪一天 哪天 日子 不能 这种 那种 这样 那样 这是 印发 文件 征求意见稿 正式 起止 几年 试行 暂行 发布 出台 定稿 草案 为止 截至 截止 这份 那份 此项 现在 眼下 如今""".split())
+是否 还是 或者 以及 这个 那个 这项 该项 具体 日期 一天 哪一天 哪天 日子 不能 这种 那种 这样 那样 这是 印发 文件 征求意见稿 正式 起止 几年 试行 暂行 发布 出台 定稿 草案 为止 截至 截止 这份 那份 此项 现在 眼下 如今
+后果 时间段 环节 影响 途径 渠道 步骤 方式 办法 结果 多长 处理 操作 回事 意思 含义 区别 关系""".split())
 
 
 @dataclass(frozen=True)
@@ -128,17 +129,35 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     common = [w for w in ws if w not in strong and (w in vocab or w in named)]
     unknown = [w for w in ws if w not in strong and w not in common]
     dense = max((h.dense_sim for h in hits if h.dense_sim is not None), default=0.0)
+    topic = _topic_words(u.question, set(ws))
     ev = Evidence("", "", len(strong), len(common), len(unknown), float(dense),
-                  {"strong": strong, "common": common, "unknown": unknown})
+                  {"strong": strong, "common": common, "unknown": unknown,
+                   "topic_unknown": [w for w in topic if w in unknown and is_common_noun(w)],
+                   "topic_known": [w for w in topic if w not in unknown],
+                   "asked_unknown": [w for w in _asked_actions(u.question) if w in unknown and word_tag(w) in _ACTION_TAGS]})
+    if ev.features["asked_unknown"]:
+        return replace(ev, decided="refuse", reason=f"问题问的是如何{ev.features['asked_unknown'][0]}，现行政策未涉及")
     if not ws and any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
-    if any(u.has(i) for i in _ABOUT_DOCUMENT) and not unknown:
+    names_document = any(m.term.kind in ("region", "title") and m.term.doc_id in active_ids for m in u.terms)
+    if any(u.has(i) for i in _ABOUT_DOCUMENT) and (not unknown or names_document):  # "青岚县这个文旅措施什么时候施行"
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     if u.has("department") and (strong or common) and len(unknown) <= len(strong) + len(common):
         return Evidence("answer", "问某项措施的责任单位", features=ev.features)
-    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 2 and not _foreign_object(u.question, unknown):
+    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 2 and not _foreign_object(u.question, unknown) \
+            and not _foreign_topic(ev, strict=True):
         return Evidence("answer", "问政策的申报、拨付、违规处理或重复享受规定", features=ev.features)
     return ev
+
+
+def _topic_words(question: str, content: set[str]) -> list[str]:
+    """The content words of the question's last phrase that has any: what it asks about ("…，农村低保怎么申请？"
+    → 农村, 低保; "老板让我问下，咱们新建冷库光买设备就花了860万，市里能补多少？" → 新建, 冷库, 设备)."""
+    for part in reversed(re.split(r"[，,。？?！!；;、（）()]", question)):
+        ws = [w for w in words(part) if w in content]
+        if ws:
+            return ws
+    return []
 
 
 def _new_topic(u, lexicon) -> bool:
@@ -183,9 +202,33 @@ def _procedural_in_text(u, hits) -> bool:
     return False
 
 
+_ASKED = re.compile(r"(?:怎么|如何|怎样|去哪里?|到哪里?|在哪里?|哪里|什么时候|何时)(?:才能|能|可以|要|去|来|才|再)?([\u4e00-\u9fff]{1,4})")
+_ACTION_TAGS = frozenset("v vn vd n nz l i".split())  # a verb or a noun used as one ("投诉", "报名", "补缴")
+
+
+def _asked_actions(question: str) -> list[str]:
+    """The word right after 怎么/去哪里/什么时候…: the action the question asks how, where or when to do."""
+    out = []
+    for m in _ASKED.finditer(question):
+        ws = words(m.group(1))
+        if ws:
+            out.append(ws[0])
+    return out
+
+
+def _foreign_topic(ev: Evidence, strict: bool = False) -> bool:
+    """No word of the question names anything in a document, and the phrase it asks about is at least half
+    (``strict``: more than half) everyday nouns that no document in force uses ("农村低保怎么申请",
+    "城乡居民养老保险有几个缴费档次")."""
+    foreign, known = len(ev.features.get("topic_unknown", ())), len(ev.features.get("topic_known", ()))
+    return not ev.strong and foreign > 0 and (foreign > known if strict else foreign >= known)
+
+
 def judge(ev: Evidence, th: Thresholds = CALIBRATED) -> str:
     if ev.decided:
         return ev.decided
+    if _foreign_topic(ev):
+        return "refuse"  # what it asks about is an everyday thing no document in force speaks of (医保, 低保, 驾驶证)
     total = th.strong_weight * ev.strong + ev.score
     if ev.dense >= th.dense_answer + 0.2 and (ev.strong or ev.common):
         return "answer"  # the question reads like a clause even if its words are the user's own

@@ -83,6 +83,35 @@ def words(text: str) -> list[str]:
     return out
 
 
+# jieba's part-of-speech tags for nouns, place and organisation names, idioms and abbreviations
+_NOUN_TAGS = frozenset("n nz ns nt nr nrt ng l j i".split())
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    """Part-of-speech tag of every word in jieba's general dictionary (as cut for this package)."""
+    out = {}
+    for line in _data_text("jieba_dict.txt").splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            out[parts[0]] = parts[2]
+    return out
+
+
+def word_tag(word: str) -> str:
+    """jieba's part-of-speech tag of a dictionary word (``"v"``, ``"n"``, ``"f"`` …), ``""`` if not in it."""
+    return _word_tags().get(word, "")
+
+
+def is_common_noun(word: str) -> bool:
+    """Is ``word`` an everyday Chinese noun (in jieba's general dictionary, tagged as a noun)?
+
+    >>> is_common_noun("医保"), is_common_noun("签了")
+    (True, False)
+    """
+    return word_tag(word) in _NOUN_TAGS
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens for BM25.
 
