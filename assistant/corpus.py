@@ -160,6 +160,14 @@ class Corpus:
     def has(self, clause_id: str) -> bool:
         return clause_id in self._by_id
 
+    def local_id(self, doc_id: str, cid: str) -> str | None:
+        """The id that ``cid`` (``"5.1"``, as written without a prefix) has in one document (``"p2:5.1"``)."""
+        doc = self._docs.get(doc_id)
+        if doc is None:
+            return None
+        prefix = _prefix_of(doc)
+        return f"{prefix}:{cid}" if prefix else cid
+
     def article_clauses(self, ref: str) -> list[Clause]:
         """All clauses of an article: ``3``, ``第三条``, ``附则``."""
         ref = (ref or "").strip()

@@ -149,12 +149,25 @@ class Lexicon:
     def doc(self, doc_id: str) -> DocLexicon | None:
         return next((d for d in self.docs if d.doc_id == doc_id), None)
 
+    def _pattern_of(self, kinds: tuple[str, ...] | None) -> re.Pattern | None:
+        """The pattern over the terms of some kinds only, so that a longer term of another kind cannot hide
+        one of them ("岚川文旅措施": the distinctive 岚川文 must not hide the region 岚川)."""
+        if kinds is None:
+            return self._pattern
+        cache = self.__dict__.setdefault("_patterns_by_kind", {})
+        if kinds not in cache:
+            words = sorted((w for w, ts in self._by_text.items() if len(w) >= 2 and any(t.kind in kinds for t in ts)),
+                           key=len, reverse=True)
+            cache[kinds] = re.compile("|".join(re.escape(w) for w in words), re.I) if words else None
+        return cache[kinds]
+
     def find(self, text: str, kinds: tuple[str, ...] | None = None, docs: set[str] | None = None) -> list[Match]:
         """Terms in ``text``, longest first at each position, left to right (ASCII case-insensitive)."""
-        if self._pattern is None:
+        pattern = self._pattern_of(tuple(kinds) if kinds is not None else None)
+        if pattern is None:
             return []
         out = []
-        for m in self._pattern.finditer(text or ""):
+        for m in pattern.finditer(text or ""):
             for t in self._by_text[m.group().lower()]:
                 if (kinds is None or t.kind in kinds) and (docs is None or t.doc_id in docs):
                     out.append(Match(t, m.start(), m.end()))

@@ -65,9 +65,24 @@ class HybridRetriever:
             else:
                 ref = f"附则第{m.group(5)}项"
             cid = normalize_clause_id(ref)
-            if cid and self.corpus.has(cid) and cid not in out:
+            if cid is None:
+                continue
+            # "青禾县农业政策第五条第一项": the number is that document's own, not the first document's
+            for d in self._named_documents(query):
+                local = self.corpus.local_id(d, cid)
+                if local and self.corpus.has(local):
+                    cid = local
+                    break
+            if self.corpus.has(cid) and cid not in out:
                 out.append(cid)
         return out
+
+    def _named_documents(self, query: str) -> list[str]:
+        """Documents the query names by their region or title, in order."""
+        if self.lexicon is None:
+            return []
+        return list(dict.fromkeys(m.term.doc_id for m in self.lexicon.find(query, kinds=("region", "title"))
+                                  if m.term.kind == "region" or not m.term.clause_ids))
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         return self.search_ex(query, k)[0]

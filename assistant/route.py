@@ -428,9 +428,9 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
 
     # 1. clause references
     for ref in u.clause_refs:
-        cid = resolve_ref(ref, corpus, doc_ids)
-        if cid and cid not in chosen:
-            chosen.append(cid)
+        for cid in resolve_refs(ref, corpus, doc_ids):
+            if cid not in chosen:
+                chosen.append(cid)
     exact = [h.clause.id for h in hits if "exact" in h.sources and h.clause.doc_id in doc_ids]
     for cid in exact:
         if cid not in chosen:
@@ -550,7 +550,7 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     if not chosen and ranked:
         chosen.append(ranked[0])
 
-    refs = {resolve_ref(ref, corpus, doc_ids) for ref in u.clause_refs}
+    refs = {cid for ref in u.clause_refs for cid in resolve_refs(ref, corpus, doc_ids)}
     dropped = _contrasted(chosen, u, corpus) - refs
     chosen = [c for c in chosen if c not in dropped]
     r = Route(doc_ids, chosen)
@@ -726,18 +726,32 @@ def _named_only_by_bases(u, bases: set[str], doc_ids: list[str]) -> set[str]:
 
 
 def resolve_ref(ref: str, corpus, doc_ids: list[str]) -> str | None:
+    found = resolve_refs(ref, corpus, doc_ids)
+    return found[0] if found else None
+
+
+def resolve_refs(ref: str, corpus, doc_ids: list[str], limit: int = 3) -> list[str]:
+    """The clauses a reference means: one clause ("第五条第一项"), or the first items of an article ("第二十四条").
+
+    An id without a document prefix is looked up in the question's documents, best first
+    ("青禾县农业政策第五条第一项" → r3-agri:5.1), then as the first document's own id."""
     from assistant.understand import clause_ref_to_id
 
     cid = clause_ref_to_id(ref)
     if cid is None:
-        return None
-    if corpus.has(cid):
-        return cid
-    for d in doc_ids:
-        prefix = next((c.id.split(":", 1)[0] + ":" for c in corpus.clauses if c.doc_id == d and ":" in c.id), "")
-        if prefix and corpus.has(prefix + cid):
-            return prefix + cid
-    return None
+        return []
+    doc, _, local = cid.rpartition(":")
+    candidates = [cid] if doc else [corpus.local_id(d, local) for d in doc_ids] + [local]
+    for c in candidates:
+        if not c:
+            continue
+        if corpus.has(c):
+            return [c]
+        if "." not in c.rpartition(":")[2]:  # an article: its items
+            items = [x.id for x in corpus.clauses if x.id.startswith(c + ".")]
+            if items:
+                return items[:limit]
+    return []
 
 
 def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, engine, preferred: list[str]) -> tuple[Rule | None, float]:
