@@ -191,7 +191,10 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
     cited: list[str] = []
     notes: list[str] = []
     meta = any(u.has(i) for i in ("dates", "department", "procedure", "penalty", "payment", "conflicts"))
-    wants_amount = u.has("amount") or u.has("eligibility") or bool(u.amounts) or not meta
+    # "第十条第三项讲的是什么": a clause looked up by its number is shown, not computed
+    looked_up = u.has("lookup") and bool(u.clause_refs) and not u.stated and not u.has("amount")
+    meta = meta or looked_up
+    wants_amount = (u.has("amount") or u.has("eligibility") or bool(u.amounts) or not meta) and not looked_up
     if u.injection:
         notes.append(phrases.INJECTION_NOTE)
 
@@ -209,13 +212,26 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
             lead.extend(f"[{c}] {corpus.get(c).article_title}：{_snippet(corpus.get(c).text)}" for c in cids)
         return compose(q, [], lead=lead, cited=ids, corpus=corpus, calcs=[], total=None, total_ub=False,
                        notes=notes + _doc_notes(corpus, set(by_doc)), asks=[], quick_replies=(), doc_ids=list(by_doc), summary=summary)
-    if u.has("dates"):
+    if u.has("dates") and not _about_document_dates(u, q):
+        # "生活补贴最长能领多久", "被降级了多久以后才能再申报": a measure's own period, in its clause's words
+        found = [h.clause.id for h in hits[:3] if h.clause.doc_id in doc_ids and _PERIOD_TEXT.search(h.clause.text)
+                 and not h.clause.is_final_provision][:1]
+        lead.extend(f"{corpus.get(c).text} [{c}]" for c in found)
+        cited += found
+    elif u.has("dates"):
         if not carried and len(doc_ids) == 1 and not any(m.term.kind in ("region", "title") for m in u.terms) and re.search(r"(这个|本|该)?(政策|文件|办法|措施)", q):
             # "这个政策什么时候施行" with several policies in force and none named: each one's dates
             first_hit = {}
             for i, h in enumerate(hits):
                 first_hit.setdefault(h.clause.doc_id, i)
             doc_ids = sorted((d.id for d in corpus.documents if corpus.is_active(d.id)), key=lambda d: first_hit.get(d, 99))[:3]
+        # "以前的《…奖励办法》现在还有效吗": the clause that names that other document (废止, 同时执行) answers it
+        for title in re.findall(r"《([^》]{4,60})》", q):
+            if any(title in d.title or d.title in title for d in corpus.documents if d.id in doc_ids):
+                continue
+            naming = [c.id for c in corpus.clauses if c.doc_id in doc_ids and title in c.text][:1]
+            lead.extend(f"{corpus.get(c).text} [{c}]" for c in naming)
+            cited += naming
         for d in doc_ids[:3]:
             doc = corpus.document_of(next(c for c in corpus.clauses if c.doc_id == d))
             line, ids = _dates_line(doc, corpus)
@@ -232,6 +248,14 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
                     doc = corpus.document_of(next(c for c in corpus.clauses if c.doc_id == d))
                     depts = "、".join(doc.departments[:3]) if hasattr(doc, "departments") else ""
                     lead.append(phrases.PROCEDURE_NONE.format(title=doc.full_title, what=what, depts=f"（{depts}）" if depts else ""))
+    interprets = False
+    if u.has("department") and _INTERPRETS.search(q):
+        # "这个政策由哪个部门负责解释": the document's own interpretation clause, not a measure's department
+        for d in doc_ids[:2]:
+            found = [c.id for c in corpus.clauses if c.doc_id == d and _INTERPRETS.search(c.text)]
+            lead.extend(f"{corpus.get(c).text} [{c}]" for c in found[:1])
+            cited += found[:1]
+            interprets = interprets or bool(found)
     if u.has("conflicts"):
         for d in doc_ids[:2]:
             found = _clauses_about("conflicts", d, hits, corpus, q)
@@ -246,7 +270,7 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
         measures = [dataclasses.replace(m, calculation=None, status=BlockStatus.INFO, ask="", options=())
                     if m.status in (BlockStatus.COUNTED, BlockStatus.CONDITIONAL) else m for m in measures]
         if lead:
-            measures = measures[:1] if u.has("department") else []
+            measures = measures[:1] if u.has("department") and not interprets else []
     if u.has("department") and measures:
         firsts: list = []
         for m in measures:  # one line per clause
@@ -406,6 +430,20 @@ def _dates_line(doc, corpus) -> tuple[str, list[str]]:
         return f"{doc.full_title}：{text}", ids[:2]
     return phrases.DATES_UNKNOWN.format(title=doc.full_title), []
 
+
+_PERIOD_TEXT = re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个月|年|个工作日|日|天|周)")
+_DOCUMENT_WORDS = re.compile(r"(政策|措施|文件|办法|意见|通知|细则|方案|规定)")
+_DOCUMENT_DATES = re.compile(r"(施行|生效|有效期|过期|到期|截止日期|开始执行|什么时候开始|废止|失效|印发|发布|出台)")
+
+
+def _about_document_dates(u: Understanding, q: str) -> bool:
+    """Is a dates question about the document (its 施行, 有效期, 印发) rather than a measure's own period?"""
+    if _DOCUMENT_WORDS.search(q) or _DOCUMENT_DATES.search(q):
+        return True
+    return not any(m.term.kind in ("measure", "base", "subject", "tier", "condition", "variant", "distinctive") for m in u.terms)
+
+
+_INTERPRETS = re.compile(r"负责解释|解释权|(?<!政策)解释工作")
 
 _INTENT_TEXT = {
     "procedure": re.compile(r"(申报|申请|受理|程序|流程|材料|提交|审核|公示|窗口|系统)"),

@@ -1,0 +1,147 @@
+"""Understanding that does not depend on one policy: references to a named document's own numbers, whole
+articles, the interpretation clause, a repealed document named in 《》, a measure's own period, and the scope
+decisions on everyday topics and actions no document in force speaks of — end to end through ``ask`` over two
+small written policies (the second with prefixed ids)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.corpus import Corpus
+from assistant.pipeline import Engine, ask
+from assistant.text import is_common_noun, word_tag
+
+TECH = """# 松川市支持软件产业发展若干措施
+
+一、支持企业做大做强。
+
+（一）对年度软件业务收入首次突破1亿元的企业，给予50万元奖励。（责任单位：市经信局）
+
+（二）对新认定的国家级专精特新“小巨人”软件企业，给予100万元奖励。（责任单位：市经信局）
+
+二、降低企业用云成本。
+
+（一）对中小企业租用云服务器的费用，按实际支出的30%给予补贴，单个企业每年最高20万元。（责任单位：市数据局）
+
+本措施自2026年1月1日起施行，有效期3年。对弄虚作假骗取奖补资金的，依法依规追回已拨付资金。本措施由市经信局负责解释。
+"""
+
+CULTURE = """# 青岚县促进文化旅游发展若干措施
+
+一、支持旅游饭店提质。
+
+（一）对新评定为五星级、四星级旅游饭店的，分别给予一次性奖励200万元、80万元。（责任单位：县文旅局）
+
+（二）对文旅企业新引进的相关专业人才，按照每人每月800元给予生活补贴，补贴期限最长不超过24个月。（责任单位：县人社局）
+
+二、支持景区提档升级。
+
+（一）对新评定为国家4A级旅游景区的，给予景区运营主体一次性奖励100万元。（责任单位：县文旅局）
+
+（二）因服务质量问题被降低等级的，3年内不得申报本条奖励。（责任单位：县文旅局）
+
+本措施自2026年3月1日起施行，有效期至2028年12月31日。《青岚县旅游业奖励办法》同时废止。本措施由县文旅局会同县财政局负责解释。
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    from assistant.bootstrap import open_retriever
+    from assistant.parser import parse_file
+    from assistant.settings import load_settings
+
+    d = tmp_path_factory.mktemp("generic")
+    (d / "tech.md").write_text(TECH, encoding="utf-8")
+    (d / "culture.md").write_text(CULTURE, encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(d / "tech.md", doc_id="tech"),
+                                    parse_file(d / "culture.md", doc_id="culture", id_prefix="culture:")])
+    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)
+
+
+def _cited(a) -> list[str]:
+    return [c.clause_id for c in a.citations]
+
+
+def test_the_corpus_has_both_numberings(engine):
+    assert engine.corpus.has("1.1") and engine.corpus.has("culture:1.1")
+    assert engine.corpus.local_id("culture", "2.1") == "culture:2.1" and engine.corpus.local_id("tech", "2.1") == "2.1"
+    assert engine.corpus.local_id("nope", "2.1") is None
+
+
+def test_a_number_in_a_named_document_is_that_documents_clause_and_is_not_computed(engine):
+    a = ask("青岚县文旅措施第一条第一项讲的是什么？", engine)
+    assert _cited(a)[0] == "culture:1.1"
+    assert a.total_yuan is None and not any(b.amount_yuan for b in a.blocks)  # looked up, not computed
+
+
+def test_without_a_named_document_a_plain_number_is_the_first_documents(engine):
+    assert _cited(ask("第一条第一项讲的是什么？", engine))[0] == "1.1"
+
+
+def test_an_article_reference_cites_its_items(engine):
+    a = ask("青岚县文旅措施第二条规定了什么？", engine)
+    assert _cited(a)[:2] == ["culture:2.1", "culture:2.2"]
+
+
+def test_a_region_is_found_even_inside_a_longer_distinctive_term(engine):
+    # whatever other terms start at 青岚, the region term of the document is still found
+    found = engine.lexicon.find("青岚文旅措施", kinds=("region", "title"))
+    assert [m.term.doc_id for m in found] == ["culture"]
+
+
+def test_who_interprets_the_policy_cites_the_interpretation_clause(engine):
+    a = ask("青岚县这个文旅措施由哪个部门负责解释？", engine)
+    interp = next(c.id for c in engine.corpus.clauses if c.doc_id == "culture" and "负责解释" in c.text)
+    assert interp in _cited(a)[:1] and "县文旅局" in a.answer and "县财政局" in a.answer
+    assert "生活补贴" not in a.answer  # no measure's department instead
+
+
+def test_a_repealed_document_named_in_brackets_cites_the_clause_that_repeals_it(engine):
+    a = ask("以前的《青岚县旅游业奖励办法》现在还有效吗？", engine)
+    naming = next(c.id for c in engine.corpus.clauses if "同时废止" in c.text)
+    assert naming in _cited(a)[:3] and "废止" in a.answer
+
+
+@pytest.mark.parametrize("q,clause,said", [
+    ("文旅企业引进人才的生活补贴最长能领多久？", "culture:1.2", "24个月"),
+    ("国家4A级旅游景区被降低等级后，多久内不得申报奖励？", "culture:2.2", "3年"),
+])
+def test_a_measures_own_period_is_answered_from_its_clause_not_the_documents_dates(engine, q, clause, said):
+    a = ask(q, engine)
+    assert _cited(a)[0] == clause and said in a.answer
+
+
+def test_the_documents_dates_are_still_answered_as_such(engine):
+    a = ask("青岚县这个文旅措施什么时候开始施行？", engine)
+    assert "2026年3月1日" in a.answer
+
+
+@pytest.mark.parametrize("q", [
+    "导游资格证怎么考？每年什么时候报名？",  # how/when to do something no document speaks of
+    "演唱会门票被黄牛炒高了，应该去哪里投诉？",
+    "灵活就业人员社保断缴了几个月，怎么补缴？",
+    "农村低保怎么申请？",  # what it asks about is an everyday thing no document speaks of
+    "城乡居民医保住院报销比例是多少？",
+])
+def test_everyday_matters_no_document_speaks_of_are_refused(engine, q):
+    a = ask(q, engine)
+    assert a.refused and a.total_yuan is None, a.answer
+
+
+@pytest.mark.parametrize("q,clause", [
+    ("我们酒店新评上四星级旅游饭店了，奖励多少？", "culture:1.1"),
+    ("我们是中小企业，租云服务器花了50万元，能补多少？", "2.1"),
+    ("如果企业申报时弄虚作假会怎么处理？", None),  # 处理 is how a question asks, not a foreign action
+])
+def test_covered_questions_in_the_users_words_are_not_refused(engine, q, clause):
+    a = ask(q, engine)
+    assert not a.refused, a.answer
+    if clause:
+        assert clause in _cited(a)[:3]
+
+
+def test_part_of_speech_of_everyday_words():
+    assert is_common_noun("医保") and is_common_noun("孩子")
+    assert not is_common_noun("签了") and not is_common_noun("这次")
+    assert word_tag("投诉") and word_tag("不存在的词语") == ""
