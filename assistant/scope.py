@@ -139,8 +139,12 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
         return replace(ev, decided="refuse", reason=f"问题问的是如何{ev.features['asked_unknown'][0]}，现行政策未涉及")
     if not ws and any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
+    # "青岚县这个文旅措施什么时候施行", "青岚县文旅措施的奖励去哪里提交申请": about a document the question names
     names_document = any(m.term.kind in ("region", "title") and m.term.doc_id in active_ids for m in u.terms)
-    if any(u.has(i) for i in _ABOUT_DOCUMENT) and (not unknown or names_document):  # "青岚县这个文旅措施什么时候施行"
+    if names_document and any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")) \
+            and not _foreign_topic(ev, strict=True):
+        return Evidence("answer", "关于所指政策本身的问题", features=ev.features)
+    if any(u.has(i) for i in _ABOUT_DOCUMENT) and not unknown:
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     if u.has("department") and (strong or common) and len(unknown) <= len(strong) + len(common):
         return Evidence("answer", "问某项措施的责任单位", features=ev.features)
@@ -207,11 +211,15 @@ _ACTION_TAGS = frozenset("v vn vd n nz l i".split())  # a verb or a noun used as
 
 
 def _asked_actions(question: str) -> list[str]:
-    """The word right after 怎么/去哪里/什么时候…: the action the question asks how, where or when to do."""
+    """The word right after 怎么/去哪里/什么时候…: the action the question asks how, where or when to do. The
+    steps of applying for and receiving support (提交, 申报, 拨付, 兑现) are what a policy's procedure answers,
+    whatever verb the documents themselves use."""
+    from assistant.pipeline import _INTENT_TEXT
+
     out = []
     for m in _ASKED.finditer(question):
         ws = words(m.group(1))
-        if ws:
+        if ws and not any(pat.search(ws[0]) for pat in _INTENT_TEXT.values()):
             out.append(ws[0])
     return out
 
