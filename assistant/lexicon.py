@@ -53,6 +53,11 @@ class Term:
     means: str = ""  # for variants: the document's own term
 
 
+# the words every policy title is made of ("关于进一步加快推进…高质量发展的若干政策措施")
+_TITLE_FORM = re.compile(r"^(关于|进一步|加快|推进|推动|促进|支持|鼓励|加强|若干|政策|措施|办法|意见|实施|细则|方案|通知|规定|发展|高质量|产业|"
+                         r"行动|计划|试行|暂行|征求意见稿|全面|更好|做大做强|建设|提升|打造)$")
+
+
 @dataclass(frozen=True)
 class DocLexicon:
     doc_id: str
@@ -113,6 +118,25 @@ class Lexicon:
             if any(t.lower() in out or any(t.lower() in x for x in out) for t in e.terms if len(t) >= 2):
                 out |= {v.lower() for v in e.variants if len(v) >= 2}
         return frozenset(out)
+
+    @cached_property
+    def title_words(self) -> dict[str, str]:
+        """Words of one document's title that no other title has, apart from the words every policy title uses
+        ("云岚市支持生物医药产业创新发展的若干政策" → 生物医药, …): "生物医药政策第七条第三项" names that document."""
+        from assistant.text import words
+
+        seen: dict[str, set[str]] = {}
+        for d in self.docs:
+            for w in words(d.title):
+                if len(w) >= 2 and not _TITLE_FORM.search(w) and w not in d.region:
+                    seen.setdefault(w, set()).add(d.doc_id)
+        return {w: next(iter(ids)) for w, ids in seen.items() if len(ids) == 1}
+
+    def named_documents(self, text: str) -> list[str]:
+        """Documents the text names: by region or full title, else by a word only their title has."""
+        out = [m.term.doc_id for m in self.find(text, kinds=("region", "title")) if m.term.kind == "region" or not m.term.clause_ids]
+        out += [d for w, d in self.title_words.items() if w in (text or "")]
+        return list(dict.fromkeys(out))
 
     @cached_property
     def distinctive(self) -> frozenset[str]:

@@ -17,8 +17,9 @@ from assistant.types import Hit
 
 _ID_IN_TEXT = re.compile(
     r"(?<![\d.])(\d{1,2})\s*[.．]\s*(\d{1,2})(?![\d.]|\s*(?:万|亿|元|%|％|倍|年|个))"
-    r"|第([一二三四五六七八九十\d]{1,3})条第([一二三四五六七八九十\d]{1,3})[项款句]"
+    r"|第([一二三四五六七八九十\d]{1,3})条第[（(]?([一二三四五六七八九十\d]{1,3})[)）]?[项款句]"
     r"|附则\s*[.．第]?\s*([一二三四五六七八九十\d])"
+    r"|(?<![一二三四五六七八九十百千万亿])([一二三四五六七八九十]{1,3})[（(]([一二三四五六七八九十]{1,3})[)）]"
 )
 MAX_QUERY_CHARS = 2000  # longer questions are cut for retrieval only
 
@@ -62,6 +63,8 @@ class HybridRetriever:
                 ref = f"{m.group(1)}.{m.group(2)}"
             elif m.group(3):
                 ref = f"第{m.group(3)}条第{m.group(4)}项"
+            elif m.group(6):
+                ref = f"第{m.group(6)}条第{m.group(7)}项"
             else:
                 ref = f"附则第{m.group(5)}项"
             cid = normalize_clause_id(ref)
@@ -78,11 +81,8 @@ class HybridRetriever:
         return out
 
     def _named_documents(self, query: str) -> list[str]:
-        """Documents the query names by their region or title, in order."""
-        if self.lexicon is None:
-            return []
-        return list(dict.fromkeys(m.term.doc_id for m in self.lexicon.find(query, kinds=("region", "title"))
-                                  if m.term.kind == "region" or not m.term.clause_ids))
+        """Documents the query names by their region or title (see ``Lexicon.named_documents``), in order."""
+        return self.lexicon.named_documents(query) if self.lexicon is not None else []
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         return self.search_ex(query, k)[0]

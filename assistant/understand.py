@@ -65,7 +65,8 @@ _CURRENT = re.compile(r"(今年|本年|当年|本年度|今年度)")
 _LPR = re.compile(r"(LPR|lpr|报价利率|利率)")
 _CLAUSE_REF = re.compile(
     r"(?:(?P<doc>[a-z][a-z0-9-]*):)?(?:(?<![\d.])(?P<a>\d{1,2})\s*[.．。\-－]\s*(?P<i>\d{1,2})(?![\d.]|\s*(?:万|亿|元|%|％|倍|年|个|人|名|件))"
-    r"|第(?P<ca>[一二三四五六七八九十百\d]{1,4})条(?:第(?P<ci>[一二三四五六七八九十\d]{1,3})[项款句])?"
+    r"|第(?P<ca>[一二三四五六七八九十百\d]{1,4})条(?:第[（(]?(?P<ci>[一二三四五六七八九十\d]{1,3})[)）]?[项款句])?"
+    r"|(?<![一二三四五六七八九十百千万亿])(?P<pa>[一二三四五六七八九十]{1,3})[（(](?P<pi>[一二三四五六七八九十]{1,3})[)）]"  # 六（一）
     r"|附则\s*[.．第]?\s*(?P<f>[一二三四五六七八九十\d]))"
 )
 _COUNTED_NOUN = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{1,8}")
@@ -314,6 +315,8 @@ def clause_ref_to_id(ref: str) -> str | None:
     prefix = f"{m.group('doc')}:" if m.group("doc") else ""
     if m.group("a"):
         return f"{prefix}{int(m.group('a'))}.{int(m.group('i'))}"
+    if m.group("pa"):
+        return f"{prefix}{chinese_to_int(m.group('pa'))}.{chinese_to_int(m.group('pi'))}"
     if m.group("ca"):
         a = chinese_to_int(m.group("ca"))
         if m.group("ci"):
