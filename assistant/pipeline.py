@@ -551,7 +551,15 @@ def verify(answer: Answer, corpus, retrieved: set[str]) -> Answer:
     # notes quote their own documents (dates, readings): those documents' clauses are their sources
     docs = set(answer.documents) | {c.doc_id for c in answer.citations}
     note_sources = checks.sources_for(answer, known=known, clauses={c.id: c.text for c in corpus.clauses if c.doc_id in docs})
-    return checks.drop_unverified_lines(answer, sources, note_sources)
+    out = checks.drop_unverified_lines(answer, sources, note_sources)
+    if answer.answer.strip() and not out.answer.strip():
+        # every line had a finding: name the clauses that apply, with no figure, rather than answer nothing
+        lines = [phrases.UNVERIFIED_LINE.format(name=b.name, cid=b.clause_id,
+                                                depts=f" · 责任单位：{'、'.join(b.departments)}" if b.departments else "")
+                 for b in answer.blocks]
+        lines = lines or [f"[{c.clause_id}] {c.article}：{phrases.SEE_SOURCE}" for c in answer.citations[:3]]
+        out = replace(out, answer="\n".join(dict.fromkeys(lines)))
+    return out
 
 
 def _snippet(text: str, n: int = 36) -> str:

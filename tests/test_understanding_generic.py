@@ -145,3 +145,35 @@ def test_part_of_speech_of_everyday_words():
     assert is_common_noun("医保") and is_common_noun("孩子")
     assert not is_common_noun("签了") and not is_common_noun("这次")
     assert word_tag("投诉") and word_tag("不存在的词语") == ""
+
+
+@pytest.mark.parametrize("q,clause", [
+    ("青岚县文旅措施的一（二）讲的是啥？", "culture:1.2"),  # 六（一）: article and item as the document prints them
+    ("青岚县文旅措施第二条第（一）项说了什么？", "culture:2.1"),
+    ("文化旅游那份措施第二条第二项原文怎么写的？", "culture:2.2"),  # named by a word only its title has
+])
+def test_clause_numbers_in_the_forms_people_write_them(engine, q, clause):
+    assert _cited(ask(q, engine))[0] == clause
+
+
+def test_title_words_are_those_only_one_title_has(engine):
+    words = engine.lexicon.title_words
+    assert words.get("旅游") == "culture" and words.get("软件") == "tech"
+    assert "若干" not in words and "措施" not in words and "青岚县" not in words
+    assert engine.lexicon.named_documents("文化旅游那份措施") == ["culture"]
+
+
+def test_how_to_submit_an_application_is_procedure_not_a_foreign_action(engine):
+    a = ask("青岚县文旅措施的奖励，企业去哪里提交申请？", engine)
+    assert not a.refused
+
+
+def test_an_answer_whose_every_line_fails_the_self_check_still_names_its_clauses(engine):
+    from dataclasses import replace
+
+    from assistant.pipeline import verify
+
+    a = ask("我们酒店新评上四星级旅游饭店了，奖励多少？", engine)
+    bad = replace(a, answer="\n".join(f"【{b.name}】[{b.clause_id}] · 9999万元" for b in a.blocks))
+    out = verify(bad, engine.corpus, retrieved={c.clause_id for c in a.citations})
+    assert out.answer and "9999" not in out.answer and "culture:1.1" in out.answer
