@@ -286,7 +286,10 @@ def analyse_clause(clause: Clause) -> ClauseRules:
         if shared_tail is not None:
             list_rules = [replace(r, caps=r.caps + shared_tail) for r in list_rules]
             body_rest = listed.before
+    previous = ""
     for seg in award_segments(body_rest if listed is not None else body):
+        inherited = _with_inherited_condition(seg, previous)
+        continued, seg, previous = inherited != seg, inherited, seg
         rate_mod = _rate_modifier(seg, clause.id) if rules else None
         if rate_mod is not None:
             # "…分别给予100万元、50万元、20万元一次性奖励；属于品牌旗舰店、概念店的，在上述标准基础上上浮20%"
@@ -295,6 +298,8 @@ def analyse_clause(clause: Clause) -> ClauseRules:
                 rules[-1] = changed
                 continue
         rule, problem = _rule_from_segment(clause, seg)
+        if rule is not None and continued and rules:
+            rule = replace(rule, continues=rules[-1].segment)  # the rule before, by its text until rules are numbered
         if rule is not None:
             rules.append(rule)
         elif problem:
@@ -316,7 +321,9 @@ def analyse_clause(clause: Clause) -> ClauseRules:
         rules = [r for r in rules if r not in pointers]
         table_rules = [replace(r, caps=r.caps + shared_caps) for r in table_rules]
     rules.extend(table_rules)
-    rules = [replace(r, id=f"{clause.id}-{i}") for i, r in enumerate(rules, start=1)]
+    numbered = {r.segment: f"{clause.id}-{i}" for i, r in enumerate(rules, start=1)}
+    rules = [replace(r, id=f"{clause.id}-{i}", continues=numbered.get(r.continues, "") if r.continues else "")
+             for i, r in enumerate(rules, start=1)]
     on_top = _ON_TOP_OF.search(body)
     if on_top and "." in clause.id:
         from assistant.numerals import chinese_to_int
@@ -677,6 +684,24 @@ def _has_award(ph: str) -> bool:
 
 def scan_money_or_rate(text: str) -> list[Span]:
     return [s for s in scan(text) if s.kind in ("money", "percent")]
+
+
+_CONTINUED = re.compile(r"^(?:并|同时|另)(?!且?对)")
+
+
+def _with_inherited_condition(seg: str, previous: str) -> str:
+    """A second award of the same sentence ("对新评定为全国甲级旅游民宿的，给予一次性奖励50万元，并自评定次年起连续3年
+    每年给予运营补助10万元") is for the same condition: "对新评定为全国甲级旅游民宿的，自评定次年起连续3年每年给予…"."""
+    if not previous or not _CONTINUED.match(seg):
+        return seg
+    lead = []
+    for _, ph in delimited_phrases(previous):
+        if _has_award(ph):
+            break
+        lead.append(ph)
+    if not lead:
+        return seg
+    return "，".join(lead) + "，" + _CONTINUED.sub("", seg, count=1)
 
 
 def award_segments(text: str) -> list[str]:

@@ -394,6 +394,7 @@ class Rule:
     reviewed: bool = False  # amount decided by review (遴选/评审/择优): the result is an upper bound
     notes: tuple[str, ...] = ()  # ambiguity and reading notes, shown in answers
     source: str = "text"  # "text" (parsed) | "sidecar" (given by an admin)
+    continues: str = ""  # "…给予一次性奖励50万元，并…每年给予运营补助10万元": the rule of the same condition this one goes on from
 
     # ---- conveniences used by the answer engine
 
