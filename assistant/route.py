@@ -397,7 +397,8 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
     (a subject, a tier such as 国家级 or D类) is a fact for the claim, not the measure's name."""
     if rule.clause_id not in named:
         return False
-    others = [r for r in (siblings or []) if r.id != rule.id]
+    # awards of one condition ("对新评定为全国甲级旅游民宿的" 50万元 and 3年×10万元) are named together
+    others = [r for r in (siblings or []) if r.id != rule.id and rule.id != r.continues and r.id != rule.continues]
     if literal and literal.get(rule.id, 0) >= LITERAL_MIN and all(literal.get(o.id, 0) + 3 <= literal[rule.id] for o in others):
         return True
     for m in u.terms:
@@ -1444,6 +1445,10 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
             # "成员单位10家以上…给予20万元": a count the award's own condition looks at is not a number of awards
             fit = [c for c in fit if not any(th.unit not in ("元", "%") and th.measure and len(_longest_common(_head_noun(c.noun), th.measure)) >= 2
                                              for th in rule.thresholds)]
+        if rule.kind is RuleKind.PER_UNIT:
+            # "35人的旅游团，游了两个收费景区" for 每人…元 with 游览收费A级旅游景区不少于1个: the 个 of a condition are not persons
+            fit = [c for c in fit if c.unit == unit or (unit == "人" and c.unit in ("名", "位")) or not any(th.unit == c.unit and th.measure and len(_longest_common(_head_noun(c.noun), th.measure)) >= 2
+                                                             for th in rule.thresholds)]
         if fit and rule.kind in (RuleKind.FIXED, RuleKind.PER_UNIT):
             kw["count"] = int(sum(_convert(c.value, c.unit, unit) or c.value for c in fit))
     areas = [s for s in facts.stated if s.kind == "area"]
