@@ -371,7 +371,13 @@ _ASKING = re.compile(r"[？?吗呢么]|多少|几|怎么|如何|哪|什么|能�
 
 def _statement(u: Understanding) -> bool:
     """A turn that only tells facts ("我们前年已经拿过…5万元奖励。"): it adds to the last question."""
-    return bool(u.stated or u.subjects) and not _ASKING.search(u.question) and not u.clause_refs
+    if _ASKING.search(u.question) or u.clause_refs:
+        return False
+    # "是新评的国家4A级，之前没拿过任何A级奖励", "不是，当天就回去了": a reply to what was just said
+    return bool(u.stated or u.subjects) or bool(_REPLY_LEAD.match(u.question))
+
+
+_REPLY_LEAD = re.compile(r"^(?:是的?|不是|对|不对|没有|没|有的|属于|不属于|嗯)(?![否不])")
 
 
 def _own_topic(u: Understanding, active: set[str]) -> bool:

@@ -170,7 +170,7 @@ def _new_topic(u, lexicon) -> bool:
         return False  # asking about the same policy's dates, procedure or departments
     ws = [w for w in words(u.question) if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)]
     known = lexicon.vocabulary | lexicon.distinctive
-    return any(w.lower() not in known for w in ws)
+    return any(w.lower() not in known and is_common_noun(w) for w in ws)  # "后面几年" is not a subject of its own
 
 
 _PROCEDURE_OBJECT = re.compile(r"(?:申请|申领|办理|办|申报)([^，。？！?!\s]{2,14}?)(?:的流程|的程序|的手续|需要|要|流程|怎么|如何|时|$)"

@@ -34,11 +34,15 @@ CULTURE = """# 青岚县促进文化旅游发展若干措施
 
 （二）对文旅企业新引进的相关专业人才，按照每人每月800元给予生活补贴，补贴期限最长不超过24个月。（责任单位：县人社局）
 
+（三）对新评定为全国甲级旅游民宿的，给予一次性奖励50万元，并自评定次年起连续3年每年给予运营补助10万元；对新评定为全国乙级旅游民宿的，给予一次性奖励20万元，并自评定次年起连续3年每年给予运营补助5万元。（责任单位：县文旅局）
+
 二、支持景区提档升级。
 
 （一）对新评定为国家4A级旅游景区的，给予景区运营主体一次性奖励100万元。（责任单位：县文旅局）
 
 （二）因服务质量问题被降低等级的，3年内不得申报本条奖励。（责任单位：县文旅局）
+
+三、支持旅行社招徕游客。对旅行社组织县外游客来青岚旅游，单团游客不少于20人、游览县内收费A级旅游景区不少于1个的，按照每人50元给予奖励。（责任单位：县文旅局）
 
 本措施自2026年3月1日起施行，有效期至2028年12月31日。《青岚县旅游业奖励办法》同时废止。本措施由县文旅局会同县财政局负责解释。
 """
@@ -177,3 +181,26 @@ def test_an_answer_whose_every_line_fails_the_self_check_still_names_its_clauses
     bad = replace(a, answer="\n".join(f"【{b.name}】[{b.clause_id}] · 9999万元" for b in a.blocks))
     out = verify(bad, engine.corpus, retrieved={c.clause_id for c in a.citations})
     assert out.answer and "9999" not in out.answer and "culture:1.1" in out.answer
+
+
+def test_a_second_award_of_the_same_sentence_keeps_its_condition(engine):
+    rules = engine.corpus.rules_for("culture:1.3")
+    assert [r.fixed.value for r in rules] == [500000, 100000, 200000, 50000]
+    assert rules[1].continues == rules[0].id and rules[3].continues == rules[2].id and not rules[0].continues
+    assert "甲级" in rules[1].segment and "乙级" in rules[3].segment  # the 运营补助 of each grade, not of both
+    for r in rules:
+        assert r.fixed.text in engine.corpus.get("culture:1.3").text
+
+
+@pytest.mark.parametrize("q,total", [
+    ("我们民宿刚被评为全国甲级旅游民宿，一次性奖励加上后面几年的运营补助，一共能拿多少？", 800_000),
+    ("民宿新评上全国乙级旅游民宿，所有奖励和运营补助加起来总共多少？", 350_000),
+])
+def test_a_one_time_award_and_its_yearly_support_are_both_counted(engine, q, total):
+    a = ask(q, engine)
+    assert a.total_yuan == total, a.answer
+
+
+def test_a_count_a_condition_looks_at_is_not_a_number_of_persons(engine):
+    a = ask("我们旅行社组了个35人的县外旅游团来青岚，游了两个收费A级景区，能奖多少？", engine)
+    assert a.total_yuan == 35 * 50, a.answer  # not 37 persons
