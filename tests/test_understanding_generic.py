@@ -204,3 +204,16 @@ def test_a_one_time_award_and_its_yearly_support_are_both_counted(engine, q, tot
 def test_a_count_a_condition_looks_at_is_not_a_number_of_persons(engine):
     a = ask("我们旅行社组了个35人的县外旅游团来青岚，游了两个收费A级景区，能奖多少？", engine)
     assert a.total_yuan == 35 * 50, a.answer  # not 37 persons
+
+
+@pytest.mark.parametrize("turns,clause", [
+    (["我们民宿刚评上全国甲级旅游民宿，能拿多少？", "那后面几年每年还有钱吗？"], "culture:1.3"),
+    (["我们景区评上A级旅游景区了，有奖励吗？", "是新评的国家4A级，之前没拿过奖励"], "culture:2.1"),
+])
+def test_a_reply_or_a_short_follow_up_stays_on_the_measure(engine, turns, clause):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    for t in turns:
+        a = ask(t, engine, conv)
+    assert not a.refused and clause in _cited(a)[:3], a.answer
