@@ -1046,8 +1046,9 @@ _LEVELS = ("国际级", "国家级", "省级", "市级", "区级", "县级")
 
 
 def _required_level(rule: Rule) -> str | None:
-    """The one level a tier-less award is for ("对获批…国家级中小企业产业集群的，给予所在区500万元")."""
-    if rule.tiers:
+    """The one level an award is for ("对获批…国家级中小企业产业集群的，给予所在区500万元"; "获得国家级文创设计大赛
+    一等奖、二等奖…的" whose tiers are prizes, not levels)."""
+    if any(lv[:1] in t.key for t in rule.tiers for lv in _LEVELS):
         return None
     head = rule.segment.split("给予")[0]
     found = [lv for lv in _LEVELS if lv in head]

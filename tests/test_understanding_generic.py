@@ -44,6 +44,8 @@ CULTURE = """# 青岚县促进文化旅游发展若干措施
 
 三、支持旅行社招徕游客。对旅行社组织县外游客来青岚旅游，单团游客不少于20人、游览县内收费A级旅游景区不少于1个的，按照每人50元给予奖励。（责任单位：县文旅局）
 
+四、支持文创产品开发。对县内企业开发的文化创意产品获得国家级文创设计大赛一等奖、二等奖的，分别给予一次性奖励10万元、6万元。（责任单位：县文旅局）
+
 本措施自2026年3月1日起施行，有效期至2028年12月31日。《青岚县旅游业奖励办法》同时废止。本措施由县文旅局会同县财政局负责解释。
 """
 
@@ -217,3 +219,9 @@ def test_a_reply_or_a_short_follow_up_stays_on_the_measure(engine, turns, clause
     for t in turns:
         a = ask(t, engine, conv)
     assert not a.refused and clause in _cited(a)[:3], a.answer
+
+
+def test_a_prize_at_another_level_than_the_awards_is_not_paid_at_its_rate(engine):
+    a = ask("我们的文创产品获得了省级文创设计大赛二等奖，奖励多少？", engine)
+    assert not a.total_yuan and "不符合条件" in a.answer, a.answer  # the 国家级 award is not counted
+    assert ask("我们的文创产品获得了国家级文创设计大赛二等奖，奖励多少？", engine).total_yuan == 60_000
