@@ -3,8 +3,8 @@
     .venv/bin/python eval/calibrate_scope.py [--out docs/benchmarks.md] [--apply]
 
 Questions come from every single-turn case with an expected ``refused`` in the tuned gold sets and the
-round-1 blind sets, each scored in the corpus it was written for (the shipped policy alone for the
-shipped-policy sets; the shipped policy plus the four round-1 documents for theirs). For every
+round-1, round-3 and round-4 blind sets, each scored in the corpus it was written for (the shipped policy
+alone for the shipped-policy sets; the shipped policy plus the documents of that round for the others). For every
 question it records the evidence ``scope.evidence`` computes (lexicon coverage, dense similarity),
 then searches the thresholds of ``scope.Thresholds`` for the fewest false refusals first and the
 most out-of-scope questions refused second. It prints the trade-off table (false refusals against
@@ -28,6 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 SHIPPED_SETS = [ROOT / "eval/answers/gold.jsonl", ROOT / "eval/answers/holdout.jsonl", ROOT / "eval/blind/w5-shipped/cases.jsonl"]
 MULTI_SETS = ["w1-talent", "w2-manufacturing", "w3-lowalt", "w4-sme"]
+# development rounds, each scored in one corpus of its documents and the shipped policy
+ROUND_SETS = {"round3": ["blind-r3/r3-techinno", "blind-r3/r3-agri", "blind-r3/r3-commerce"],
+              "round4": ["blind-r4/r4-culture", "blind-r4/r4-biomed"]}
 
 
 def _cases(path: Path) -> list[dict]:
@@ -46,6 +49,9 @@ def collect() -> list[tuple[bool, object, str, str]]:
         groups = [("shipped", [], SHIPPED_SETS)]
         blind = [(ROOT / "eval/blind" / name) for name in MULTI_SETS]
         groups.append(("multi", [(p, load_set(p)[0]) for p in blind], [p / "cases.jsonl" for p in blind]))
+        for rnd, names in ROUND_SETS.items():
+            folders = [ROOT / "eval" / name for name in names]
+            groups.append((rnd, [(p, load_set(p)[0]) for p in folders], [p / "cases.jsonl" for p in folders]))
         for name, docs, sets in groups:
             corpus_dir, errors = build_corpus(Path(tmp) / name, docs)
             if errors:
@@ -110,7 +116,7 @@ def render(rows, best, table) -> str:
         if fr not in frontier or sc["oos_refused"] > frontier[fr][1]["oos_refused"]:
             frontier[fr] = (t, sc)
     lines = [f"Scope calibration: {len(rows)} labelled single-turn questions ({s['covered']} covered, {s['oos']} out of scope; "
-             "gold, held-out and round-1 blind sets). Command: `.venv/bin/python eval/calibrate_scope.py`.", "",
+             "gold, held-out, round-1, round-3 and round-4 blind sets). Command: `.venv/bin/python eval/calibrate_scope.py`.", "",
              "| false refusals allowed | out-of-scope refused | out-of-scope → 可能相关 | out-of-scope answered | covered → 可能相关 |",
              "|---|---|---|---|---|"]
     for fr in sorted(frontier)[:6]:
