@@ -1,8 +1,8 @@
 """CI gates on the frozen blind sets: documents and questions written by helpers who never read the code.
 
-Three rounds, each written by helpers briefed with the policy-writing format only (``eval/blind/FORMAT.md``):
+Four rounds, each written by helpers briefed with the policy-writing format only (``eval/blind/FORMAT.md``):
 
-* Round 1 (``eval/blind/``) and round 3 (``eval/blind-r3/``) were scored once against the code of the
+* Round 1 (``eval/blind/``), round 3 (``eval/blind-r3/``) and round 4 (``eval/blind-r4/``) were scored once against the code of the
   day before any fix (the blind-first scores, ``eval/blind/results/`` and ``docs/benchmarks.md``) and
   have been used for development since. Their gates sit a small margin under today's measured scores:
   they catch a regression; they say nothing about unseen policies.
@@ -30,26 +30,34 @@ ROUNDS = {
     "blind": ["w1-talent", "w2-manufacturing", "w3-lowalt", "w4-sme", "w5-shipped"],
     "blind-r3": ["r3-techinno", "r3-agri", "r3-commerce"],
     "blind-r2": ["r2-greenenergy", "r2-digitaltrade"],
+    "blind-r4": ["r4-culture", "r4-biomed"],
 }
 FOLDER = {name: ROOT / "eval" / rnd / name for rnd, names in ROUNDS.items() for name in names}
 
 # metric → minimum, per set: today's measured score minus a margin (measured scores: docs/benchmarks.md)
 GATES = {
     # round 1 (measured 2026-11-29 at 1193f99: amount 0.961 / 0.917 / 0.797 / 0.750 / 0.853)
-    "w1-talent": {"amount_exact": 0.92, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9},
+    "w1-talent": {"amount_exact": 0.92, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9,
+                  "out_of_scope_refused": 0.5},
     "w2-manufacturing": {"amount_exact": 0.88, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.95,
                          "lookup": 0.85},
     "w3-lowalt": {"amount_exact": 0.76, "citation_hit@3": 0.81, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9},
     "w4-sme": {"amount_exact": 0.71, "citation_hit@3": 0.92, "no_false_refusal": 0.96, "right_document": 0.93, "lookup": 0.9},
     "w5-shipped": {"amount_exact": 0.81, "citation_hit@3": 0.90, "no_false_refusal": 0.97, "right_document": 0.98,
-                   "out_of_scope_refused": 0.80},
+                   "out_of_scope_refused": 0.91},
     # round 3 (measured 2026-11-29 at 1193f99: amount 0.728 / 0.787 / 0.735)
     "r3-techinno": {"amount_exact": 0.68, "citation_hit@3": 0.80, "no_false_refusal": 0.97, "right_document": 0.95,
                     "no_unsupported_amount": 0.85, "out_of_scope_refused": 0.69, "lookup": 0.9},
     "r3-agri": {"amount_exact": 0.74, "citation_hit@3": 0.87, "no_false_refusal": 0.97, "right_document": 0.94,
-                "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.33, "lookup": 0.7},
+                "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.5, "lookup": 0.7},
     "r3-commerce": {"amount_exact": 0.69, "citation_hit@3": 0.85, "no_false_refusal": 0.97, "right_document": 0.93,
-                    "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.38, "lookup": 0.9},
+                    "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.69, "lookup": 0.9},
+    # round 4 (blind-first at 7d39bc3: amount 0.347 / 0.467, citation 0.685 / 0.857; measured at the last change:
+    # amount 0.375 / 0.467, citation 0.740 / 0.895, out-of-scope refused 0.571 / 0.694)
+    "r4-culture": {"amount_exact": 0.34, "citation_hit@3": 0.70, "no_false_refusal": 0.91, "right_document": 0.96,
+                   "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.5, "lookup": 0.9},
+    "r4-biomed": {"amount_exact": 0.43, "citation_hit@3": 0.86, "no_false_refusal": 0.94, "right_document": 0.94,
+                  "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.63, "lookup": 0.85},
     # round 2, held out (eval/blind/results/r2-final-1193f99.json: amount 0.552 / 0.404; earlier runs 0.483 / 0.404)
     "r2-greenenergy": {"amount_exact": 0.51, "citation_hit@3": 0.73, "no_false_refusal": 0.96, "right_document": 0.96,
                        "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.57, "lookup": 0.9},
