@@ -19,16 +19,18 @@ RESULTS = ROOT / "eval" / "blind" / "results"
 
 # (round, set, blind-first file, final file)
 SETS = [
-    ("1 (dev)", "w1-talent", "blind-first-baseline-939e4ed.json", "final-1193f99-round1.json"),
-    ("1 (dev)", "w2-manufacturing", "blind-first-baseline-939e4ed-w2.json", "final-1193f99-round1.json"),
-    ("1 (dev)", "w3-lowalt", "blind-first-baseline-939e4ed.json", "final-1193f99-round1.json"),
-    ("1 (dev)", "w4-sme", "blind-first-baseline-939e4ed.json", "final-1193f99-round1.json"),
-    ("1 (dev)", "w5-shipped", "blind-first-baseline-939e4ed.json", "final-1193f99-round1.json"),
-    ("3 (dev)", "r3-techinno", "r3-blind-first-r3-techinno-c11746b.json", "final-1193f99-round3.json"),
-    ("3 (dev)", "r3-agri", "r3-blind-first-r3-agri-6f52f73.json", "final-1193f99-round3.json"),
-    ("3 (dev)", "r3-commerce", "r3-blind-first-r3-commerce-09d0069.json", "final-1193f99-round3.json"),
-    ("2 (held out)", "r2-greenenergy", "r2-blind-first-baseline-939e4ed.json", "r2-final-1193f99.json"),
-    ("2 (held out)", "r2-digitaltrade", "r2-blind-first-baseline-939e4ed.json", "r2-final-1193f99.json"),
+    ("1 (dev)", "w1-talent", "blind-first-baseline-939e4ed.json", "final-180ffae-round1.json"),
+    ("1 (dev)", "w2-manufacturing", "blind-first-baseline-939e4ed-w2.json", "final-180ffae-round1.json"),
+    ("1 (dev)", "w3-lowalt", "blind-first-baseline-939e4ed.json", "final-180ffae-round1.json"),
+    ("1 (dev)", "w4-sme", "blind-first-baseline-939e4ed.json", "final-180ffae-round1.json"),
+    ("1 (dev)", "w5-shipped", "blind-first-baseline-939e4ed.json", "final-180ffae-round1.json"),
+    ("3 (dev)", "r3-techinno", "r3-blind-first-r3-techinno-c11746b.json", "final-180ffae-round3.json"),
+    ("3 (dev)", "r3-agri", "r3-blind-first-r3-agri-6f52f73.json", "final-180ffae-round3.json"),
+    ("3 (dev)", "r3-commerce", "r3-blind-first-r3-commerce-09d0069.json", "final-180ffae-round3.json"),
+    ("4 (dev)", "r4-culture", "r4-blind-first-r4-culture-7d39bc3.json", "final-180ffae-round4.json"),
+    ("4 (dev)", "r4-biomed", "r4-blind-first-r4-biomed-7d39bc3.json", "final-180ffae-round4.json"),
+    ("2 (held out)", "r2-greenenergy", "r2-blind-first-baseline-939e4ed.json", "r2-final-180ffae.json"),
+    ("2 (held out)", "r2-digitaltrade", "r2-blind-first-baseline-939e4ed.json", "r2-final-180ffae.json"),
 ]
 METRICS = [("amount exact (all)", "amount_exact"), ("amount exact (computable)", "amount_exact_computable"),
            ("citation hit@3", "citation_hit@3"), ("no false refusal", "no_false_refusal"),
