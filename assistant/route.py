@@ -429,7 +429,7 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
 
     # 1. clause references
     for ref in u.clause_refs:
-        for cid in resolve_refs(ref, corpus, doc_ids):
+        for cid in resolve_refs(ref, corpus, doc_ids) + _same_number_elsewhere(ref, u, corpus, engine.lexicon, doc_ids):
             if cid not in chosen:
                 chosen.append(cid)
     exact = [h.clause.id for h in hits if "exact" in h.sources and h.clause.doc_id in doc_ids]
@@ -543,6 +543,8 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     # 5. best hits
     close = closeness([h for h in hits if h.clause.doc_id in doc_ids])
     measures_ranked = [c for c in ranked if not corpus.get(c).is_final_provision]
+    if u.clause_refs and chosen and u.has("lookup"):
+        measures_ranked = []  # "第四条第三项讲的是什么": that clause, not what else retrieval brings
     for i, cid in enumerate(measures_ranked[:3]):
         if cid in chosen or len(chosen) >= MAX_MEASURES:
             continue
@@ -724,6 +726,19 @@ def _named_only_by_bases(u, bases: set[str], doc_ids: list[str]) -> set[str]:
         for cid in m.term.clause_ids:
             by_clause.setdefault(cid, []).append(is_base or m.term.kind == "distinctive" and any(t in b for b in bases))
     return {cid for cid, flags in by_clause.items() if flags and all(flags)}
+
+
+def _same_number_elsewhere(ref: str, u, corpus, lexicon, doc_ids: list[str]) -> list[str]:
+    """"第四条第三项讲的是什么" with several documents in force and none named: the clause of that number in each
+    of the other documents too, first document first (the hotline does not have to say which document)."""
+    if not re.match(r"^(第|[一二三四五六七八九十])", ref) or lexicon.named_documents(u.question):
+        return []
+    out = []
+    for d in corpus.documents:
+        if d.id in doc_ids[:1] or not corpus.is_active(d.id):
+            continue
+        out += [c for c in resolve_refs(ref, corpus, [d.id]) if corpus.get(c).doc_id == d.id][:1]
+    return out[:2]
 
 
 def resolve_ref(ref: str, corpus, doc_ids: list[str]) -> str | None:

@@ -136,7 +136,9 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
     stated = _stated(q)
     if any(s.kind == "money" and s.role == "amount" for s in stated) and "amount" not in intents:
         intents.append("amount")
-    terms = tuple(lexicon.find(q)) + tuple(lexicon.abbreviations(q))
+    # a clause number ("第四条第三项") is not a term: its 第三 must not name 第三方数据服务机构
+    unnumbered = _CLAUSE_REF.sub(lambda m: "，" * len(m.group()), q)
+    terms = tuple(lexicon.find(unnumbered)) + tuple(lexicon.abbreviations(unnumbered))
     glossary_terms = tuple(lexicon.glossary.matches(q))
     reply = "yes" if _YES.match(q) else "no" if _NO.match(q) else "unsure" if _UNSURE.match(q) else None
     return Understanding(

@@ -81,8 +81,10 @@ def test_a_number_in_a_named_document_is_that_documents_clause_and_is_not_comput
     assert a.total_yuan is None and not any(b.amount_yuan for b in a.blocks)  # looked up, not computed
 
 
-def test_without_a_named_document_a_plain_number_is_the_first_documents(engine):
-    assert _cited(ask("第一条第一项讲的是什么？", engine))[0] == "1.1"
+def test_without_a_named_document_a_number_is_shown_in_each_document_first_one_first(engine):
+    a = ask("第一条第二项讲的是什么内容？", engine)
+    assert _cited(a) == ["1.2", "culture:1.2"]  # that number in each document, nothing else retrieval brings
+    assert _cited(ask("1.2讲的是什么", engine))[0] == "1.2"  # a plain id is the first document's
 
 
 def test_an_article_reference_cites_its_items(engine):
