@@ -132,7 +132,9 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     topic = _topic_words(u.question, set(ws))
     ev = Evidence("", "", len(strong), len(common), len(unknown), float(dense),
                   {"strong": strong, "common": common, "unknown": unknown,
-                   "topic_unknown": [w for w in topic if w in unknown and is_common_noun(w)],
+                   # a question that tells its own figures ("去年卖了200万元") asks to compute: not an everyday matter
+                   "topic_unknown": [] if any(x.kind == "money" for x in u.stated) else
+                   [w for w in topic if w in unknown and is_common_noun(w)],
                    "topic_known": [w for w in topic if w not in unknown],
                    "asked_unknown": [w for w in _asked_actions(u.question) if w in unknown and word_tag(w) in _ACTION_TAGS]})
     if ev.features["asked_unknown"]:

@@ -227,3 +227,18 @@ def test_a_prize_at_another_level_than_the_awards_is_not_paid_at_its_rate(engine
     a = ask("我们的文创产品获得了省级文创设计大赛二等奖，奖励多少？", engine)
     assert not a.total_yuan and "不符合条件" in a.answer, a.answer  # the 国家级 award is not counted
     assert ask("我们的文创产品获得了国家级文创设计大赛二等奖，奖励多少？", engine).total_yuan == 60_000
+
+
+def test_a_question_that_tells_its_own_figures_is_not_an_everyday_matter(engine):
+    from assistant.scope import evidence
+    from assistant.understand import understand
+
+    active = {d.id for d in engine.corpus.documents}
+
+    def topic_unknown(q):
+        u = understand(q, engine.lexicon)
+        hits, _ = engine.retriever.search_ex(q, 12)
+        return evidence(u, hits, engine.lexicon, engine.corpus, active).features.get("topic_unknown")
+
+    assert topic_unknown("我们把积累的数据拿到交易所去卖，有没有奖励？")
+    assert topic_unknown("我们把积累的数据拿到交易所去卖，去年卖了200万元，有没有奖励？") == []
