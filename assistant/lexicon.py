@@ -132,6 +132,14 @@ class Lexicon:
                     seen.setdefault(w, set()).add(d.doc_id)
         return {w: next(iter(ids)) for w, ids in seen.items() if len(ids) == 1}
 
+    def documents_by_title_words(self, text: str) -> list[str]:
+        """Documents a phrase like "这个商贸流通政策" / "人才引进和安居政策" names: a word only their title has, right
+        before 政策/措施/办法/意见/文件."""
+        out = []
+        for m in re.finditer(r"([\u4e00-\u9fa5]{1,12})(?:政策|措施|办法|意见|文件)", text or ""):
+            out += [d for w, d in self.title_words.items() if w in m.group(1)]
+        return list(dict.fromkeys(out))
+
     def named_documents(self, text: str) -> list[str]:
         """Documents the text names: by region or full title, else by a word only their title has."""
         out = [m.term.doc_id for m in self.find(text, kinds=("region", "title")) if m.term.kind == "region" or not m.term.clause_ids]

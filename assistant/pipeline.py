@@ -219,7 +219,8 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
         lead.extend(f"{corpus.get(c).text} [{c}]" for c in found)
         cited += found
     elif u.has("dates"):
-        if not carried and len(doc_ids) == 1 and not any(m.term.kind in ("region", "title") for m in u.terms) and re.search(r"(这个|本|该)?(政策|文件|办法|措施)", q):
+        if not carried and len(doc_ids) == 1 and not any(m.term.kind in ("region", "title") for m in u.terms) \
+                and not engine.lexicon.documents_by_title_words(q) and re.search(r"(这个|本|该)?(政策|文件|办法|措施)", q):
             # "这个政策什么时候施行" with several policies in force and none named: each one's dates
             first_hit = {}
             for i, h in enumerate(hits):

@@ -118,6 +118,8 @@ def choose_documents(u, hits: list[Hit], corpus, lexicon, active: set[str], focu
         for d in corpus.documents:
             if d.id in active and d.id not in named and (p.full in (getattr(d, "region", "") or "") or p.name in d.title):
                 named.append(d.id)
+    if not named:  # "这个商贸流通政策有效期到什么时候"
+        named = [d for d in lexicon.documents_by_title_words(u.question) if d in active]
     level_word = re.search(r"(区里|区级|本区|县里|县级|本县|市里|市级政策|本市)", u.question)
     if level_word and not named:
         lv = level_word.group(1)[0]

@@ -242,3 +242,10 @@ def test_a_question_that_tells_its_own_figures_is_not_an_everyday_matter(engine)
 
     assert topic_unknown("我们把积累的数据拿到交易所去卖，有没有奖励？")
     assert topic_unknown("我们把积累的数据拿到交易所去卖，去年卖了200万元，有没有奖励？") == []
+
+
+def test_a_policy_named_by_its_title_words_answers_its_own_dates_only(engine):
+    a = ask("这个文化旅游发展措施有效期到什么时候？", engine)
+    assert "2028年12月31日" in a.answer and "2026年1月1日" not in a.answer  # not the software policy's dates
+    assert engine.lexicon.documents_by_title_words("这个软件产业政策") == ["tech"]
+    assert engine.lexicon.documents_by_title_words("软件企业有什么奖励") == []  # no 政策/措施 after it: not a document's name
