@@ -31,6 +31,7 @@ from assistant.calculator import Claim, calculate_claims, combine
 from assistant.errors import AmountError, MissingFactError
 from assistant.quantities import scan
 from assistant.rules import canonical_base
+from assistant.text import words as _words
 from assistant.types import BlockStatus, Calculation, CapScope, Condition, Hit, Rule, RuleKind
 from assistant.understand import Stated
 
@@ -120,7 +121,8 @@ def choose_documents(u, hits: list[Hit], corpus, lexicon, active: set[str], focu
                 named.append(d.id)
     if not named:  # "这个商贸流通政策有效期到什么时候"
         named = [d for d in lexicon.documents_by_title_words(u.question) if d in active]
-    level_word = re.search(r"(区里|区级|本区|县里|县级|本县|市里|市级政策|本市)", u.question)
+    # the government the question asks to pay is named last ("我们是市里评的龙头企业…县里能帮着出多少" → 县)
+    level_word = ([None] + list(re.finditer(r"(区里|区级|本区|县里|县级|本县|市里|市级政策|本市)", u.question)))[-1]
     if level_word and not named:
         lv = level_word.group(1)[0]
         named = [d.id for d in corpus.documents if d.id in active and getattr(d, "level", "") == lv]
@@ -196,6 +198,10 @@ def closeness(hits: list[Hit]) -> dict[str, float]:
 # ---------------------------------------------------------------- clauses and facts
 
 
+# words that end many bases and say only that it is money ("算力服务费用", "实际服务金额"): not what a base is about
+_GENERIC_BASE_TAILS = frozenset("费用 费 金额 总额 数额 额 资金 款 款项 支出 开支 成本 投入 投资 收入 价款".split())
+
+
 def base_score(context: str, rule: Rule, lexicon) -> float:
     """How surely ``context`` (the words around a stated amount) names this rule's base, 0..1."""
     if not rule.base:
@@ -227,11 +233,17 @@ def base_score(context: str, rule: Rule, lexicon) -> float:
             return 0.9
         if rule.name.startswith(means) or means in rule.name:
             return 0.85
-    for t in lexicon.glossary.matches(context):
-        if len(t) >= 2 and (t == base or canonical_base(t) == canon or canon in t):
-            return 0.8
-        if len(t) >= 2 and (t in base or canonical_base(t) in canon):
-            return 0.5 + 0.3 * len(t) / max(len(canon), len(t))  # a part of the base ("贷款" of 贷款本金损失)
+    gloss = [t for t in lexicon.glossary.matches(context) if len(t) >= 2]
+    if any(t == base or canonical_base(t) == canon or canon in t for t in gloss):
+        return 0.8
+    parts = [t for t in gloss if t in base or canonical_base(t) in canon]  # a part of the base ("贷款" of 贷款本金损失)
+    if parts:
+        heads = [w for w in _words(canon) if w not in _GENERIC_BASE_TAILS]
+        head = heads[-1] if heads else ""
+        named = [t for t in parts if not head or head in t or head in context]
+        if not named:
+            return 0.3  # "银行贷款…利息交了80万" does not name 贷款本金损失: its head (损失) is not said
+        return max(0.5 + 0.3 * len(t) / max(len(canon), len(t)) for t in named)
     for part in re.split(r"[、和及与]", rule.subject):
         part = re.sub(r"(费用|等)$", "", part)
         if len(part) >= 2 and part not in ("企业", "单位", "项目", "申报单位") and part in context:

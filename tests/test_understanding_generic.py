@@ -23,6 +23,8 @@ TECH = """# 松川市支持软件产业发展若干措施
 
 （一）对中小企业租用云服务器的费用，按实际支出的30%给予补贴，单个企业每年最高20万元。（责任单位：市数据局）
 
+三、对软件企业发生的贷款本金损失，按贷款本金损失的50%给予风险补偿，单个企业最高100万元。（责任单位：市金融办）
+
 本措施自2026年1月1日起施行，有效期3年。对弄虚作假骗取奖补资金的，依法依规追回已拨付资金。本措施由市经信局负责解释。
 """
 
@@ -45,6 +47,8 @@ CULTURE = """# 青岚县促进文化旅游发展若干措施
 三、支持旅行社招徕游客。对旅行社组织县外游客来青岚旅游，单团游客不少于20人、游览县内收费A级旅游景区不少于1个的，按照每人50元给予奖励。（责任单位：县文旅局）
 
 四、支持文创产品开发。对县内企业开发的文化创意产品获得国家级文创设计大赛一等奖、二等奖的，分别给予一次性奖励10万元、6万元。（责任单位：县文旅局）
+
+五、对文旅企业银行贷款实际支付的利息，按50%给予贴息，单个企业每年最高50万元。（责任单位：县财政局）
 
 本措施自2026年3月1日起施行，有效期至2028年12月31日。《青岚县旅游业奖励办法》同时废止。本措施由县文旅局会同县财政局负责解释。
 """
@@ -249,3 +253,18 @@ def test_a_policy_named_by_its_title_words_answers_its_own_dates_only(engine):
     assert "2028年12月31日" in a.answer and "2026年1月1日" not in a.answer  # not the software policy's dates
     assert engine.lexicon.documents_by_title_words("这个软件产业政策") == ["tech"]
     assert engine.lexicon.documents_by_title_words("软件企业有什么奖励") == []  # no 政策/措施 after it: not a document's name
+
+
+def test_the_government_asked_to_pay_is_the_one_named_last(engine):
+    a = ask("我们是市里评的重点旅游企业，借的银行贷款一年利息交了80万，县里能帮着出多少？", engine)
+    assert a.total_yuan == 400_000 and _cited(a)[0].startswith("culture:"), a.answer
+
+
+def test_a_part_of_a_base_without_its_head_does_not_name_it(engine):
+    from assistant.route import base_score
+
+    risk = engine.corpus.rules_for("3.1")[0]
+    assert risk.base and "损失" in risk.base
+    assert base_score("借的银行贷款一年利息交了", risk, engine.lexicon) < 0.5  # 贷款 without 损失
+    assert base_score("贷款本金损失了", risk, engine.lexicon) >= 0.9
+    assert base_score("贷款损失了", risk, engine.lexicon) >= 0.5  # its head is said
