@@ -151,8 +151,10 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     if u.has("department") and (strong or common) and len(unknown) <= len(strong) + len(common):
         return Evidence("answer", "问某项措施的责任单位", features=ev.features)
-    if _procedural_in_text(u, hits) and len(unknown) <= len(strong) + len(common) + 2 and not _foreign_object(u.question, unknown) \
-            and not _foreign_topic(ev, strict=True):
+    # whether two awards can both be had (就高不重复) is asked about every policy, in any words ("两边能一起拿吗")
+    loose = u.has("conflicts") and not any(u.has(i) for i in ("procedure", "penalty", "payment"))
+    if _procedural_in_text(u, hits) and (loose or len(unknown) <= len(strong) + len(common) + 2) \
+            and not _foreign_object(u.question, unknown) and not _foreign_topic(ev, strict=True):
         return Evidence("answer", "问政策的申报、拨付、违规处理或重复享受规定", features=ev.features)
     return ev
 

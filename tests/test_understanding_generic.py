@@ -25,7 +25,7 @@ TECH = """# 松川市支持软件产业发展若干措施
 
 三、对软件企业发生的贷款本金损失，按贷款本金损失的50%给予风险补偿，单个企业最高100万元。（责任单位：市金融办）
 
-本措施自2026年1月1日起施行，有效期3年。对弄虚作假骗取奖补资金的，依法依规追回已拨付资金。本措施由市经信局负责解释。
+本措施自2026年1月1日起施行，有效期3年。对弄虚作假骗取奖补资金的，依法依规追回已拨付资金。本措施与本市其他政策有重复的，按照就高不重复的原则执行。本措施由市经信局负责解释。
 """
 
 CULTURE = """# 青岚县促进文化旅游发展若干措施
@@ -268,3 +268,8 @@ def test_a_part_of_a_base_without_its_head_does_not_name_it(engine):
     assert base_score("借的银行贷款一年利息交了", risk, engine.lexicon) < 0.5  # 贷款 without 损失
     assert base_score("贷款本金损失了", risk, engine.lexicon) >= 0.9
     assert base_score("贷款损失了", risk, engine.lexicon) >= 0.5  # its head is said
+
+
+def test_whether_two_awards_can_both_be_had_is_answered_in_any_words(engine):
+    a = ask("我们同一个项目在市里另一个文件里也能拿补贴，两边能一起拿吗？", engine)
+    assert not a.refused and "就高不重复" in a.answer, a.answer
