@@ -62,7 +62,10 @@ class Evidence:
 
     @property
     def score(self) -> float:
-        return self.common - self.unknown
+        # an unknown everyday noun (医保, 驾驶证) says what the question is about; an unknown verb or fragment
+        # of the user's own phrasing (打赢, 后来, 能报) counts half
+        nouns = self.features.get("unknown_nouns", self.unknown)
+        return self.common - nouns - 0.5 * (self.unknown - nouns)
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     dense = max((h.dense_sim for h in hits if h.dense_sim is not None), default=0.0)
     topic = _topic_words(u.question, set(ws))
     ev = Evidence("", "", len(strong), len(common), len(unknown), float(dense),
-                  {"strong": strong, "common": common, "unknown": unknown,
+                  {"strong": strong, "common": common, "unknown": unknown, "unknown_nouns": sum(is_common_noun(w) for w in unknown),
                    # a question that tells its own figures ("去年卖了200万元") asks to compute: not an everyday matter
                    "topic_unknown": [] if any(x.kind == "money" for x in u.stated) else
                    [w for w in topic if w in unknown and is_common_noun(w)],

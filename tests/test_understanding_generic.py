@@ -273,3 +273,12 @@ def test_a_part_of_a_base_without_its_head_does_not_name_it(engine):
 def test_whether_two_awards_can_both_be_had_is_answered_in_any_words(engine):
     a = ask("我们同一个项目在市里另一个文件里也能拿补贴，两边能一起拿吗？", engine)
     assert not a.refused and "就高不重复" in a.answer, a.answer
+
+
+def test_unknown_nouns_weigh_more_than_the_users_own_verbs_and_fragments():
+    from assistant.scope import Evidence
+
+    told = Evidence(common=2, unknown=7, features={"unknown_nouns": 2})  # 律师 专利 | 国外 人告 侵犯 后来 打赢 能报 一部分
+    assert told.score == 2 - 2 - 0.5 * 5
+    assert Evidence(common=2, unknown=2, features={"unknown_nouns": 2}).score == 0  # 医保 报销 count in full
+    assert Evidence(common=1, unknown=1).score == 0  # without the split, every unknown word counts in full
