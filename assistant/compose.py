@@ -55,6 +55,10 @@ def block(m, corpus) -> MeasureBlock:
         for cap in m.rule.caps:
             if cap.clause_id and calc.capped and f"上限{format_yuan(cap.amount.value)}，按" in calc.formula and cap.clause_id not in also:
                 also.append(cap.clause_id)
+
+    if m.rule is not None:
+        # the items of the article that change how this award pays (差额补足, 分期拨付, 比例提高) are part of its sources
+        also += [c for c in m.rule.modifiers if c != m.clause_id and c not in also and corpus.has(c)]
     return MeasureBlock(
         clause_id=m.clause_id, doc_id=clause.doc_id, name=measure_name(corpus, m.clause_id, m.rule), status=m.status,
         rule_id=m.rule.id if m.rule else None,
@@ -141,7 +145,8 @@ def compose(question: str, blocks: list[MeasureBlock], *, lead: list[str], cited
     for a in asks:
         if a != summary:
             lines.append(a)
-    ids = list(dict.fromkeys([c for b in blocks for c in (b.clause_id, *b.also)] + cited))
+    # each measure's own clause first, then the clauses that bound or change them, then what the answer quotes
+    ids = list(dict.fromkeys([b.clause_id for b in blocks] + [c for b in blocks for c in b.also] + cited))
     citations = tuple(citation(corpus, cid) for cid in ids if corpus.has(cid))
     conditions = tuple(c for b in blocks for c in b.conditions)
     return Answer(question, "\n".join(lines), False, citations, tuple(calcs), total, conditions, tuple(dict.fromkeys(notes)),

@@ -44,6 +44,8 @@ CULTURE = """# 青岚县促进文化旅游发展若干措施
 
 （二）因服务质量问题被降低等级的，3年内不得申报本条奖励。（责任单位：县文旅局）
 
+（三）已按较低等级获得奖励的景区晋升等级的，按差额补足。（责任单位：县文旅局）
+
 三、支持旅行社招徕游客。对旅行社组织县外游客来青岚旅游，单团游客不少于20人、游览县内收费A级旅游景区不少于1个的，按照每人50元给予奖励。（责任单位：县文旅局）
 
 四、支持文创产品开发。对县内企业开发的文化创意产品获得国家级文创设计大赛一等奖、二等奖的，分别给予一次性奖励10万元、6万元。（责任单位：县文旅局）
@@ -282,3 +284,9 @@ def test_unknown_nouns_weigh_more_than_the_users_own_verbs_and_fragments():
     assert told.score == 2 - 2 - 0.5 * 5
     assert Evidence(common=2, unknown=2, features={"unknown_nouns": 2}).score == 0  # 医保 报销 count in full
     assert Evidence(common=1, unknown=1).score == 0  # without the split, every unknown word counts in full
+
+
+def test_a_computed_award_cites_the_item_that_changes_how_it_pays_after_every_measure(engine):
+    assert engine.corpus.rules_for("culture:2.1")[0].modifiers == ("culture:2.3",)
+    a = ask("我们景区新评为国家4A级旅游景区，奖励多少？", engine)
+    assert _cited(a)[:2] == ["culture:2.1", "culture:2.3"], a.answer
