@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from assistant.quantities import UNIT_SCALE, Span, scan
+from assistant.text import segments as words_of
 from assistant.types import (Bracket, Cap, CapScope, Clause, Comparator, Coverage, NonComputable, PerUnit, Quantity,
                              RateModifier, RatioCondition, Rule, RuleKind, Schedule, ShareCap, Threshold, Tier, YearAmount)
 
@@ -1194,8 +1195,14 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
         suffix = os.path.commonprefix([k[::-1] for k in keys])[::-1]
         longest = max((len(k) for k in others), default=0)
         if suffix and keys[0].endswith(suffix) and len(keys[0]) > longest + 2:
-            # "知名品牌在我市开设全球首店、全国首店、区域首店": the first key is as long as the others
-            keys[0] = keys[0][-longest:]
+            # "知名品牌在我市开设全球首店、全国首店、区域首店": the first key is as long as the others, in whole words
+            # ("生物医药领域顶尖人才" → 领域顶尖人才, not 药领域顶尖人才)
+            ws, cut = words_of(keys[0]), ""
+            for w in reversed(ws):
+                if len(w + cut) > longest:
+                    break
+                cut = w + cut
+            keys[0] = cut if cut and keys[0].endswith(cut) else keys[0][-longest:]
         if all(1 <= len(k) <= 16 for k in keys) and len(set(keys)) == n:
             # "完成辅导备案、获交易所受理、成功上市的，分别给予…": successive stages, each paid when reached
             staged = sum(bool(re.match(verbs, k.strip())) for k in items) >= n - 1
@@ -2018,6 +2025,15 @@ def _rules_from_table(clause: Clause, table, body: str) -> tuple[list[Rule], str
     data = [tuple(re.sub(r"[（(][^）)]*[）)]", "", r[key_col]).strip() or r[key_col] if k == 0 else c
                   for k, c in enumerate(r[key_col:])) for r in data]
     header = header[key_col:]
+    keys = [r[0] for r in data]
+    dup = {k for k in keys if keys.count(k) > 1}
+    if dup:
+        # "仿制药｜全国同品种前三家通过一致性评价｜100万元" and "仿制药｜其他通过一致性评价的品种｜30万元": one category
+        # twice is told apart by its condition column, so that the user is asked which, never given either
+        cond_col = next((c for c in range(1, len(header)) if all(
+            len(r) > c and r[c] and not any(x.kind in ("money", "percent") for x in scan(r[c])) for r in data)), None)
+        if cond_col is not None:
+            data = [(f"{r[0]}（{r[cond_col][:20]}）",) + tuple(r[1:]) if r[0] in dup else r for r in data]
     for col in range(1, len(header)):
         head = header[col]
         unit_m = _HEADER_UNIT.search(head)

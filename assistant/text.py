@@ -69,6 +69,11 @@ def warm_up() -> None:
     _tokenizer()
 
 
+def segments(text: str) -> list[str]:
+    """jieba's precise cut, nothing dropped: the pieces join back into ``text``."""
+    return list(_tokenizer().lcut(text or ""))
+
+
 def words(text: str) -> list[str]:
     """Words in jieba's precise mode (no overlapping sub-words): what a question is about.
 

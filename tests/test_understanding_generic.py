@@ -19,6 +19,8 @@ TECH = """# 松川市支持软件产业发展若干措施
 
 （二）对新认定的国家级专精特新“小巨人”软件企业，给予100万元奖励。（责任单位：市经信局）
 
+（三）对新引进的软件产业领域顶尖人才、国家级领军人才、省级领军人才，分别给予500万元、200万元、100万元安家补贴。（责任单位：市人才办）
+
 二、降低企业用云成本。
 
 （一）对中小企业租用云服务器的费用，按实际支出的30%给予补贴，单个企业每年最高20万元。（责任单位：市数据局）
@@ -290,3 +292,25 @@ def test_a_computed_award_cites_the_item_that_changes_how_it_pays_after_every_me
     assert engine.corpus.rules_for("culture:2.1")[0].modifiers == ("culture:2.3",)
     a = ask("我们景区新评为国家4A级旅游景区，奖励多少？", engine)
     assert _cited(a)[:2] == ["culture:2.1", "culture:2.3"], a.answer
+
+
+def test_listed_keys_are_cut_at_whole_words_and_an_unsaid_tier_is_asked(engine):
+    keys = [t.key for t in engine.corpus.rules_for("1.3")[0].tiers]
+    assert keys[1:] == ["国家级领军人才", "省级领军人才"] and keys[0].endswith("顶尖人才") and not keys[0].startswith("业")
+    a = ask("我们引进了一位软件领军人才，安家补贴给多少？", engine)
+    assert not a.total_yuan and a.asks, a.answer  # 领军人才 is 国家级 or 省级: asked, never guessed
+
+
+def test_one_category_twice_in_a_table_is_told_apart_by_its_condition():
+    from assistant.rules import _rules_from_table
+    from assistant.types import Clause
+
+    table = [("序号", "类别", "认定条件", "奖励标准（万元）"),
+             ("1", "创新药", "1类新药取得注册证书", "1000"),
+             ("2", "仿制药", "全国同品种前三家通过一致性评价", "100"),
+             ("3", "仿制药", "其他通过一致性评价的品种", "30")]
+    clause = Clause(id="2.1", doc_id="t", article_no=2, article_title="产品上市", item_no=1, text="按照下表标准给予奖励。")
+    rules, problem = _rules_from_table(clause, table, clause.text)
+    keys = [t.key for t in rules[0].tiers]
+    assert not problem and len(set(keys)) == 3 and keys[0] == "创新药"
+    assert keys[1].startswith("仿制药（全国同品种前三家") and keys[2].startswith("仿制药（其他")
