@@ -102,12 +102,18 @@ def foreign_places(places, corpus, active_ids: set[str]) -> list:
 
 _ABOUT_DOCUMENT = ("dates", "conflicts")
 
+def match_departments_of(question: str, corpus, active_ids: set[str]) -> list[str]:
+    """Departments of the documents in force that the question names in full (县农业农村局)."""
+    return [d for doc in corpus.documents if doc.id in active_ids for d in getattr(doc, "departments", ()) if len(d) >= 4 and d in question]
+
 
 def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool = False) -> Evidence:
     """What decides scope for this question, before any threshold."""
     if any("exact" in h.sources for h in hits[:1]) or u.clause_refs and hits:
         return Evidence("answer", "条款编号")
     foreign = foreign_places(u.places, corpus, active_ids)
+    if foreign and match_departments_of(u.question, corpus, active_ids):
+        foreign = []  # "参加了县农业农村局统一组织的上海农展会": a department of a loaded policy; 上海 is where, not whose
     if foreign:
         return Evidence("refuse", f"问题涉及{foreign[0].full}，现行收录的政策不覆盖该地区", features={"foreign": [p.full for p in foreign]})
     if has_topic and (u.reply or u.stated or len(u.question) <= 8 or (u.follow_up and not _new_topic(u, lexicon))):

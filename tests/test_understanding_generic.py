@@ -315,3 +315,18 @@ def test_one_category_twice_in_a_table_is_told_apart_by_its_condition():
     keys = [t.key for t in rules[0].tiers]
     assert not problem and len(set(keys)) == 3 and keys[0] == "创新药"
     assert keys[1].startswith("仿制药（全国同品种前三家") and keys[2].startswith("仿制药（其他")
+
+
+def test_a_place_beside_a_loaded_policys_department_is_where_not_whose(engine):
+    from assistant.scope import evidence
+    from assistant.understand import understand
+
+    active = {d.id for d in engine.corpus.documents}
+
+    def foreign(q):
+        u = understand(q, engine.lexicon)
+        hits, _ = engine.retriever.search_ex(q, 12)
+        return evidence(u, hits, engine.lexicon, engine.corpus, active).features.get("foreign")
+
+    assert foreign("上海的文旅企业有什么奖励？")  # another city's policy: refused
+    assert not foreign("我们参加了县文旅局统一组织的上海旅游推介会，能补多少？")  # 县文旅局 is a loaded policy's
