@@ -262,8 +262,9 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
             found = _clauses_about("conflicts", d, hits, corpus, q)
             lead.extend(f"{corpus.get(c).text} [{c}]" for c in found[:1])
             cited += found[:1]
-            if found and not carried and not any(x.kind == "money" for x in facts.stated):
-                # "两边能一起拿吗": the rule on having both is the answer; no measure's amount is asked for
+            if found and len(doc_ids) == 1 and not carried and not any(x.kind == "money" for x in facts.stated):
+                # "两边能一起拿吗": the rule on having both is the answer; no measure's amount is asked for (with
+                # several documents in play the measures stay: they show which document the question is about)
                 wants_amount = False
 
     r = route(u, facts if wants_amount else Facts((), facts.subjects, facts.level), hits, engine, doc_ids,
