@@ -36,7 +36,7 @@ FOLDER = {name: ROOT / "eval" / rnd / name for rnd, names in ROUNDS.items() for 
 
 # metric → minimum, per set: today's measured score minus a margin (measured scores: docs/benchmarks.md)
 GATES = {
-    # round 1 (measured 2026-11-29 at d9d5c38: amount 0.961 / 0.917 / 0.797 / 0.750 / 0.853, citation 0.928 / 0.970 / 0.862 / 0.979 / 0.952)
+    # round 1 (measured 2026-11-29 at 41b7fba: amount 0.961 / 0.917 / 0.797 / 0.750 / 0.853, citation 0.928 / 0.970 / 0.862 / 0.979 / 0.952)
     "w1-talent": {"amount_exact": 0.92, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9,
                   "out_of_scope_refused": 0.5},
     "w2-manufacturing": {"amount_exact": 0.88, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.95,
@@ -45,7 +45,7 @@ GATES = {
     "w4-sme": {"amount_exact": 0.71, "citation_hit@3": 0.94, "no_false_refusal": 0.97, "right_document": 0.93, "lookup": 0.9},
     "w5-shipped": {"amount_exact": 0.81, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.98,
                    "out_of_scope_refused": 0.91},
-    # round 3 (measured 2026-11-29 at d9d5c38: amount 0.728 / 0.796 / 0.735, citation 0.852 / 0.955 / 0.921)
+    # round 3 (measured 2026-11-29 at 41b7fba: amount 0.728 / 0.806 / 0.735, citation 0.852 / 0.962 / 0.921)
     "r3-techinno": {"amount_exact": 0.68, "citation_hit@3": 0.80, "no_false_refusal": 0.97, "right_document": 0.95,
                     "no_unsupported_amount": 0.85, "out_of_scope_refused": 0.69, "lookup": 0.9},
     "r3-agri": {"amount_exact": 0.74, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.94,
@@ -53,12 +53,12 @@ GATES = {
     "r3-commerce": {"amount_exact": 0.69, "citation_hit@3": 0.85, "no_false_refusal": 0.97, "right_document": 0.93,
                     "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.69, "lookup": 0.9},
     # round 4 (blind-first at 7d39bc3: amount 0.347 / 0.467, citation 0.685 / 0.857; measured at the last change:
-    # amount 0.389 / 0.493, citation 0.748 / 0.910, out-of-scope refused 0.571 / 0.694, at d9d5c38)
+    # amount 0.389 / 0.493, citation 0.748 / 0.910, out-of-scope refused 0.571 / 0.694, at 41b7fba)
     "r4-culture": {"amount_exact": 0.34, "citation_hit@3": 0.70, "no_false_refusal": 0.91, "right_document": 0.96,
                    "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.5, "lookup": 0.9},
     "r4-biomed": {"amount_exact": 0.43, "citation_hit@3": 0.86, "no_false_refusal": 0.94, "right_document": 0.94,
                   "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.63, "lookup": 0.85},
-    # round 2, held out (eval/blind/results/r2-final-d9d5c38.json: amount 0.552 / 0.404, citation 0.756 / 0.911,
+    # round 2, held out (eval/blind/results/r2-final-41b7fba.json: amount 0.552 / 0.404, citation 0.744 / 0.911,
     # no false refusal 0.978 / 0.944, out-of-scope refused 0.857 / 1.000)
     "r2-greenenergy": {"amount_exact": 0.51, "citation_hit@3": 0.71, "no_false_refusal": 0.95, "right_document": 0.96,
                        "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.71, "lookup": 0.9},
