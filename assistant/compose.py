@@ -55,7 +55,6 @@ def block(m, corpus) -> MeasureBlock:
         for cap in m.rule.caps:
             if cap.clause_id and calc.capped and f"上限{format_yuan(cap.amount.value)}，按" in calc.formula and cap.clause_id not in also:
                 also.append(cap.clause_id)
-
     if m.rule is not None:
         # the items of the article that change how this award pays (差额补足, 分期拨付, 比例提高) are part of its sources
         also += [c for c in m.rule.modifiers if c != m.clause_id and c not in also and corpus.has(c)]

@@ -31,7 +31,7 @@ from assistant.calculator import Claim, calculate_claims, combine
 from assistant.errors import AmountError, MissingFactError
 from assistant.quantities import scan
 from assistant.rules import canonical_base
-from assistant.text import words as _words
+from assistant.text import words
 from assistant.types import BlockStatus, Calculation, CapScope, Condition, Hit, Rule, RuleKind
 from assistant.understand import Stated
 
@@ -238,7 +238,7 @@ def base_score(context: str, rule: Rule, lexicon) -> float:
         return 0.8
     parts = [t for t in gloss if t in base or canonical_base(t) in canon]  # a part of the base ("贷款" of 贷款本金损失)
     if parts:
-        heads = [w for w in _words(canon) if w not in _GENERIC_BASE_TAILS]
+        heads = [w for w in words(canon) if w not in _GENERIC_BASE_TAILS]
         head = heads[-1] if heads else ""
         named = [t for t in parts if not head or head in t or head in context]
         if not named:
@@ -442,8 +442,11 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     chosen: list[str] = []
 
     # 1. clause references
+    referred: list[str] = []
     for ref in u.clause_refs:
-        for cid in resolve_refs(ref, corpus, doc_ids) + _same_number_elsewhere(ref, u, corpus, engine.lexicon, doc_ids):
+        own = resolve_refs(ref, corpus, doc_ids)
+        referred += own
+        for cid in own + _same_number_elsewhere(ref, u, corpus, engine.lexicon, doc_ids):
             if cid not in chosen:
                 chosen.append(cid)
     exact = [h.clause.id for h in hits if "exact" in h.sources and h.clause.doc_id in doc_ids]
@@ -567,8 +570,7 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     if not chosen and ranked:
         chosen.append(ranked[0])
 
-    refs = {cid for ref in u.clause_refs for cid in resolve_refs(ref, corpus, doc_ids)}
-    dropped = _contrasted(chosen, u, corpus) - refs
+    dropped = _contrasted(chosen, u, corpus) - set(referred)
     chosen = [c for c in chosen if c not in dropped]
     r = Route(doc_ids, chosen)
     follow = u.follow_up or u.reply
@@ -755,11 +757,6 @@ def _same_number_elsewhere(ref: str, u, corpus, lexicon, doc_ids: list[str]) -> 
     return out[:2]
 
 
-def resolve_ref(ref: str, corpus, doc_ids: list[str]) -> str | None:
-    found = resolve_refs(ref, corpus, doc_ids)
-    return found[0] if found else None
-
-
 def resolve_refs(ref: str, corpus, doc_ids: list[str], limit: int = 3) -> list[str]:
     """The clauses a reference means: one clause ("第五条第一项"), or the first items of an article ("第二十四条").
 
@@ -848,8 +845,6 @@ def _best_rule_for_amount(s, rules: list[Rule], u, facts: Facts, named, ranked, 
 def _sibling_marks(rule: Rule, rules: list[Rule]) -> tuple[set[str], set[str]]:
     """Words only this rule's sentence has, and words only its siblings' have, among the rules of its clause on
     the same base (境外 / 境内 for two rates on 展位费)."""
-    from assistant.text import words
-
     siblings = [o for o in rules if o.clause_id == rule.clause_id and o.id != rule.id and o.base == rule.base]
     if not siblings:
         return set(), set()
@@ -871,8 +866,6 @@ def _sibling_named_instead(rule: Rule, rules: list[Rule], near: str) -> bool:
 def _window_names_elsewhere(s, rule: Rule, u, named: dict[str, float], corpus) -> bool:
     """The amount's own words ("包装设计花了12万元") are words of another clause the question names and none
     of this rule's clause: the amount is that clause's, not this rule's base."""
-    from assistant.text import words
-
     terms = {m.term.text for m in u.terms if m.term.kind != "department"}  # the documents' own words, not 分别/付了
     own = [w for w in words(s.context or s.window) if len(w) >= 2 and w in terms]
     mine = [cid for cid in (rule.clause_id, *rule.modifiers) if corpus.has(cid)]  # a modifier (比重达到5%…) reads it too
