@@ -237,16 +237,18 @@ def test_a_prize_at_another_level_than_the_awards_is_not_paid_at_its_rate(engine
     assert ask("我们的文创产品获得了国家级文创设计大赛二等奖，奖励多少？", engine).total_yuan == 60_000
 
 
-def test_a_question_that_tells_its_own_figures_is_not_an_everyday_matter(engine):
+def _scope_features(engine, q: str) -> dict:
+    """What the scope decision weighs for ``q`` in the two-policy corpus."""
     from assistant.scope import evidence
     from assistant.understand import understand
 
-    active = {d.id for d in engine.corpus.documents}
+    hits, _ = engine.retriever.search_ex(q, 12)
+    return evidence(understand(q, engine.lexicon), hits, engine.lexicon, engine.corpus, {d.id for d in engine.corpus.documents}).features
 
+
+def test_a_question_that_tells_its_own_figures_is_not_an_everyday_matter(engine):
     def topic_unknown(q):
-        u = understand(q, engine.lexicon)
-        hits, _ = engine.retriever.search_ex(q, 12)
-        return evidence(u, hits, engine.lexicon, engine.corpus, active).features.get("topic_unknown")
+        return _scope_features(engine, q).get("topic_unknown")
 
     assert topic_unknown("我们把积累的数据拿到交易所去卖，有没有奖励？")
     assert topic_unknown("我们把积累的数据拿到交易所去卖，去年卖了200万元，有没有奖励？") == []
@@ -318,15 +320,8 @@ def test_one_category_twice_in_a_table_is_told_apart_by_its_condition():
 
 
 def test_a_place_beside_a_loaded_policys_department_is_where_not_whose(engine):
-    from assistant.scope import evidence
-    from assistant.understand import understand
-
-    active = {d.id for d in engine.corpus.documents}
-
     def foreign(q):
-        u = understand(q, engine.lexicon)
-        hits, _ = engine.retriever.search_ex(q, 12)
-        return evidence(u, hits, engine.lexicon, engine.corpus, active).features.get("foreign")
+        return _scope_features(engine, q).get("foreign")
 
     assert foreign("上海的文旅企业有什么奖励？")  # another city's policy: refused
     assert not foreign("我们参加了县文旅局统一组织的上海旅游推介会，能补多少？")  # 县文旅局 is a loaded policy's
