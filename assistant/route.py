@@ -104,6 +104,26 @@ class Route:
 # ---------------------------------------------------------------- documents
 
 
+_LEVEL_WORDS = re.compile(r"(区里|区级|本区|县里|县级|本县|市里|市级政策|本市)")
+
+
+def _payer_level(question: str) -> str | None:
+    """The level of government the question asks to pay, named last: 区里/县级/本市…, or 区/县/市 opening a phrase
+    before a body of that government ("区科技创新引导基金能给…", "县财政给多少"; not 园区, 社区, and not "纳入市高新
+    技术企业培育库", where 市 says whose list, not who pays)."""
+    found = [(m.start(), m.group(1)[0]) for m in _LEVEL_WORDS.finditer(question)]
+    pos = 0
+    for w in words(question):
+        at = question.find(w, pos)
+        if at < 0:
+            continue
+        pos = at + len(w)
+        if w in ("区", "县", "市") and (at == 0 or question[at - 1] in "，,。；;？?！! ") and at + 1 < len(question) \
+                and "\u4e00" <= question[at + 1] <= "\u9fff":
+            found.append((at, w))
+    return max(found)[1] if found else None
+
+
 def choose_documents(u, hits: list[Hit], corpus, lexicon, active: set[str], focus: tuple[str, ...] = ()) -> list[str]:
     """Documents the question is about, best first."""
     named: list[str] = []
@@ -122,9 +142,9 @@ def choose_documents(u, hits: list[Hit], corpus, lexicon, active: set[str], focu
     if not named:  # "这个商贸流通政策有效期到什么时候"
         named = [d for d in lexicon.documents_by_title_words(u.question) if d in active]
     # the government the question asks to pay is named last ("我们是市里评的龙头企业…县里能帮着出多少" → 县)
-    level_word = ([None] + list(re.finditer(r"(区里|区级|本区|县里|县级|本县|市里|市级政策|本市)", u.question)))[-1]
+    level_word = _payer_level(u.question)
     if level_word and not named:
-        lv = level_word.group(1)[0]
+        lv = level_word
         named = [d.id for d in corpus.documents if d.id in active and getattr(d, "level", "") == lv]
         if focus and (u.follow_up or u.reply):
             # in a follow-up, "本市"/"市里已经给了…" is about the conversation's documents, not a switch to another

@@ -139,13 +139,16 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     common = [w for w in ws if w not in strong and (w in vocab or w in named)]
     unknown = [w for w in ws if w not in strong and w not in common]
     dense = max((h.dense_sim for h in hits if h.dense_sim is not None), default=0.0)
-    topic = _topic_words(u.question, set(ws))
+    # a document's own region ("青山县的养老机构…") says whose policy, not what it is about
+    doc_names = [u.question[m.start:m.end] for m in u.terms if m.term.kind == "region"]
+    topic = _topic_words(u.question, {w for w in ws if not any(w in n for n in doc_names)})
     ev = Evidence("", "", len(strong), len(common), len(unknown), float(dense),
                   {"strong": strong, "common": common, "unknown": unknown, "unknown_nouns": sum(is_common_noun(w) for w in unknown),
                    # a question that tells its own figures ("去年卖了200万元") asks to compute: not an everyday matter
                    "topic_unknown": [] if any(x.kind == "money" for x in u.stated) else
                    [w for w in topic if w in unknown and is_common_noun(w)],
                    "topic_known": [w for w in topic if w not in unknown],
+                   "foreign_kind": [] if any(x.kind == "money" for x in u.stated) else _foreign_kind(u.question, set(unknown)),
                    "asked_unknown": [w for w in _asked_actions(u.question) if w in unknown and word_tag(w) in _ACTION_TAGS]})
     if ev.features["asked_unknown"]:
         return replace(ev, decided="refuse", reason=f"问题问的是如何{ev.features['asked_unknown'][0]}，现行政策未涉及")
@@ -175,6 +178,25 @@ def _topic_words(question: str, content: set[str]) -> list[str]:
         ws = [w for w in words(part) if w in content]
         if ws:
             return ws
+    return []
+
+
+def _foreign_kind(question: str, unknown: set[str]) -> list[str]:
+    """A word the documents use, named as a kind of thing they do not speak of: two or more everyday nouns no
+    document uses right before it ("住房公积金贷款" where a policy speaks of 贷款 only as a business loan)."""
+    for part in re.split(r"[，,。？?！!；;、（）()]", question):
+        ws = words(part)
+        for i, w in enumerate(ws):
+            if w in unknown or len(w) < 2:
+                continue
+            run = 0
+            for prev in reversed(ws[:i]):
+                if prev in unknown and is_common_noun(prev):
+                    run += 1
+                else:
+                    break
+            if run >= 2:
+                return ws[i - run:i + 1]
     return []
 
 
@@ -242,6 +264,8 @@ def _foreign_topic(ev: Evidence, strict: bool = False) -> bool:
     """No word of the question names anything in a document, and the phrase it asks about is at least half
     (``strict``: more than half) everyday nouns that no document in force uses ("农村低保怎么申请",
     "城乡居民养老保险有几个缴费档次")."""
+    if ev.features.get("foreign_kind"):
+        return True
     foreign, known = len(ev.features.get("topic_unknown", ())), len(ev.features.get("topic_known", ()))
     return not ev.strong and foreign > 0 and (foreign > known if strict else foreign >= known)
 

@@ -139,6 +139,7 @@ def test_the_documents_dates_are_still_answered_as_such(engine):
     "灵活就业人员社保断缴了几个月，怎么补缴？",
     "农村低保怎么申请？",  # what it asks about is an everyday thing no document speaks of
     "城乡居民医保住院报销比例是多少？",
+    "住房公积金贷款最高能贷多少？",  # 贷款 is a policy word, but everyday nouns before it make it another kind of loan
 ])
 def test_everyday_matters_no_document_speaks_of_are_refused(engine, q):
     a = ask(q, engine)
@@ -264,6 +265,32 @@ def test_a_policy_named_by_its_title_words_answers_its_own_dates_only(engine):
 def test_the_government_asked_to_pay_is_the_one_named_last(engine):
     a = ask("我们是市里评的重点旅游企业，借的银行贷款一年利息交了80万，县里能帮着出多少？", engine)
     assert a.total_yuan == 400_000 and _cited(a)[0].startswith("culture:"), a.answer
+
+
+@pytest.mark.parametrize("q,doc", [
+    ("县财政对银行贷款利息能补多少？去年利息80万", "culture:"),  # 县 opening a phrase, before a body of that government
+    ("我们被纳入县重点旅游企业名单，贷款本金损失了80万，能补多少？", "3.1"),  # 县 after a verb: whose list, not who pays
+])
+def test_a_level_opening_a_phrase_names_the_government_asked_to_pay(engine, q, doc):
+    a = ask(q, engine)
+    assert a.total_yuan == 400_000 and _cited(a)[0].startswith(doc), a.answer
+
+
+def test_a_documents_own_region_is_not_what_a_question_is_about(engine):
+    from assistant.scope import evidence
+    from assistant.understand import understand
+
+    q = "青岚县的养老机构床位运营补贴标准是多少？"
+    hits, _ = engine.retriever.search_ex(q, 12)
+    ev = evidence(understand(q, engine.lexicon), hits, engine.lexicon, engine.corpus, {"tech", "culture"})
+    assert "青岚县" not in ev.features["topic_known"] and "养老" in ev.features["topic_unknown"], ev.features
+
+
+def test_everyday_nouns_before_a_policy_word_make_another_kind_of_thing():
+    from assistant.scope import _foreign_kind
+
+    assert _foreign_kind("住房公积金贷款最高能贷多少？", {"住房", "公积金", "能贷"}) == ["住房", "公积金", "贷款"]
+    assert _foreign_kind("文旅企业的流动资金贷款利息能贴息吗？", {"流动"}) == []  # one word before it: still a loan
 
 
 def test_a_part_of_a_base_without_its_head_does_not_name_it(engine):
