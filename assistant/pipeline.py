@@ -222,10 +222,7 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
         if not carried and len(doc_ids) == 1 and not any(m.term.kind in ("region", "title") for m in u.terms) \
                 and not engine.lexicon.documents_by_title_words(q) and re.search(r"(这个|本|该)?(政策|文件|办法|措施)", q):
             # "这个政策什么时候施行" with several policies in force and none named: each one's dates
-            first_hit = {}
-            for i, h in enumerate(hits):
-                first_hit.setdefault(h.clause.doc_id, i)
-            doc_ids = sorted((d.id for d in corpus.documents if corpus.is_active(d.id)), key=lambda d: first_hit.get(d, 99))[:3]
+            doc_ids = _active_by_hits(corpus, hits)[:3]
         # "以前的《…奖励办法》现在还有效吗": the clause that names that other document (废止, 同时执行) answers it
         for title in re.findall(r"《([^》]{4,60})》", q):
             if any(title in d.title or d.title in title for d in corpus.documents if d.id in doc_ids):
@@ -238,12 +235,18 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
             line, ids = _dates_line(doc, corpus)
             lead.append(line)
             cited += ids
+    # "奖补资金怎么申报" with several policies in force, none named and no measure's term used: each one's own rules
+    active = {d.id for d in corpus.documents if corpus.is_active(d.id)}
+    about_any = not carried and not u.clause_refs and not any(m.term.kind in ("region", "title") for m in u.terms) \
+        and (not u.terms or active <= {m.term.doc_id for m in u.terms})
     for intent, what in (("procedure", "申报程序"), ("payment", "资金拨付方式和时间"), ("penalty", "违规处理办法")):
         if u.has(intent):
-            for d in doc_ids[:2]:
-                found = _clauses_about(intent, d, hits, corpus, q)
+            docs = (_active_by_hits(corpus, hits) if about_any else doc_ids)[:3 if about_any else 2]
+            for d in docs:
+                found = _clauses_about(intent, d, hits, corpus, q, strict=about_any and len(docs) > 1)
                 if found:
-                    lead.extend(f"{corpus.get(c).text} [{c}]" for c in found[:2])
+                    title = f"{corpus.document_of(corpus.get(found[0])).full_title}：" if about_any and len(docs) > 1 else ""
+                    lead.extend(f"{title if i == 0 else ''}{corpus.get(c).text} [{c}]" for i, c in enumerate(found[:2]))
                     cited += found[:2]
                 else:
                     doc = corpus.document_of(next(c for c in corpus.clauses if c.doc_id == d))
@@ -454,6 +457,14 @@ def _about_document_dates(u: Understanding, q: str) -> bool:
     return not any(m.term.kind in ("measure", "base", "subject", "tier", "condition", "variant", "distinctive") for m in u.terms)
 
 
+def _active_by_hits(corpus, hits) -> list[str]:
+    """Every document in force, the one with the best-ranked hit first."""
+    first_hit: dict[str, int] = {}
+    for i, h in enumerate(hits):
+        first_hit.setdefault(h.clause.doc_id, i)
+    return sorted((d.id for d in corpus.documents if corpus.is_active(d.id)), key=lambda d: first_hit.get(d, 99))
+
+
 _INTERPRETS = re.compile(r"负责解释|解释权|(?<!政策)解释工作")
 
 _INTENT_TEXT = {
@@ -464,9 +475,14 @@ _INTENT_TEXT = {
 }
 
 
-def _clauses_about(intent: str, doc_id: str, hits, corpus, question: str = "") -> list[str]:
+_PROCEDURE_TEXT = re.compile(r"(申报程序|申请程序|申报流程|提交.{0,10}材料|受理|申报时间|集中申报|申报指南|认定办法|实施细则)")
+
+
+def _clauses_about(intent: str, doc_id: str, hits, corpus, question: str = "", strict: bool = False) -> list[str]:
     """Clauses of the document that speak to a procedural intent (申报, 拨付, 违规, 就高不重复): those with more of
-    the intent's words and more of the question's own words first, an award clause that merely mentions 申报 last."""
+    the intent's words and more of the question's own words first, an award clause that merely mentions 申报 last.
+    ``strict`` (a question asked of every document in force): only clauses about the procedure itself, so a
+    document without one says so instead of showing an award that mentions 申报."""
     pat = _INTENT_TEXT[intent]
     rank = {h.clause.id: i for i, h in enumerate(hits)}
     q = re.sub(r"[，。？！、\s]", "", question)
@@ -475,14 +491,19 @@ def _clauses_about(intent: str, doc_id: str, hits, corpus, question: str = "") -
         if c.doc_id != doc_id:
             continue
         found = set(m.group() for m in pat.finditer(c.text))
+        if strict and intent == "procedure":
+            found |= set(m.group() for m in _PROCEDURE_TEXT.finditer(c.text))
+            if not _PROCEDURE_TEXT.search(c.text) and not any(w in question for w in found - {"申报", "申请"}):
+                continue  # "审核结果在哪里公示": a clause about 公示 answers it
         if not found:
             continue
-        if intent == "procedure" and not (c.is_final_provision or re.search(r"(申报程序|申请程序|申报流程|提交.{0,10}材料|受理|申报时间|集中申报|"
-                                                                           r"申报指南|认定办法|实施细则)", c.text)):
+        if intent == "procedure" and not (c.is_final_provision or _PROCEDURE_TEXT.search(c.text)):
             if c.id not in rank:
                 continue
         shared = max((len(m) for m in _common_runs(q, c.text)), default=0) if q else 0
         award = 1 if re.search(r"给予[^，。；]{0,8}(万元|元|%)", c.text) else 0
+        if strict and award:
+            continue
         score = 2 * len(found) + min(shared, 8) - 3 * award + (2 if c.id in rank and rank[c.id] < 5 else 0)
         scored.append((-score, rank.get(c.id, 99), c.id))
     return [cid for _, _, cid in sorted(scored)][:2]

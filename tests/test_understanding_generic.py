@@ -293,6 +293,15 @@ def test_everyday_nouns_before_a_policy_word_make_another_kind_of_thing():
     assert _foreign_kind("文旅企业的流动资金贷款利息能贴息吗？", {"流动"}) == []  # one word before it: still a loan
 
 
+def test_how_to_apply_is_answered_from_each_documents_own_procedure_never_from_an_award(engine):
+    from assistant.understand import understand
+
+    assert understand("奖补资金怎么申报？", engine.lexicon).has("procedure")
+    a = ask("旅游饭店奖励怎么申报？", engine)
+    assert "原文未规定申报程序" in a.answer and "culture:2.2" not in _cited(a), a.answer  # 不得申报本条奖励 is not how to apply
+    assert not a.calculations
+
+
 def test_a_part_of_a_base_without_its_head_does_not_name_it(engine):
     from assistant.route import base_score
 
