@@ -347,7 +347,7 @@ def _rule_terms(doc_id: str, rules: list[Rule]) -> list[Term]:
         if r.base:
             out.append(Term(r.base, "base", doc_id, cids))
         if r.subject and r.subject not in ("申报单位", "企业", "单位"):
-            for s in re.split(r"[、和及或]", r.subject):
+            for s in re.split(r"[、和及或]|等(?=[\u4e00-\u9fa5]{3,12}$)", r.subject):  # "…、国家临床医学研究中心等国家级创新平台"
                 if len(s) >= 2 and not re.fullmatch(r"(国际级|国家级|省级|市级|区级|县级|国家|省|市|区|县)", s):
                     out.append(Term(s, "subject", doc_id, cids))
         for t in r.tiers:

@@ -130,6 +130,12 @@ def _turn(q: str, engine: Engine, conv: Conversation, only: str | None = None) -
             conv.pending = None
             u2 = understand(pending_q, lexicon)
             return _answer(pending_q, replace(u2, follow_up=True), facts, engine, conv, active, carried=True)
+        if conv.pending.kind == "choice" and u.reply == "yes":
+            # "是的" to "请问类别是A还是B？" picks neither: the same question again, its options to tap
+            pending_q = conv.pending.question
+            u2 = understand(pending_q, lexicon)
+            again = _answer(pending_q, replace(u2, follow_up=True), conv.facts, engine, conv, active, carried=True)
+            return replace(again, answer=f"{phrases.PICK_ONE}\n{again.answer}")
         if u.subjects and not _own_topic(u, active):
             # "我们是中小企业，去年花了60万元" answers the question and adds facts: a follow-up
             u = replace(u, follow_up=True)
@@ -348,8 +354,8 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
         return facts, p.question
     if p.kind == "choice":
         picked = next((o for o in p.options if o in u.question or (len(u.question) <= 6 and u.question.rstrip("的。！") in o)), None)
-        if picked is None and u.reply == "yes" and p.options:
-            picked = p.options[0]
+        if picked is None and u.reply == "yes" and p.options and set(p.options[1:]) <= {"不是", "否", "不确定"}:
+            picked = p.options[0]  # "请问获批的是否为国家级？" — 是的 (a 是 to "A、B还是C？" picks nothing: asked again)
         if picked in ("不是",) or (picked is None and u.reply == "no"):
             picked = "否"
         if picked and picked != "不确定":

@@ -315,6 +315,10 @@ def named_clauses(u, doc_ids: list[str], corpus, outside: list[tuple[int, int]] 
             continue
         taken.append((m.start, m.end))
         cids = list(m.term.clause_ids)
+        if m.term.kind == "distinctive":
+            wider = _wider_compound(u.question, m.start, m.end, doc_ids, corpus)
+            if wider is not None:
+                cids = [c for c in cids if c in wider]  # "重点实验室": not the clause that only says 联合实验室
         if m.term.kind == "variant" and not cids:
             continue
         if len(cids) > 4 and m.term.kind not in ("department",):
@@ -323,6 +327,22 @@ def named_clauses(u, doc_ids: list[str], corpus, outside: list[tuple[int, int]] 
             if corpus.has(cid):
                 out[cid] = out.get(cid, 0.0) + weight[m.term.kind] * min(len(m.term.text), 8) / 4
     return out
+
+
+def _wider_compound(q: str, start: int, end: int, doc_ids: list[str], corpus) -> set[str] | None:
+    """The clauses that use the question's own longer compound around a short term: "重点实验室" for the term
+    实验室 (a clause that says only 联合实验室 is about another kind). None when no clause in force uses more
+    than the term itself."""
+    found = None
+    for k in range(2, 5):
+        if start - k < 0 or not all("\u4e00" <= ch <= "\u9fff" for ch in q[start - k:start]):
+            break
+        wider = q[start - k:end]
+        cids = {c.id for c in corpus.clauses if c.doc_id in doc_ids and wider in c.text}
+        if not cids:
+            break
+        found = cids
+    return found
 
 
 LITERAL_MIN = 8  # characters a question must share verbatim with a rule's sentence to name it
@@ -452,6 +472,10 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
             continue  # 算力服务费用 names 3.4 and 3.5 alike: it picks neither
         if _mentions(rule, t) and not any(_mentions(o, t) for o in others):
             return True
+        if m.term.kind == "distinctive" and others and all(_mentions(o, t) for o in [rule] + others) \
+                and _required_level(rule) in said_levels(u.question) \
+                and len({_required_level(o) for o in [rule] + others}) == len(others) + 1:
+            return True  # "国家级的重点实验室": the clause's awards differ only by level, and the question says which
     return False
 
 
@@ -1266,7 +1290,10 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
         dropped = claims[0].pop("_dropped", 0) if yearly else 0
         calc = combine(calculate_claims([Claim(rule, **kw) for kw in claims]), rule, yearly=yearly, dropped=dropped)
     except MissingFactError as err:
-        opts = tuple(t.key for t in rule.tiers if t.threshold is None)[:6] if err.need == (rule.tier_label or "级别") else ()
+        opts = tuple(dict.fromkeys(t.key for t in rule.tiers if t.threshold is None)) if err.need == (rule.tier_label or "级别") else ()
+        # "我们有一个仿制药…": only the rows of the category the question names (仿制药 is listed twice)
+        named_rows = tuple(k for k in opts if re.split(r"[（(]", k)[0] in u.question)
+        opts = (named_rows if len(named_rows) >= 2 else opts)[:8]
         question = f"请问{err.need}是{'、'.join(opts[:-1])}还是{opts[-1]}？" if len(opts) >= 2 else f"{err.message}。"
         return Measure(rule.clause_id, clause.doc_id, rule, BlockStatus.NEEDS_FACT, None, tuple(conds), if_text,
                        question if named or u.has("amount") else "", opts, "", named)

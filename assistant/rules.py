@@ -1917,7 +1917,8 @@ def _subject(seg: str) -> str:
                         candidates.append(doer.group(1))
                     s = s.rsplit("的", 1)[1]
                 s = s.strip("，、 ")
-                if MIN_SUBJECT <= len(s) <= 40 and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s) \
+                # a list of kinds ("全国重点实验室、国家技术创新中心…等国家级创新平台") may run longer than one name
+                if MIN_SUBJECT <= len(s) <= (64 if "、" in s else 40) and not re.search(r"\d", s) and not re.search(r"(奖励|补助|补贴|资助|一次性)$", s) \
                         and not s.startswith("每"):
                     candidates.append(s)
     if not candidates:
@@ -1977,6 +1978,9 @@ def _name(kind: RuleKind, clause: Clause, seg: str, subject: str, base: str | No
         did = re.search(rf"(?:对|^)(?:在|于|拟在)?(?P<x>[{_CJK}“”（）()、]{{2,18}}?)的(?:企业|单位|公司|机构|，)", seg)
         if did and not re.search(r"(给予|奖励|补助|补贴|最高|万元)", did.group("x")):
             return f"{did.group('x')}{award}"
+    listed = re.search(rf"、[^、]*等(?P<x>[{_CJK}]{{3,12}})$", subject)
+    if listed and len(subject) > 16:
+        subject = listed.group("x")  # "全国重点实验室、国家技术创新中心…等国家级创新平台" → 国家级创新平台奖励
     if kind in (RuleKind.RATE, RuleKind.MARGINAL, RuleKind.INTEREST) and base:
         return f"{subject}{award}（按{base}计）"
     return f"{subject}{award}"

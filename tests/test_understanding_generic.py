@@ -361,3 +361,63 @@ def test_a_place_beside_a_loaded_policys_department_is_where_not_whose(engine):
 
     assert foreign("上海的文旅企业有什么奖励？")  # another city's policy: refused
     assert not foreign("我们参加了县文旅局统一组织的上海旅游推介会，能补多少？")  # 县文旅局 is a loaded policy's
+
+
+BIO = """# 岚湖市支持生物医药产业发展若干措施
+
+一、支持创新产品上市。对本市企业取得药品注册证书且在本市生产的，按照下表所列标准给予一次性奖励。
+
+| 序号 | 类别 | 认定条件 | 奖励标准 |
+|---|---|---|---|
+| 1 | 创新药 | 1类化学药品取得药品注册证书 | 800万元 |
+| 2 | 仿制药 | 在全国同品种中前三家通过一致性评价 | 80万元 |
+| 3 | 仿制药 | 其他通过一致性评价的品种 | 20万元 |
+
+（责任单位：市药监局）
+
+二、支持建设创新平台。对新获批建设的生物医药领域全国重点实验室、国家技术创新中心、国家工程研究中心等国家级创新平台，给予800万元一次性奖励；对新获批的省级重点实验室、省级技术创新中心等省级创新平台，给予80万元一次性奖励。（责任单位：市科技局）
+
+三、支持企业牵头组建产业联合实验室，给予每个联合实验室每年1000万元经费支持，支持周期为3年。（责任单位：市经信局）
+"""
+
+
+@pytest.fixture(scope="module")
+def bio(tmp_path_factory):
+    from assistant.bootstrap import open_retriever
+    from assistant.parser import parse_file
+    from assistant.settings import load_settings
+
+    d = tmp_path_factory.mktemp("bio")
+    (d / "bio.md").write_text(BIO, encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(d / "bio.md", doc_id="bio")])
+    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)
+
+
+def test_a_yes_to_a_choice_of_several_picks_none_and_asks_again(engine):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    first = ask("我们酒店新评上星级旅游饭店了，奖励多少？", engine, conv)
+    assert first.total_yuan is None and first.quick_replies == ("五星级", "四星级"), first.answer
+    again = ask("是的", engine, conv)  # not 五星级: "是" answers no "A还是B"
+    assert again.total_yuan is None and again.quick_replies == ("五星级", "四星级"), again.answer
+    assert ask("四星级", engine, conv).total_yuan == 800_000
+
+
+def test_a_category_the_question_names_narrows_the_choice_to_its_rows(bio):
+    a = ask("我们有一个仿制药通过了一致性评价，在本市生产，能拿多少奖励？", bio)
+    assert a.total_yuan is None and len(a.quick_replies) == 2 and all(o.startswith("仿制药") for o in a.quick_replies), a.answer
+
+
+def test_the_questions_own_compound_picks_the_clause_that_uses_it(bio):
+    # 实验室 is in both; only one clause says 重点实验室, and its awards differ by the level the question says
+    a = ask("我们的实验室被批成了国家级的重点实验室，奖励多少？", bio)
+    assert a.total_yuan == 8_000_000 and _cited(a) == ["2.1"], (a.answer, _cited(a))
+    assert "国家级创新平台奖励" in a.answer and "联合实验室" not in a.answer, a.answer
+    from assistant.route import _wider_compound
+
+    q = "我们的实验室被批成了国家级的重点实验室"
+    at = q.rfind("实验室")
+    assert _wider_compound(q, at, at + 3, ["bio"], bio.corpus) == {"2.1"}  # not 3.1's 联合实验室
+    assert _wider_compound(q, 2, 5, ["bio"], bio.corpus) is None  # "我们的实验室": nothing wider in any clause
