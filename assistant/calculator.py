@@ -556,7 +556,12 @@ def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace,
         trace.add(f"{tier.key}{_num(units)}{unit_word}，未达到{tier.min_units.text}")
         return Decimal(-1), upper  # not eligible: the caller turns it into 0 with the reason
     if pu.by_year:
-        return _by_year(rule, claim, units, unit_word, trace, inputs, upper)
+        total, upper = _by_year(rule, claim, units, unit_word, trace, inputs, upper)
+        if rule.share_cap is not None:
+            # "补贴金额不超过企业实际支付租金的50%": not checked year by year here, so the figure is a ceiling
+            trace.parts[-1] += f"（另“{rule.share_cap.text}”，未按{rule.share_cap.base}核减，为可获得的上限）"
+            upper = True
+        return total, upper
     periods = Decimal(1)
     period_txt = ""
     if pu.period:

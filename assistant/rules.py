@@ -725,6 +725,9 @@ def award_segments(text: str) -> list[str]:
             current.append(ph)
             instalments = True
             continue
+        if after_award and delim not in ("。",) and _YEAR_LEAD.match(ph) and any(_YEAR_LEAD.search(p) for p in current):
+            current.append(ph)  # "第一年按…30元给予补贴，第二年、第三年按…15元给予补贴": one award, year by year
+            continue
         if after_award:
             bracket = bool(re.search(r"的部分", ph))
             qualifier = (not award or bracket or _is_pure_qualifier(ph) or _limits_only(ph)) and not _NEW_CONDITION.match(ph) and (
@@ -757,6 +760,7 @@ def award_segments(text: str) -> list[str]:
     return ["，".join(s) for s in segments]
 
 
+_YEAR_LEAD = re.compile(r"(?:^|[：:])第[一二三四五六七八九十\d]{1,3}(?:个)?年")
 _REQUIREMENT = re.compile(r"(应在|应达到|须达到|须在|应不低于|不得低于|应不少于|不得少于)")
 
 

@@ -173,3 +173,18 @@ def test_form11_other_wording_numbered_rows_without_a_serial_header():
     [rule] = a.rules
     assert {t.key: t.amount.value for t in rule.tiers} == {"国家级": Decimal(500_000), "省级": Decimal(200_000)}
     assert calculate_claims([Claim(rule, level="省级")])[0].amount_yuan == 200_000
+
+
+def test_year_by_year_amounts_in_two_award_phrases_are_one_award_and_its_limits_bind_it():
+    text = ("对新入驻产业园租用研发用房的企业，自入驻之日起3年内给予租金补贴：第一年按照每月每平方米30元给予补贴，"
+            "第二年、第三年按照每月每平方米15元给予补贴。补贴面积最高不超过2000平方米，补贴金额不超过企业实际支付租金的50%。")
+    rules = analyse_clause(Clause("9.1", "d", 9, "", 1, text)).rules
+    assert len(rules) == 1, [r.segment for r in rules]
+    r = rules[0]
+    assert [(y.first, y.last, y.amount.value) for y in r.per_unit.by_year] == [(1, 1, Decimal(30)), (2, 3, Decimal(15))]
+    assert r.per_unit.max_units.value == 2000 and r.share_cap.rate.value == Decimal("0.5")
+    for q in (r.per_unit.max_units.text, r.share_cap.rate.text, *(y.amount.text for y in r.per_unit.by_year)):
+        assert q in text
+    calc = calculate_claims([Claim(r, area=Decimal(3000), year=1)])[0]
+    # 3000㎡ is cut to 2000㎡; the 50%-of-rent ceiling is not checked, so the figure is an upper bound, said so
+    assert calc.amount_yuan == 720_000 and calc.is_upper_bound and "企业实际支付租金" in calc.formula, calc.formula
