@@ -443,6 +443,14 @@ def _event_named(text: str, start: int, end: int) -> bool:
     return bool(_EVENT.search(text[max(0, start - 10): start]) or _EVENT_AFTER.match(text[end: end + 8]))
 
 
+def _names_another_clause(u, clause_id: str, literal: dict[str, int] | None) -> bool:
+    """Some other clause is named by a quoted stretch or by a word at most two clauses use."""
+    if literal and any(not rid.startswith(clause_id + "-") for rid in literal):
+        return True
+    return any(x.term.kind in ("measure", "base", "condition", "variant", "distinctive") and clause_id not in x.term.clause_ids
+               and len(set(x.term.clause_ids)) <= 2 for x in u.terms)
+
+
 def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | None = None, shared_bases: frozenset = frozenset(),
                literal: dict[str, int] | None = None) -> bool:
     """The question names this rule: a term of it (its name, base, object or condition words)
@@ -461,8 +469,12 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
         t = m.term.means if m.term.kind == "variant" else m.term.text
         if m.term.kind == "distinctive" and len(t) < 3 and len(m.term.clause_ids) > 2:
             continue  # a short word several clauses use does not name one measure
-        if m.term.kind in ("department", "region", "title", "tier"):
+        if m.term.kind in ("department", "region", "title"):
             continue
+        if m.term.kind == "tier" and not (len(t) >= 4 and not re.search(r"(级|类|档|等奖|星)$", t) and len(set(m.term.clause_ids)) == 1
+                                          and not _names_another_clause(u, rule.clause_id, literal)):
+            continue  # a level (国家级, A类) is who the user is; a tier only one clause lists ("高级导游") names it, unless
+            # the question names another measure ("我们是中华老字号…租金补贴能拿多少": 老字号 is who, 租金 is what)
         if m.term.kind == "subject" and (is_size_class(t) or t in GENERIC_SUBJECTS or not specific_subject(t)
                                          or len(set(m.term.clause_ids)) > 1) \
                 and not (_event_named(u.question, m.start, m.end) and _event_named(rule.segment, *_span_of(rule.segment, t))):

@@ -1189,6 +1189,11 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
         items = items[-n:]
         items[0] = re.split(r"(对|凡|经|企业|的|按照|按)", items[0])[-1] or items[0]
         items[0] = re.sub(r"^(全日制)", "", items[0]) or items[0]  # an attribute shared by the listed keys
+        # "在县内旅行社执业并新取得高级导游、特级导游等级的导游人员": what is obtained, not where the person works
+        items[0] = re.split(r"并(?:新)?(?:取得|获得|认定为|评定为|评为|获评|获批|晋升为?)", items[0])[-1] or items[0]
+        if re.search(r"的[\u4e00-\u9fa5]{2,6}$", items[-1]):
+            items[-1] = items[-1].rsplit("的", 1)[0]  # "特级导游等级的导游人员": the key, not who holds it
+        items[-1] = re.sub(r"(?<=[\u4e00-\u9fa5]{2})(等级|称号|资格)$", "", items[-1])
         items[-1] = re.sub(r"(等?[一二三四五六七八九十两\d]+个?(阶段|环节|步骤|类|档|情形)|等阶段)$", "", items[-1])
         items[-1] = re.sub(r"(的|企业|项目|单位)+$", "", items[-1])
         items[-1] = re.sub(r"(并|且)[^、]{2,}$", "", items[-1])  # "行业标准并正式发布": the key, not what follows it

@@ -378,6 +378,8 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 二、支持建设创新平台。对新获批建设的生物医药领域全国重点实验室、国家技术创新中心、国家工程研究中心等国家级创新平台，给予800万元一次性奖励；对新获批的省级重点实验室、省级技术创新中心等省级创新平台，给予80万元一次性奖励。（责任单位：市科技局）
 
 三、支持企业牵头组建产业联合实验室，给予每个联合实验室每年1000万元经费支持，支持周期为3年。（责任单位：市经信局）
+
+四、对在本市医药企业执业并新取得高级药师、主任药师等级的药学人员，分别给予一次性奖励5000元、2万元。（责任单位：市人社局）
 """
 
 
@@ -421,3 +423,12 @@ def test_the_questions_own_compound_picks_the_clause_that_uses_it(bio):
     at = q.rfind("实验室")
     assert _wider_compound(q, at, at + 3, ["bio"], bio.corpus) == {"2.1"}  # not 3.1's 联合实验室
     assert _wider_compound(q, 2, 5, ["bio"], bio.corpus) is None  # "我们的实验室": nothing wider in any clause
+
+
+@pytest.mark.parametrize("q,total", [
+    ("我们公司一个小伙子刚考上了主任药师，奖多少？", 20_000),  # a tier only one clause lists names its measure
+    ("我们今年有2名员工新取得高级药师等级，1名新取得主任药师等级，奖励一共多少？", 30_000),
+])
+def test_listed_keys_are_what_is_obtained_not_where_or_who(bio, q, total):
+    a = ask(q, bio)
+    assert a.total_yuan == total and _cited(a)[0] == "4.1", a.answer
