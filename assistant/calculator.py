@@ -200,8 +200,10 @@ def _calculate_group(group: list[Claim]) -> Calculation:
             shown = format_yuan(value)
             limit = format_yuan(th.amount.value)
         else:
-            found = [n for c in group for m, n in c.counts if m and (_same_measure(m, th.measure) or _same_unit(_unit_of_key(m), th.unit))
+            found = [n for c in group for m, n in sorted(c.counts, key=lambda mn: _unit_of_key(mn[0]) != th.unit)
+                     if m and (_same_measure(m, th.measure) or _same_unit(_unit_of_key(m), th.unit))
                      and (th.unit not in _AREA_UNITS or _unit_of_key(m) in _AREA_UNITS)]  # "3家面积在160…" is not 3平方米
+            # (a count in the condition's own unit first: "一个25人的旅游团" has 25人 for 单团游客不少于20人, not 一个)
             if not found and th.unit in _AREA_UNITS and claim0.area is not None:
                 found = [claim0.area]  # "展览面积达到1万平方米的…按展览面积每平方米20元": the area paid on is the one compared
             if not found:
@@ -568,7 +570,7 @@ def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace,
         limit = pu.max_periods.value if pu.max_periods else None
         if claim.periods is None:
             if limit is None:
-                raise MissingFactError(f"{pu.period}数", f"请说明补贴的{'月' if pu.period == '月' else '年'}数")
+                raise MissingFactError(f"{_period_unit(pu.period).removeprefix('个')}数", f"请说明补贴的{_period_unit(pu.period).removeprefix('个')}数")
             periods, upper = limit, True
             period_txt = f" × {_num(limit)}{_period_unit(pu.period)}（按最长期限计，为可获得的上限）"
         else:
@@ -662,7 +664,7 @@ def _by_year(rule: Rule, claim: Claim, units: Decimal, unit_word: str, trace: _T
 
 
 def _period_unit(period: str) -> str:
-    return "个月" if period == "月" else "年"
+    return {"月": "个月", "天": "天", "晚": "晚"}.get(period, "年")
 
 
 def _num(d: Decimal) -> str:

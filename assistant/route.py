@@ -361,10 +361,14 @@ _IDENTITY = re.compile(r"(?:(?:我们|我司|我公司|本公司|本企业|我�
                        r"(?P<who>[^，。；？！,?!（(]{2,30})")
 
 
+# where the user's customers or visitors stayed or ate ("在县内三星级酒店住了2晚"): a place, not the user's own status
+_STAYED_AT = re.compile(r"在(?P<who>[^，。；？！,?!在]{2,16}?)(?:住了|入住|住宿|过夜|住|用餐|吃饭|就餐)")
+
+
 def identity_spans(q: str) -> list[tuple[int, int]]:
-    """Where the user says who they are ("我们是滨湖区的国家级专精特新小巨人企业"): words there
-    describe the asker, they do not name the measure asked about."""
-    return [m.span("who") for m in _IDENTITY.finditer(q)]
+    """Where the user says who they are ("我们是滨湖区的国家级专精特新小巨人企业") or where their guests stayed
+    ("在县内三星级酒店住了2晚"): words there describe the asker's situation, they do not name the measure asked about."""
+    return [m.span("who") for m in _IDENTITY.finditer(q)] + [m.span("who") for m in _STAYED_AT.finditer(q)]
 
 
 def _masked(q: str, spans: list[tuple[int, int]]) -> str:

@@ -41,7 +41,7 @@ _LT_LEFT = re.compile(r"(低于|不足|不满|未达到|未达|少于)$")
 _GE_RIGHT = re.compile(r"^(（含）)?(及以上|以上|（含）以上|或以上)")
 _LE_RIGHT = re.compile(r"^(（含）)?(及以下|以下|以内|（含）以下)(?!的部分)")
 _BRACKET_RIGHT = re.compile(r"^(（含）)?(以内|以下|及以下|以上)?(（含）)?(至[^，。；]{1,16}?)?的部分")  # "超过1000万元至5000万元（含）的部分": a band edge
-_PER = re.compile(r"(每月每平方米|每年每平方米|每月每亩|每年每亩|每月每人|每年每人|每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
+_PER = re.compile(r"(每人每天|每人每日|每人每晚|每天每人|每晚每人|每月每平方米|每年每平方米|每月每亩|每年每亩|每月每人|每年每人|每人每月|每人每年|每人|每名|每位|每件|每项|每个(?:产品|型号|品种|项目|专利|标准|海外仓)|每款|每架|每条|每台|每套|每次|每篇|每所|每座|"
                   r"每平方米每月|每平方米每年|每平方米|每立方米|每亩|每吨|每千瓦时|每千瓦|每兆瓦|每度|每辆|每公里|每张|每份|每批|每场|每期|每家次|每小时|每架次|每月|每年)(?:[^，；。]{0,10}?)$")
 _SCOPE_WORDS: tuple[tuple[re.Pattern, CapScope], ...] = (
     (re.compile(r"(同一主体|同一企业|单个企业|单户企业|单户|单家企业|单家|每家企业|每家|每户|单个单位|单个用人单位|每个单位|同一单位|单个主体|同一申报主体|同一项目单位|单个[\u4e00-\u9fa5]{0,6}?(?:团队|机构|主体|企业)|每家机构)[^，；。]{0,6}(年度|每年|当年)"), CapScope.RECIPIENT_YEAR),
@@ -1487,6 +1487,9 @@ def _unit_of(word: str) -> tuple[str, str]:
     if word == "每年":
         return "", "年"
     period = "月" if "每月" in word else ("年" if "每年" in word else "")
+    for said, per in (("每天", "天"), ("每日", "天"), ("每晚", "晚")):  # "每人每天20元", "每人每晚30元"
+        if said in word:
+            period, word = per, word.replace(said, "")
     core = word.replace("每月", "").replace("每年", "").removeprefix("每")
     unit = {"名": "人", "位": "人"}.get(core, core.removeprefix("个"))
     return unit, period
@@ -1506,7 +1509,7 @@ def _read_unit_limits(roles: _Roles, pu: PerUnit) -> PerUnit:
         elif s.kind == "count" and re.search(r"(最多|不超过|上限为?|最高)[^，；。\d]{0,4}$", left):
             roles.take(i)
             max_units = Quantity(s.text, s.value)
-        elif s.kind == "duration" and pu.period and s.unit == pu.period and re.search(r"(最长|不超过|最多|期限|期限不超过|连续)(支持|补贴|补助|发放|享受|给予)?$", left):
+        elif s.kind == "duration" and pu.period and s.unit == pu.period and re.search(r"(最长|不超过|最多|期限|期限不超过|连续)(支持|补贴|补助|发放|享受|给予|计算|计)?$", left):
             roles.take(i)
             max_periods = Quantity(s.text, s.value)
         elif s.kind == "duration" and pu.period == "月" and s.unit == "年" and re.search(r"(最长|不超过|最多|期限|期限不超过)(支持|补贴|补助|发放|享受|给予)?$", left):

@@ -192,6 +192,8 @@ def _stated(q: str) -> tuple[Stated, ...]:
                 role = "claimed"
         elif s.kind == "percent":
             role = "rate_ref" if _LPR.search(before) else "claimed"
+        if s.kind == "count" and s.text in ("一个", "一家", "一支", "一所") and re.match(r"^\d", q[s.end:]):
+            continue  # "组织了一个25人的旅游团": an article before the count that matters
         if s.kind == "count" and (re.match(r"^(一共|合计|加起来|总共|共|奖励|补贴|补助|政策|措施|都|分别|加在一起)", after)
                                   or re.search(r"(这|那|以上|上述|前面|这些)$", before)):
             continue  # "以上两项一共多少": counting measures, not units

@@ -380,6 +380,12 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 三、支持企业牵头组建产业联合实验室，给予每个联合实验室每年1000万元经费支持，支持周期为3年。（责任单位：市经信局）
 
 四、对在本市医药企业执业并新取得高级药师、主任药师等级的药学人员，分别给予一次性奖励5000元、2万元。（责任单位：市人社局）
+
+五、对医药会展企业组织外地专业观众来本市参会，单团观众不少于20人、在本市星级酒店住宿的，按照每人每晚50元给予奖励，每名观众最多计算2晚。（责任单位：市商务局）
+
+六、对新评定为五星级、四星级酒店的，分别给予一次性奖励100万元、50万元。（责任单位：市商务局）
+
+七、对接待外地学生开展医药科普研学的机构，按照每人每天20元给予奖励，单个机构年度最高10万元。（责任单位：市科协）
 """
 
 
@@ -432,3 +438,21 @@ def test_the_questions_own_compound_picks_the_clause_that_uses_it(bio):
 def test_listed_keys_are_what_is_obtained_not_where_or_who(bio, q, total):
     a = ask(q, bio)
     assert a.total_yuan == total and _cited(a)[0] == "4.1", a.answer
+
+
+@pytest.mark.parametrize("q,total,clause", [
+    # 每人每晚 with 2晚; 一个 before 25人 is an article; the 四星级 hotel is where the guests stayed, not an award asked for
+    ("我们组织了一个25人的外地观众团来本市参会，在四星级酒店住了3晚，能拿多少奖励？", 2_500, "5.1"),
+    ("我们机构接待了300名外地学生开展医药科普研学，每人2天，奖励多少？", 12_000, "7.1"),  # 每人每天
+    ("我们机构接待了3000名外地学生开展医药科普研学，每人2天，奖励多少？", 100_000, "7.1"),  # 12万, capped
+])
+def test_per_person_per_day_or_night_awards(bio, q, total, clause):
+    a = ask(q, bio)
+    assert a.total_yuan == total and _cited(a)[0] == clause, a.answer
+    assert "6.1" not in _cited(a)
+
+
+def test_per_day_and_night_are_durations_in_text():
+    from assistant.quantities import scan
+
+    assert [(s.value, s.unit) for s in scan("住了2晚，上了3天课") if s.kind == "duration"] == [(2, "晚"), (3, "天")]
