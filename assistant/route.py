@@ -489,7 +489,7 @@ def rule_named(rule: Rule, u, named: dict[str, float], siblings: list[Rule] | No
         if _mentions(rule, t) and not any(_mentions(o, t) for o in others):
             return True
         if m.term.kind == "distinctive" and others and all(_mentions(o, t) for o in [rule] + others) \
-                and _required_level(rule) in said_levels(u.question) \
+                and said_levels(u.question) == [_required_level(rule)] \
                 and len({_required_level(o) for o in [rule] + others}) == len(others) + 1:
             return True  # "国家级的重点实验室": the clause's awards differ only by level, and the question says which
     return False

@@ -160,7 +160,7 @@ _TOTAL = re.compile(r"(一共|合计|总共|累计|总计|加起来|全部|领�
 
 def _instalment(q: str) -> int | None:
     m = _ORDINAL.search(q)
-    if not m or not re.search(r"(拨付|拨|发放|发|到账|兑现|给|拿|领|那笔|多少)", q):
+    if not m or not re.search(r"(拨付|拨|发放|发|到账|兑现|给|拿|领|那笔|多少|呢[？?。]*$)", q):  # "那第二年呢？"
         return None
     if m.group(2):
         return 1

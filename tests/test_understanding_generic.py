@@ -456,3 +456,10 @@ def test_per_day_and_night_are_durations_in_text():
     from assistant.quantities import scan
 
     assert [(s.value, s.unit) for s in scan("住了2晚，上了3天课") if s.kind == "duration"] == [(2, "晚"), (3, "天")]
+
+
+@pytest.mark.parametrize("q,n", [("那第二年呢？", 2), ("第三年的呢", 3), ("第二年的租金补贴是多少", 2), ("第二年我们搬走了", None)])
+def test_a_follow_up_asking_for_one_year_names_that_year(engine, q, n):
+    from assistant.understand import understand
+
+    assert understand(q, engine.lexicon).instalment == n
