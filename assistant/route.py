@@ -523,12 +523,15 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     # what the question asks about, apart from who the user says they are
     who = identity_spans(u.question)
     asked = set(named)
+    asked_firmly = asked
     if who:
         masked = _masked(u.question, who)
         lit_out = literal_names(u, list(named), corpus,
                                 masked + "|" + "|".join(t for t in engine.lexicon.glossary.matches(masked) if len(t) >= 4))
-        asked = set(named_clauses(u, doc_ids, corpus, who)) | \
-            {r.clause_id for r in candidate_rules_of(corpus, lit_out)}
+        outside = named_clauses(u, doc_ids, corpus, who)
+        asked = set(outside) | {r.clause_id for r in candidate_rules_of(corpus, lit_out)}
+        # a clause of the same article counts as asked only when named by more than a short common word ("生产")
+        asked_firmly = {c for c in asked if outside.get(c, 2.0) >= 1.0}
     if topic and (u.follow_up or u.reply):
         for cid in topic:  # what the user asked about a turn ago is what "这个/那…呢" names
             if corpus.has(cid) and corpus.get(cid).doc_id in doc_ids:
@@ -604,7 +607,7 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
         if cid in base_only or cid in chosen or corpus.get(cid).is_final_provision:
             continue
         if who and asked and cid not in asked and not any(_same_article(corpus, c, cid)
-                                                          for c in asked if corpus.has(c)):
+                                                          for c in asked_firmly if corpus.has(c)):
             continue  # named only by the user's description of themselves, while the question names another measure
         if _explained_by(u, cid, chosen, corpus, literal):
             continue  # its words are part of a measure already chosen ("受让一项发明专利" names 专利转化, not 专利资助)
