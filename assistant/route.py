@@ -1457,8 +1457,11 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
             kw["base"] = sum((s.value for s in money), Decimal(0))
             for th in rule.thresholds:
                 if th.unit == "元" and th.measure:
+                    # another figure of the same turn that the condition names; an older turn's figure for the same
+                    # thing was replaced ("设备投资600万元…" then "那如果设备投资只有150万元呢")
+                    newest = min(x.turn for x in money)
                     other = [s for s in facts.stated if s.kind == "money" and s.role == "amount" and s not in money
-                             and th.measure in (s.context + s.after)]
+                             and s.turn <= newest and th.measure in (s.context + s.after)]
                     if other:
                         kw["measure"] = other[0].value
     if not money and rule.tiers and any(t.threshold for t in rule.tiers) and not rule.rate and not rule.base and rule.tier_label:

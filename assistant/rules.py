@@ -720,7 +720,9 @@ def award_segments(text: str) -> list[str]:
             current.append(ph)  # "分两期拨付：首期拨付60%；第二个完整会计年度…的，拨付剩余40%": the terms of the award's payment
             continue
         instalments = False
-        award = _has_award(ph)
+        # "按其实缴注册资本分档给予一次性落户奖励：实缴注册资本1亿元以上…的": a lead-in; the award follows
+        tail = re.split(r"：|(?<!\d):(?!\d)", ph)[-1]
+        award = _has_award(tail if tail != ph and tail.endswith("的") else ph)
         if after_award and _INSTALMENT_TERMS.search(ph):
             current.append(ph)
             instalments = True
@@ -1164,12 +1166,13 @@ def _keys_before(seg: str, spans: list[Span], end: int, n: int) -> tuple[list[st
     if len(milestones) >= n:
         ms = milestones[-n:]
         gaps = [seg[spans[a].end: spans[b].start] for a, b in zip(ms, ms[1:])]
-        if all(re.fullmatch(r"[、，,和及或]", g) for g in gaps):
+        # "1亿元、5亿元" or "1亿元以上、5亿元以上、10亿元以上的，分别给予…"
+        if all(re.fullmatch(r"(?:（含）|\(含\))?(?:及?以上)?[、，,和及或]", g) for g in gaps):
             left = _left_unbracketed(seg, spans[ms[0]], 16)
             measure = re.sub(r"(首次)?(达到或突破|达到或超过|突破|超过|达到|达)$", "", left)
             measure = re.sub(r"首次$", "", measure)
             measure = re.sub(r"^.*(企业|单位|机构|主体)", "", measure) or measure  # "餐饮企业年度销售额": the measure, not who
-            measure = re.split(r"[对的在且、]", measure)[-1] or "金额"
+            measure = re.split(r"[对的在且、：:]", measure)[-1] or "金额"
             keys = [f"{measure}{spans[i].text}" for i in ms]
             return keys, ms, measure
     # levels or stages: the last enumeration of 2+ items joined by 、 before 分别

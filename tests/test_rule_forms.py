@@ -188,3 +188,24 @@ def test_year_by_year_amounts_in_two_award_phrases_are_one_award_and_its_limits_
     calc = calculate_claims([Claim(r, area=Decimal(3000), year=1)])[0]
     # 3000㎡ is cut to 2000㎡; the 50%-of-rent ceiling is not checked, so the figure is an upper bound, said so
     assert calc.amount_yuan == 720_000 and calc.is_upper_bound and "企业实际支付租金" in calc.formula, calc.formula
+
+
+@pytest.mark.parametrize("text,keys,at_6yi", [
+    ("对新引进的综合型总部企业，按其实缴注册资本分档给予一次性落户奖励：实缴注册资本1亿元以上、5亿元以上、10亿元以上的，"
+     "分别给予500万元、1000万元、2000万元奖励。", ["1亿元", "5亿元", "10亿元"], 10_000_000),  # a lead-in "：…的", then the award
+    ("对新引进的职能型总部企业，实缴注册资本5000万元以上、1亿元以上的，分别给予200万元、300万元一次性落户奖励。", ["5000万元", "1亿元"],
+     3_000_000),
+])
+def test_milestones_written_with_yishang_between_them(text, keys, at_6yi):
+    rules = analyse_clause(Clause("3.1", "d", 3, "", 1, text)).rules
+    assert len(rules) == 1 and [t.threshold.text for t in rules[0].tiers] == keys, [r.segment for r in rules]
+    assert all(t.key.startswith("实缴注册资本") and t.amount.text in text for t in rules[0].tiers)
+    assert calculate_claims([Claim(rules[0], measure=Decimal(600_000_000))])[0].amount_yuan == at_6yi
+
+
+def test_a_colon_before_brackets_or_a_ratio_is_not_a_lead_in():
+    text = "对入选高层次创新创业团队项目的，按市级实际资助金额给予1:1配套资助，单个团队最高500万元。"
+    assert analyse_clause(Clause("17.1", "d", 17, "", 1, text)).rules
+    text = ("对企业购买智能制造系统解决方案且合同实际支付金额达到200万元的，按实际支付金额分段计算给予补贴：1000万元以内的部分按5%、"
+            "超过1000万元的部分按2%计算，单个企业每年最高80万元。")
+    assert analyse_clause(Clause("3.2", "d", 3, "", 2, text)).rules[0].brackets

@@ -386,6 +386,8 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 六、对新评定为五星级、四星级酒店的，分别给予一次性奖励100万元、50万元。（责任单位：市商务局）
 
 七、对接待外地学生开展医药科普研学的机构，按照每人每天20元给予奖励，单个机构年度最高10万元。（责任单位：市科协）
+
+八、支持医药冷链建设。对新建医药冷库的企业，设备投资达到200万元以上的，按设备投资额的10%给予补助，最高100万元。（责任单位：市发改委）
 """
 
 
@@ -463,3 +465,12 @@ def test_a_follow_up_asking_for_one_year_names_that_year(engine, q, n):
     from assistant.understand import understand
 
     assert understand(q, engine.lexicon).instalment == n
+
+
+def test_a_newer_figure_for_the_same_thing_replaces_the_older_one_in_the_condition_too(bio):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    assert ask("我们新建医药冷库，设备投资600万元，能补助多少？", bio, conv).total_yuan == 600_000
+    a = ask("那如果设备投资只有150万元呢？", bio, conv)  # below the 200万 threshold: not 15万
+    assert not a.total_yuan and "不符合条件" in a.answer, a.answer
