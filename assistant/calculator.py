@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from assistant.amounts import format_percent, format_yuan, to_yuan
@@ -703,3 +703,28 @@ def _cap_only(rule: Rule, years: int | None = None) -> Calculation:
         amount = amount * n
         formula = f"{scope}最高{format_yuan(cap.amount.value)}/年 × {n}年 = 最高{format_yuan(amount)}（具体金额由责任单位评审确定）"
     return Calculation(rule.id, rule.clause_id, {}, formula, to_yuan(amount), capped=False, eligible=True, is_upper_bound=True)
+
+
+def calculate_ladder(rules: list[Rule], values: list[Decimal]) -> Calculation:
+    """Fixed awards that step up with one measure ("单场参会人数达到300人以上的，给予10万元奖励；达到800人以上的，给予20万元…"):
+    each value (one event each, ``values`` in the user's order) gets the highest step it reaches; the sum is held to
+    the steps' shared cap (同一主办单位年度累计不超过60万元). ``rules`` are the steps, lowest first."""
+    th0 = rules[0].thresholds[0]
+    measure = th0.measure or "数量"
+    parts, total = [], Decimal(0)
+    for v in values:
+        reached = [r for r in rules if r.thresholds[0].comparator.holds(Decimal(v), r.thresholds[0].amount.value)]
+        if reached:
+            got = reached[-1].fixed.value
+            parts.append(f"{_num(v)}{th0.unit}：{format_yuan(got)}")
+            total += got
+        else:
+            parts.append(f"{_num(v)}{th0.unit}：未{th0.text}，0元")
+    trace = _Trace()
+    trace.add(f"{measure}" + "；".join(parts) + (f"；各场相加{format_yuan(total)}" if len(values) > 1 else ""))
+    caps = [c for r in rules for c in r.caps if c.scope in (CapScope.TOTAL, CapScope.RECIPIENT, CapScope.RECIPIENT_YEAR, CapScope.YEAR)]
+    ladder_rule = replace(rules[-1], caps=tuple(caps[:1]))
+    total = _apply_caps(ladder_rule, total, trace, tuple(CapScope))
+    return Calculation(rules[-1].id, rules[-1].clause_id, {measure: [int(v) if v == int(v) else str(v) for v in values]},
+                       trace.text(), to_yuan(total), capped=trace.capped, eligible=total > 0,
+                       reason="" if total > 0 else f"{measure}未{th0.text}")

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from assistant import phrases
 from assistant.amounts import format_yuan, to_yuan
-from assistant.calculator import Claim, calculate_claims, combine
+from assistant.calculator import Claim, calculate_claims, calculate_ladder, combine
 from assistant.errors import AmountError, MissingFactError
 from assistant.quantities import scan
 from assistant.rules import canonical_base
@@ -1062,6 +1062,38 @@ def history_rules(rules: list[Rule], u) -> set[str]:
     return out
 
 
+def _threshold_ladder(rules: list[Rule]) -> list[Rule]:
+    """A clause's fixed awards that step up with one measure per event ("单场参会人数达到300人以上的，给予10万元奖励；单场参会
+    人数达到800人以上的，给予20万元奖励…"), lowest step first; [] if the clause is not written that way."""
+    if len(rules) < 2 or any(r.kind is not RuleKind.FIXED or r.fixed is None or len(r.thresholds) != 1 or r.tiers for r in rules):
+        return []
+    ths = [r.thresholds[0] for r in rules]
+    measure = ths[0].measure
+    if not re.match(r"^(单场|单次|每场|每次|单届|每届|单个|单团)", measure or "") or any(t.unit != ths[0].unit for t in ths) \
+            or any(t.measure and t.measure != measure for t in ths):
+        return []
+    if any(b.amount.value <= a.amount.value for a, b in zip(ths, ths[1:])) \
+            or any(b.fixed.value <= a.fixed.value for a, b in zip(rules, rules[1:])):
+        return []
+    return list(rules)
+
+
+def _ladder_values(steps: list[Rule], facts: Facts) -> list[Decimal]:
+    """The per-event values the user gives for a ladder's measure, from the newest turn that gives any ("三场，参会人数分别
+    为400人、900人、200人"; "那1000人呢")."""
+    unit = steps[0].thresholds[0].unit
+    counts = [s for s in facts.stated if s.kind == "count" and (s.unit == unit or {s.unit, unit} <= {"人", "名", "位"})]
+    if not counts:
+        return []
+    newest = min(s.turn for s in counts)
+    values = [s.value for s in sorted((s for s in counts if s.turn == newest), key=lambda s: s.start)]
+    # "主办了4场演唱会，每场售票观众都在15000人左右": one value for every event
+    events = [s for s in facts.stated if s.kind == "count" and s.turn == newest and s.unit in ("场", "届", "期", "次")]
+    if len(values) == 1 and len(events) == 1 and 1 < events[0].value <= 50:
+        values = values * int(events[0].value)
+    return values
+
+
 def _ladder(relevant: list[Rule], facts: Facts) -> list[Rule]:
     """Awards on one ladder (晋升的补足差额): with awards already received, the claim is the highest rung."""
     if len(relevant) < 2 or not all(r.top_up for r in relevant) or not any(s.role == "received" for s in facts.stated):
@@ -1080,6 +1112,15 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
         rules = corpus.rules_for(cid)
         if not rules:
             out.append(Measure(cid, clause.doc_id, None, BlockStatus.REVIEW if _listed(corpus, cid) else BlockStatus.INFO))
+            continue
+        steps = _threshold_ladder(rules)
+        values = _ladder_values(steps, facts) if steps else []
+        first = cid == next((c for c in chosen if not corpus.get(c).is_final_provision), None)
+        if steps and values and (named.get(cid, 0.0) >= 1.0 or first and named.get(cid, 0.0) > 0 or cid in topic
+                                 or any(r.id in topic_rules for r in steps)):
+            calc = calculate_ladder(steps, values)
+            out.append(Measure(cid, clause.doc_id, steps[-1], BlockStatus.COUNTED if calc.eligible else BlockStatus.NOT_ELIGIBLE,
+                               calc, named=True))
             continue
         shared = frozenset(r.base for r in rules if r.base and _base_shared(r, corpus))
         past = history_rules(rules, u) if len(rules) > 1 else set()

@@ -195,7 +195,7 @@ def _stated(q: str) -> tuple[Stated, ...]:
         if s.kind == "count" and s.text in ("一个", "一家", "一支", "一所") and re.match(r"^\d", q[s.end:]):
             continue  # "组织了一个25人的旅游团": an article before the count that matters
         if s.kind == "count" and (re.match(r"^(一共|合计|加起来|总共|共|奖励|补贴|补助|政策|措施|都|分别|加在一起)", after)
-                                  or re.search(r"(这|那|以上|上述|前面|这些)$", before)):
+                                  or re.search(r"(这|那|以上|上述|前面|这些)$", before) and s.unit in ("项", "个", "条", "种", "类", "笔")):
             continue  # "以上两项一共多少": counting measures, not units
         if out and out[-1].kind == s.kind and re.fullmatch(r"\s*[、和及与,，]\s*", window or "") and s.kind == "money":
             before, window, role = out[-1].context, out[-1].window, out[-1].role  # "分别是300万、400万、500万元"

@@ -209,3 +209,21 @@ def test_a_colon_before_brackets_or_a_ratio_is_not_a_lead_in():
     text = ("对企业购买智能制造系统解决方案且合同实际支付金额达到200万元的，按实际支付金额分段计算给予补贴：1000万元以内的部分按5%、"
             "超过1000万元的部分按2%计算，单个企业每年最高80万元。")
     assert analyse_clause(Clause("3.2", "d", 3, "", 2, text)).rules[0].brackets
+
+
+def test_awards_that_step_up_per_event_are_paid_per_event_and_held_to_the_shared_cap():
+    from assistant.calculator import calculate_ladder
+    from assistant.route import _threshold_ladder
+
+    text = ("支持举办行业论坛。单场参会人数达到300人以上的，给予10万元奖励；单场参会人数达到800人以上的，给予20万元奖励；"
+            "单场参会人数达到1500人以上的，给予30万元奖励。同一主办单位年度累计奖励不超过60万元。")
+    steps = _threshold_ladder(analyse_clause(Clause("13.1", "d", 13, "", 1, text)).rules)
+    assert [r.fixed.value for r in steps] == [100_000, 200_000, 300_000]
+    three = calculate_ladder(steps, [Decimal(400), Decimal(900), Decimal(200)])
+    assert three.amount_yuan == 300_000 and "200人：未达到300人以上，0元" in three.formula, three.formula
+    four = calculate_ladder(steps, [Decimal(1600), Decimal(1500), Decimal(850), Decimal(300)])
+    assert four.amount_yuan == 600_000 and four.capped and "90万元" in four.formula, four.formula  # 90万 held to 60万
+    assert calculate_ladder(steps, [Decimal(250)]).amount_yuan == 0
+    # awards that do not step up on one per-event measure are not a ladder
+    other = "对年度营业收入达到1亿元的，给予10万元奖励；对新认定为高新技术企业的，给予20万元奖励。"
+    assert _threshold_ladder(analyse_clause(Clause("2.1", "d", 2, "", 1, other)).rules) == []

@@ -388,6 +388,8 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 七、对接待外地学生开展医药科普研学的机构，按照每人每天20元给予奖励，单个机构年度最高10万元。（责任单位：市科协）
 
 八、支持医药冷链建设。对新建医药冷库的企业，设备投资达到200万元以上的，按设备投资额的10%给予补助，最高100万元。（责任单位：市发改委）
+
+九、对在本市举办医药行业论坛，单场参会人数达到300人以上的，给予10万元奖励；单场参会人数达到800人以上的，给予20万元奖励。同一主办单位年度累计奖励不超过30万元。（责任单位：市商务局）
 """
 
 
@@ -474,3 +476,17 @@ def test_a_newer_figure_for_the_same_thing_replaces_the_older_one_in_the_conditi
     assert ask("我们新建医药冷库，设备投资600万元，能补助多少？", bio, conv).total_yuan == 600_000
     a = ask("那如果设备投资只有150万元呢？", bio, conv)  # below the 200万 threshold: not 15万
     assert not a.total_yuan and "不符合条件" in a.answer, a.answer
+
+
+@pytest.mark.parametrize("turns,total", [
+    (["我们今年办了三场医药行业论坛，参会人数分别为400人、900人、200人，奖励多少？"], 300_000),
+    (["我们今年办了4场医药行业论坛，每场参会人数都在1000人左右，奖励一共多少？"], 300_000),  # 80万 held to the 30万 cap
+    (["我们办医药行业论坛，单场参会500人能奖多少？", "那1000人呢？"], 200_000),  # the newer figure, not 500人
+])
+def test_per_event_steps_in_conversation(bio, turns, total):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    for t in turns:
+        a = ask(t, bio, conv)
+    assert a.total_yuan == total, a.answer
