@@ -1461,12 +1461,22 @@ def _count_item(c, q: str) -> str:
     return rest[: m.start()] if m else rest
 
 
+def _unit_item(rule: Rule) -> str:
+    """What a per-unit rule pays for: its item, else the words right before 每<unit> ("外贸重箱每标准箱补贴80元" → 外贸重箱)."""
+    if not rule.per_unit:
+        return ""
+    if rule.per_unit.item:
+        return rule.per_unit.item
+    m = re.search(rf"([\u4e00-\u9fa5A-Za-z]{{2,8}}?)每{re.escape(rule.per_unit.unit)}", rule.segment) if rule.per_unit.unit else None
+    return m.group(1) if m and not re.search(r"(按照?|给予|对)$", m.group(1)) else ""
+
+
 def _item_fit(item: str, rule: Rule) -> float:
     """How well the user's words for a counted item fit the rule's item: shared characters, less half of
     what the rule's item says that the user did not ("补充型号合格证" fits "型号合格证" less than 型号合格证 does)."""
-    if not (rule.per_unit and rule.per_unit.item):
+    mine = _unquote(_unit_item(rule))
+    if not mine:
         return 0
-    mine = _unquote(rule.per_unit.item)
     common = len(_longest_common(_unquote(item), mine))
     return common - 0.5 * (len(mine) - common) if common >= 2 else 0
 
@@ -1475,13 +1485,18 @@ def _owned_counts(rule: Rule, counts: list, u, peers) -> list:
     """Counts of items this per-item rule pays for: those whose words fit its item best among the
     document's per-item rules with the same unit ("2个补充型号合格证" belongs to 补充型号合格证, not 型号合格证)."""
     out = []
-    same = [p for p in peers if p.per_unit and p.per_unit.item and p.per_unit.unit == rule.per_unit.unit]
+    same = [p for p in peers if p.per_unit and _unit_item(p) and p.per_unit.unit == rule.per_unit.unit]
     for c in counts:
         if c.unit != rule.per_unit.unit:
             continue
-        item = _count_item(c, u.question)
-        mine = _item_fit(item, rule)
-        if mine >= 1.5 and mine >= max((_item_fit(item, p) for p in same), default=0):
+        # the user's words for the item: after the count ("3个…型号合格证"), or right before it ("外贸重箱1.5万标准箱")
+        items = [_count_item(c, u.question), re.split(r"[，,、；。]", c.context)[-1][-8:]]
+
+        def fit(p: Rule) -> float:
+            return max(_item_fit(i, p) for i in items)
+
+        mine = fit(rule)
+        if mine >= 1.5 and mine >= max((fit(p) for p in same), default=0):
             out.append(c)
     return out
 
@@ -1567,10 +1582,10 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
         fit = [c for c in counts if (unit and (c.unit == unit or (unit == "人" and c.unit in ("名", "位", "人", "个")) or _convert(1, c.unit, unit)
                                                or len(unit) >= 2 and c.noun.startswith(unit)))
                or any(k in c.noun for k in keys)] if (rule.per_unit or rule.kind is RuleKind.FIXED) else []
-        if rule.per_unit and rule.per_unit.item:
+        if rule.per_unit and _unit_item(rule):
             owned = _owned_counts(rule, counts, u, peers)
             fit = owned or [c for c in fit if not any(_item_fit(_count_item(c, u.question), p) >= 2 for p in peers
-                                                       if p.per_unit and p.per_unit.item)]
+                                                       if p.per_unit and _unit_item(p))]
         if not fit and (rule.kind is RuleKind.FIXED or rule.kind is RuleKind.PER_UNIT and not unit) and len(counts) == 1 \
                 and counts[0].unit in _ITEM_UNITS and _counts_this(counts[0], rule):
             fit = counts

@@ -390,6 +390,8 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 八、支持医药冷链建设。对新建医药冷库的企业，设备投资达到200万元以上的，按设备投资额的10%给予补助，最高100万元。（责任单位：市发改委）
 
 九、对在本市举办医药行业论坛，单场参会人数达到300人以上的，给予10万元奖励；单场参会人数达到800人以上的，给予20万元奖励。同一主办单位年度累计奖励不超过30万元。（责任单位：市商务局）
+
+十、对医药冷链集装箱运输，冷藏重箱每标准箱补贴60元，普通重箱每标准箱补贴20元，空箱不予补贴。同一企业年度最高200万元。（责任单位：市交通局）
 """
 
 
@@ -490,3 +492,11 @@ def test_per_event_steps_in_conversation(bio, turns, total):
     for t in turns:
         a = ask(t, bio, conv)
     assert a.total_yuan == total, a.answer
+
+
+def test_counts_in_wan_of_a_unit_are_counts_and_go_to_the_item_they_name(bio):
+    from assistant.quantities import scan
+
+    assert [(q.kind, q.value) for q in scan("冷藏重箱1.5万标准箱")] == [("count", 15000)]  # not 1.5万元
+    a = ask("我们去年冷藏重箱1.5万标准箱、普通重箱2万标准箱，另外空箱5000标准箱，能拿多少补贴？", bio)
+    assert a.total_yuan == 1_300_000, a.answer  # 60元 × 15000 + 20元 × 20000; the empty boxes get nothing
