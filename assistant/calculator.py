@@ -558,10 +558,11 @@ def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace,
         trace.add(f"{tier.key}{_num(units)}{unit_word}，未达到{tier.min_units.text}")
         return Decimal(-1), upper  # not eligible: the caller turns it into 0 with the reason
     if pu.by_year:
-        total, upper = _by_year(rule, claim, units, unit_word, trace, inputs, upper)
-        if rule.share_cap is not None:
-            # "补贴金额不超过企业实际支付租金的50%": not checked year by year here, so the figure is a ceiling
-            trace.parts[-1] += f"（另“{rule.share_cap.text}”，未按{rule.share_cap.base}核减，为可获得的上限）"
+        ceiling, upper = _share_ceiling(rule, claim, pu.period, inputs, upper)
+        total, upper = _by_year(rule, claim, units, unit_word, trace, inputs, upper, ceiling)
+        if rule.share_cap is not None and ceiling is None:
+            # "补贴金额不超过企业实际支付租金的50%" without the rent: the figure is a ceiling
+            trace.parts[-1] += f"（另“{rule.share_cap.text}”，未提供{rule.share_cap.base}，未核减，为可获得的上限）"
             upper = True
         return total, upper
     periods = Decimal(1)
@@ -613,7 +614,8 @@ def _share_ceiling(rule: Rule, claim: Claim, period: str, inputs: dict, upper: b
     return Decimal(of) * cap.rate.value, upper
 
 
-def _by_year(rule: Rule, claim: Claim, units: Decimal, unit_word: str, trace: _Trace, inputs: dict, upper: bool) -> tuple[Decimal, bool]:
+def _by_year(rule: Rule, claim: Claim, units: Decimal, unit_word: str, trace: _Trace, inputs: dict, upper: bool,
+             ceiling: Decimal | None = None) -> tuple[Decimal, bool]:
     """Per-unit amounts that change with the year of support ("第一年按每平方米每月20元、第二年和第三年按每平方米每月10元"):
     one year (``claim.year``; its months from ``claim.periods``, else the whole year) or every year of the schedule
     (``claim.periods`` months from the start, else the whole period as an upper bound)."""
@@ -636,9 +638,15 @@ def _by_year(rule: Rule, claim: Claim, units: Decimal, unit_word: str, trace: _T
         if claim.periods is not None:
             periods = min(Decimal(claim.periods), periods)
             inputs["periods"] = claim.periods
-        total = ya.amount.value * units * periods
+        one = ya.amount.value * units
+        total = one * periods
         trace.add(f"第{claim.year}年：{format_yuan(ya.amount.value)}{unit_txt}{per_txt} × {_num(units)}{unit_word or '份'}"
                   + (f" × {_num(periods)}{_period_unit(pu.period)}" if pu.period else "") + f" = {format_yuan(total)}")
+        if ceiling is not None and one > ceiling:
+            total = ceiling * periods
+            trace.add(f"每{pu.period or '期'}{format_yuan(one)}超过{rule.share_cap.base}的{rule.share_cap.rate.text}（{format_yuan(ceiling)}），"
+                      f"按{format_yuan(ceiling)}计：{format_yuan(ceiling)} × {_num(periods)}{_period_unit(pu.period)} = {format_yuan(total)}")
+            trace.capped = True
         return total, upper
     months_left = Decimal(claim.periods) if claim.periods is not None else Decimal(last * per_year)
     if claim.periods is None:
@@ -654,10 +662,14 @@ def _by_year(rule: Rule, claim: Claim, units: Decimal, unit_word: str, trace: _T
             continue
         n = min(months_left, Decimal(per_year))
         months_left -= n
-        part = ya.amount.value * units * n
+        one = ya.amount.value * units
+        held = ceiling is not None and one > ceiling
+        part = (ceiling if held else one) * n
         total += part
         parts.append(f"第{year}年{format_yuan(ya.amount.value)}{unit_txt}{per_txt} × {_num(units)}{unit_word or '份'}"
+                     + (f"（每{pu.period}超过{rule.share_cap.base}的{rule.share_cap.rate.text}，按{format_yuan(ceiling)}计）" if held else "")
                      + (f" × {_num(n)}{_period_unit(pu.period)}" if pu.period else ""))
+        trace.capped = trace.capped or held
     tail = "（按全部补贴期限计，为可获得的上限）" if claim.periods is None else ""
     trace.add("；".join(parts) + f"；合计{format_yuan(total)}{tail}")
     return total, upper

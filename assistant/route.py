@@ -1501,6 +1501,9 @@ def _owned_counts(rule: Rule, counts: list, u, peers) -> list:
     return out
 
 
+_UNIT_RENT = re.compile(r"(?:每月每平方?米|每平方?米每月|每平方?米月租金|月租金每平方?米)(?:的)?(?:租金)?(?:为|是|约|大约)?(\d+(?:\.\d+)?)元")
+
+
 def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
     kw: dict = {}
     money = [s for s in amounts if s.role == "amount"]
@@ -1620,6 +1623,13 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
             if st.kind == "money" and st.role in ("amount", "claimed") and _names_amount(name, st):
                 named_amounts.append((name, st.value))
                 break
+    cap = getattr(rule, "share_cap", None)
+    area = [s for s in facts.stated if s.kind == "area"]
+    if cap is not None and rule.per_unit and rule.per_unit.period == "月" and area and not any(n == cap.base for n, _ in named_amounts):
+        # "租金每月每平方米80元" with "租了1800平方米": one month's rent, for "补贴金额不超过实际租金的50%"
+        price = _UNIT_RENT.search("|".join(dict.fromkeys((*facts.said, u.question))))
+        if price:
+            named_amounts.append((cap.base, Decimal(price.group(1)) * area[0].value))
     if named_amounts:
         kw["amounts"] = tuple(named_amounts)
     if rule.per_unit is not None and getattr(rule.per_unit, "by_year", ()) and u.instalment:

@@ -227,3 +227,14 @@ def test_awards_that_step_up_per_event_are_paid_per_event_and_held_to_the_shared
     # awards that do not step up on one per-event measure are not a ladder
     other = "对年度营业收入达到1亿元的，给予10万元奖励；对新认定为高新技术企业的，给予20万元奖励。"
     assert _threshold_ladder(analyse_clause(Clause("2.1", "d", 2, "", 1, other)).rules) == []
+
+
+def test_a_year_by_year_rent_award_is_held_to_its_share_of_the_rent_when_the_rent_is_known():
+    text = ("对新入驻产业园租用研发用房的企业，自入驻之日起3年内给予租金补贴：第一年按照每月每平方米30元给予补贴，"
+            "第二年、第三年按照每月每平方米15元给予补贴。补贴面积最高不超过2000平方米，补贴金额不超过企业实际支付租金的50%。")
+    r = analyse_clause(Clause("9.1", "d", 9, "", 1, text)).rules[0]
+    rent = (r.share_cap.base, Decimal(40 * 800))  # one month: 40元/㎡ × 800㎡
+    first = calculate_claims([Claim(r, area=Decimal(800), year=1, amounts=(rent,))])[0]
+    assert first.amount_yuan == 192_000 and not first.is_upper_bound, first.formula  # 2.4万/月 held to 1.6万/月
+    three = calculate_claims([Claim(r, area=Decimal(800), periods=36, amounts=(rent,))])[0]
+    assert three.amount_yuan == 192_000 + 2 * 144_000, three.formula  # years 2–3 pay 1.2万/月, under the 1.6万 ceiling

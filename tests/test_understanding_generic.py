@@ -500,3 +500,13 @@ def test_counts_in_wan_of_a_unit_are_counts_and_go_to_the_item_they_name(bio):
     assert [(q.kind, q.value) for q in scan("冷藏重箱1.5万标准箱")] == [("count", 15000)]  # not 1.5万元
     a = ask("我们去年冷藏重箱1.5万标准箱、普通重箱2万标准箱，另外空箱5000标准箱，能拿多少补贴？", bio)
     assert a.total_yuan == 1_300_000, a.answer  # 60元 × 15000 + 20元 × 20000; the empty boxes get nothing
+
+
+
+@pytest.mark.parametrize("q,price", [("实际租金每月每平方米80元", "80"), ("每平方米每月租金15元", "15"), ("每月每平方米租金40元", "40"),
+                                     ("月租金2.4万元", None)])
+def test_a_rent_per_square_metre_is_read_as_a_unit_price(q, price):
+    from assistant.route import _UNIT_RENT
+
+    m = _UNIT_RENT.search(q)
+    assert (m.group(1) if m else None) == price
