@@ -392,6 +392,14 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 九、对在本市举办医药行业论坛，单场参会人数达到300人以上的，给予10万元奖励；单场参会人数达到800人以上的，给予20万元奖励。同一主办单位年度累计奖励不超过30万元。（责任单位：市商务局）
 
 十、对医药冷链集装箱运输，冷藏重箱每标准箱补贴60元，普通重箱每标准箱补贴20元，空箱不予补贴。同一企业年度最高200万元。（责任单位：市交通局）
+
+十一、支持医药物流企业提档。对首次通过医药物流企业等级评估的企业给予一次性奖励：
+
+（一）被评为5A级医药物流企业的，奖励50万元；
+
+（二）被评为4A级医药物流企业的，奖励30万元；
+
+（三）被评为3A级医药物流企业的，奖励10万元。（责任单位：市商务局）
 """
 
 
@@ -510,3 +518,12 @@ def test_a_rent_per_square_metre_is_read_as_a_unit_price(q, price):
 
     m = _UNIT_RENT.search(q)
     assert (m.group(1) if m else None) == price
+
+
+def test_a_short_reply_naming_a_sibling_item_switches_to_it(bio):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    ask("我们首次评上A级医药物流企业，能拿多少奖励？", bio, conv)
+    a = ask("4A级", bio, conv)
+    assert a.total_yuan == 300_000 and _cited(a)[0] == "11.2", a.answer
