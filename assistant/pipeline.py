@@ -25,7 +25,7 @@ from assistant import phrases
 from assistant.calculator import total_yuan
 from assistant.compose import block, compose, maybe, measure_name, refusal
 from assistant.errors import EmptyQueryError
-from assistant.route import Facts, choose_documents, is_size_class, route
+from assistant.route import Facts, choose_documents, is_size_class, route, sibling_said
 from assistant.scope import decide
 from assistant.types import Answer, BlockStatus, Hit
 from assistant.understand import Understanding, understand
@@ -145,7 +145,8 @@ def _turn(q: str, engine: Engine, conv: Conversation, only: str | None = None) -
         u = replace(u, follow_up=True)  # facts told after a question belong to it
     told_before = bool(conv.turns) and conv.last_question and not _ASKING.search(conv.last_question)
     # the turn before only told facts ("我们租了300平方米…，没有其他减免。"): this question is about them
-    follow = bool(conv.turns) and (u.follow_up or told_before or (len(q) <= 20 and not _own_topic(u, active)))
+    follow = bool(conv.turns) and (u.follow_up or told_before or (len(q) <= 20 and not _own_topic(u, active))
+                                   or any(sibling_said(q, c, engine.corpus) for c in conv.topic))  # "4A级" after the 3A级 item
     if follow and not u.follow_up:
         u = replace(u, follow_up=True)  # "能补多少？" after a question: about what was asked before
     own = Facts(u.stated, u.subjects, _level(u), (q,))

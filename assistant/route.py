@@ -533,7 +533,7 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
         # a clause of the same article counts as asked only when named by more than a short common word ("生产")
         asked_firmly = {c for c in asked if outside.get(c, 2.0) >= 1.0}
     if topic and (u.follow_up or u.reply):
-        topic = tuple(dict.fromkeys(_sibling_said(u.question, c, corpus) or c for c in topic))  # "4A级" after 3A级's item
+        topic = tuple(dict.fromkeys(sibling_said(u.question, c, corpus) or c for c in topic))  # "4A级" after 3A级's item
         for cid in topic:  # what the user asked about a turn ago is what "这个/那…呢" names
             if corpus.has(cid) and corpus.get(cid).doc_id in doc_ids:
                 named[cid] = max(named.get(cid, 0.0), 2.5)
@@ -1063,7 +1063,7 @@ def history_rules(rules: list[Rule], u) -> set[str]:
     return out
 
 
-def _sibling_said(q: str, cid: str, corpus) -> str | None:
+def sibling_said(q: str, cid: str, corpus) -> str | None:
     """A short reply that says which item of the topic's article it means ("4A级" after an answer about
     "被评为3A级物流企业的，奖励10万元"): the one sibling whose text has those words, if only one has."""
     core = re.sub(r"[，。？！?!、\s]|^(是|是的|对|我们是|我们)|(的|呢|吧|啊)$", "", q)
