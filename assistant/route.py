@@ -1747,6 +1747,12 @@ def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[
     yearly = _yearly_claims(rule, kw, facts, money, u)
     if yearly:
         return yearly
+    if rule.kind is RuleKind.PER_UNIT and rule.tiers and all(t.threshold is not None for t in rule.tiers):
+        # "2人年薪45万元、1人年薪正好50万元" for 年薪50万元以上…每人每年3万元: each group of persons at its own figure
+        pairs = _counted_values(money, facts, u.question)
+        if pairs and (len(pairs) >= 2 or pairs[0][0] > 1):
+            rest = {k: v for k, v in kw.items() if k not in ("measure", "base", "count", "crossed")}
+            return [{**rest, "measure": v, "count": n} for n, v in pairs]
     if "base" in kw and per_claim_cap:
         if len(money) >= 2:
             return [{**kw, "base": s.value} for s in money]
@@ -1766,6 +1772,22 @@ def _split_claims(rule: Rule, kw: dict, facts: Facts, amounts: list, u) -> list[
             len(stages) >= 2 and re.search(r"(先后|分别|都|各|两项|三项|一共|合计)", u.question):
         return [{**kw, "level": k} for k in stages]
     return per_tier
+
+
+def _counted_values(money: list, facts: Facts, q: str) -> list[tuple[int, Decimal]]:
+    """(how many, figure) for figures each told right after a count of persons or items of this turn ("3人年薪60万元、
+    2人年薪120万元"); [] unless every figure has its count."""
+    counts = [c for c in facts.stated if c.kind == "count" and c.turn == 0]
+    out = []
+    for s in money:
+        if s.turn != 0:
+            return []
+        before = [c for c in counts if c.start + len(c.text) <= s.start
+                  and re.fullmatch(r"[\u4e00-\u9fa5]{0,6}", q[c.start + len(c.text): s.start] or "")]
+        if not before:
+            return []
+        out.append((int(before[-1].value), s.value))
+    return out
 
 
 def _yearly_claims(rule: Rule, kw: dict, facts: Facts, money: list, u) -> list[dict]:

@@ -400,6 +400,8 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 （二）被评为4A级医药物流企业的，奖励30万元；
 
 （三）被评为3A级医药物流企业的，奖励10万元。（责任单位：市商务局）
+
+十二、对医药企业年薪50万元以上、100万元以上的高级管理人员，分别按照每人每年2万元、5万元的标准给予奖励。（责任单位：市人社局）
 """
 
 
@@ -527,3 +529,8 @@ def test_a_short_reply_naming_a_sibling_item_switches_to_it(bio):
     ask("我们首次评上A级医药物流企业，能拿多少奖励？", bio, conv)
     a = ask("4A级", bio, conv)
     assert a.total_yuan == 300_000 and _cited(a)[0] == "11.2", a.answer
+
+
+def test_persons_grouped_by_their_own_salary_are_paid_at_their_own_step(bio):
+    a = ask("我们医药企业有3名高管，其中2人年薪45万元、1人年薪正好120万元，一年高管奖励多少？", bio)
+    assert a.total_yuan == 50_000, a.answer  # 45万 is under the lowest step; 120万 × 1人 → 5万 (not 165万 summed × 3人)
