@@ -354,7 +354,12 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
             facts = facts.with_subject(name, v)
         return facts, p.question
     if p.kind == "choice":
-        picked = next((o for o in p.options if o in u.question or (len(u.question) <= 6 and u.question.rstrip("的。！") in o)), None)
+        said = [o for o in p.options if o in u.question or (len(u.question) <= 6 and u.question.rstrip("的。！") in o)]
+        # "不是国家级，是省级的": an option the reply denies is not picked
+        denied = [o for o in said if re.search(r"(不是|并非|非|不属于|没有|不算)$", u.question[:max(u.question.find(o), 0)])]
+        picked = next((o for o in said if o not in denied), None)
+        if picked is None and denied:
+            picked = "不是"
         if picked is None and u.reply == "yes" and p.options and set(p.options[1:]) <= {"不是", "否", "不确定"}:
             picked = p.options[0]  # "请问获批的是否为国家级？" — 是的 (a 是 to "A、B还是C？" picks nothing: asked again)
         if picked in ("不是",) or (picked is None and u.reply == "no"):

@@ -534,3 +534,13 @@ def test_a_short_reply_naming_a_sibling_item_switches_to_it(bio):
 def test_persons_grouped_by_their_own_salary_are_paid_at_their_own_step(bio):
     a = ask("我们医药企业有3名高管，其中2人年薪45万元、1人年薪正好120万元，一年高管奖励多少？", bio)
     assert a.total_yuan == 50_000, a.answer  # 45万 is under the lowest step; 120万 × 1人 → 5万 (not 165万 summed × 3人)
+
+
+def test_a_reply_that_denies_an_option_does_not_pick_it(engine):
+    from assistant.pipeline import Conversation
+
+    conv = Conversation()
+    first = ask("我们的软件企业新认定为专精特新小巨人，奖励多少？", engine, conv)
+    assert first.quick_replies and first.quick_replies[0] == "国家级", first.answer
+    a = ask("不是国家级，是省级的", engine, conv)  # not the 国家级 100万元
+    assert not a.total_yuan, a.answer
