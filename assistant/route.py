@@ -644,8 +644,38 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     r.measures = _raised_standards(r.measures)
     r.measures = _deducted_siblings(r.measures)
     r.measures = _pooled_clause_caps(r.measures)
+    r.measures = _highest_only(r.measures, corpus)
     r.clause_ids = list(dict.fromkeys(r.clause_ids + [m.clause_id for m in r.measures]))
     return r
+
+
+_HIGHEST_ONLY = re.compile(r"(?:同时|多个|多项)[^。；]{0,16}(?:按|按照)(?:其中)?(?:最高|就高)(?:标准|档次|层级|等级)?[^。；]{0,8}(?:给予|奖励|执行|补助)"
+                           r"|不重复享受|不叠加享受")
+_PER_ITEM_RULE = re.compile(r"同一(?:产品|项目|品种|作品|件|个)")
+
+
+def _highest_only(measures: list[Measure], corpus) -> list[Measure]:
+    """"同一年度同时入选多个榜单的，按最高标准给予奖励，不重复享受": of a clause's awards the user meets, only the
+    highest is paid (unless the clause says so per product or project: "同一产品符合多个奖励类别的…")."""
+    by_clause: dict[str, list[Measure]] = {}
+    for m in measures:
+        if m.status is BlockStatus.COUNTED and m.calculation is not None and m.calculation.amount_yuan:
+            by_clause.setdefault(m.clause_id, []).append(m)
+    out = list(measures)
+    for cid, ms in by_clause.items():
+        text = corpus.get(cid).text
+        hit = _HIGHEST_ONLY.search(text)
+        if len(ms) < 2 or not hit or _PER_ITEM_RULE.search(text[max(0, hit.start() - 20): hit.end()]):
+            continue
+        top = max(ms, key=lambda m: m.calculation.amount_yuan)
+        for m in ms:
+            if m is top:
+                continue
+            calc = dc_replace(m.calculation, amount_yuan=0, eligible=False, reason="按最高标准给予，不重复享受",
+                              formula=f"同时符合的按最高标准给予，不重复享受：不另计（单独计为{format_yuan(m.calculation.amount_yuan)}）")
+            out[out.index(m)] = dc_replace(m, status=BlockStatus.NOT_ELIGIBLE, calculation=calc,
+                                           conditions=m.conditions + (Condition(cid, "按最高标准给予，不重复享受", "not_met"),))
+    return out
 
 
 def _deducted_siblings(measures: list[Measure]) -> list[Measure]:

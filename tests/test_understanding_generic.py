@@ -402,6 +402,8 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 （三）被评为3A级医药物流企业的，奖励10万元。（责任单位：市商务局）
 
 十二、对医药企业年薪50万元以上、100万元以上的高级管理人员，分别按照每人每年2万元、5万元的标准给予奖励。（责任单位：市人社局）
+
+十三、对医药企业首次入选全国医药百强的，给予100万元一次性奖励；首次入选省医药五十强的，给予30万元一次性奖励；同一年度同时入选多个榜单的，按最高标准给予奖励，不重复享受。（责任单位：市工信局）
 """
 
 
@@ -544,3 +546,8 @@ def test_a_reply_that_denies_an_option_does_not_pick_it(engine):
     assert first.quick_replies and first.quick_replies[0] == "国家级", first.answer
     a = ask("不是国家级，是省级的", engine, conv)  # not the 国家级 100万元
     assert not a.total_yuan, a.answer
+
+
+def test_a_clause_that_pays_only_the_highest_of_what_one_meets_does_not_sum(bio):
+    a = ask("我们医药企业今年同时首次入选全国医药百强和省医药五十强，能拿多少奖励？", bio)
+    assert a.total_yuan == 1_000_000, a.answer  # not 130万: 按最高标准给予奖励，不重复享受
