@@ -358,8 +358,9 @@ def _resolve_pending(u: Understanding, conv: Conversation) -> tuple[Facts, str] 
         # "不是国家级，是省级的": an option the reply denies is not picked
         denied = [o for o in said if re.search(r"(不是|并非|非|不属于|没有|不算)$", u.question[:max(u.question.find(o), 0)])]
         picked = next((o for o in said if o not in denied), None)
-        if picked is None and denied:
-            picked = "不是"
+        if denied:
+            other = [m.group(1) for m in _LEVEL_WORDS.finditer(u.question) if m.group(1) not in denied]
+            picked = other[0] if other else (picked or "不是")  # "不是国家级，是省级的" → 省级
         if picked is None and u.reply == "yes" and p.options and set(p.options[1:]) <= {"不是", "否", "不确定"}:
             picked = p.options[0]  # "请问获批的是否为国家级？" — 是的 (a 是 to "A、B还是C？" picks nothing: asked again)
         if picked in ("不是",) or (picked is None and u.reply == "no"):

@@ -1363,7 +1363,12 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
     level = _required_level(rule)
     if level and status is BlockStatus.COUNTED:
         said = said_levels(u.question) or ([facts.level] if facts.level in _LEVELS + ("否",) else [])
-        if said and level not in said:
+        other = [lv for lv in said if lv != level and lv in engine.corpus.get(rule.clause_id).text]
+        if said and level not in said and other and _listed(engine.corpus, rule.clause_id):
+            # "获评省级示范物流园区的，按照国家级标准的50%给予奖励": the clause pays that level in words not read
+            conds.append(Condition(rule.clause_id, f"获批（获评）{other[0]}的奖励（原文另有规定，需人工核对）", "review"))
+            status = BlockStatus.REVIEW
+        elif said and level not in said:
             conds.append(Condition(rule.clause_id, f"获批（获评）{level}", "not_met"))
             status = BlockStatus.NOT_ELIGIBLE
         elif not said:

@@ -551,3 +551,16 @@ def test_a_reply_that_denies_an_option_does_not_pick_it(engine):
 def test_a_clause_that_pays_only_the_highest_of_what_one_meets_does_not_sum(bio):
     a = ask("我们医药企业今年同时首次入选全国医药百强和省医药五十强，能拿多少奖励？", bio)
     assert a.total_yuan == 1_000_000, a.answer  # not 130万: 按最高标准给予奖励，不重复享受
+
+
+def test_a_level_the_clause_pays_in_words_not_read_is_sent_to_review_not_refused(tmp_path):
+    from assistant.bootstrap import open_retriever
+    from assistant.parser import parse_file
+    from assistant.settings import load_settings
+
+    (tmp_path / "park.md").write_text("# 岚湖市支持园区发展若干措施\n\n一、支持园区创建。获评国家级医药示范园区的，奖励100万元；"
+                                      "获评省级医药示范园区的，按照国家级标准的50%给予奖励。（责任单位：市发改委）\n", encoding="utf-8")
+    corpus = Corpus.from_documents([parse_file(tmp_path / "park.md", doc_id="park")])
+    retriever, _ = open_retriever(load_settings(index_dir=tmp_path / "index", embedder="hash"), corpus=corpus, quiet=True)
+    a = ask("我们园区新获评省级医药示范园区，奖励多少？", Engine(corpus, retriever))
+    assert not a.total_yuan and "人工核对" in a.answer and "不符合条件" not in a.answer, a.answer
