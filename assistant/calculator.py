@@ -571,7 +571,8 @@ def _units_and_periods(rule: Rule, claim: Claim, amount: Decimal, trace: _Trace,
         limit = pu.max_periods.value if pu.max_periods else None
         if claim.periods is None:
             if limit is None:
-                raise MissingFactError(f"{_period_unit(pu.period).removeprefix('个')}数", f"请说明补贴的{_period_unit(pu.period).removeprefix('个')}数")
+                unit = _period_unit(pu.period).removeprefix("个")
+                raise MissingFactError(f"{unit}数", f"请说明补贴的{unit}数")
             periods, upper = limit, True
             period_txt = f" × {_num(limit)}{_period_unit(pu.period)}（按最长期限计，为可获得的上限）"
         else:

@@ -104,14 +104,14 @@ class Route:
 # ---------------------------------------------------------------- documents
 
 
-_LEVEL_WORDS = re.compile(r"(区里|区级|本区|县里|县级|本县|市里|市级政策|本市)")
+_PAYER_WORDS = re.compile(r"(区里|区级|本区|县里|县级|本县|市里|市级政策|本市)")
 
 
 def _payer_level(question: str) -> str | None:
     """The level of government the question asks to pay, named last: 区里/县级/本市…, or 区/县/市 opening a phrase
     before a body of that government ("区科技创新引导基金能给…", "县财政给多少"; not 园区, 社区, and not "纳入市高新
     技术企业培育库", where 市 says whose list, not who pays)."""
-    found = [(m.start(), m.group(1)[0]) for m in _LEVEL_WORDS.finditer(question)]
+    found = [(m.start(), m.group(1)[0]) for m in _PAYER_WORDS.finditer(question)]
     pos = 0
     for w in words(question):
         at = question.find(w, pos)
@@ -1151,6 +1151,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
               topic_rules: tuple[str, ...] = (), carried: set[str] = frozenset(), denied: set[str] = frozenset()) -> list[Measure]:
     corpus = engine.corpus
     out: list[Measure] = []
+    lead = next((c for c in chosen if not corpus.get(c).is_final_provision), None)  # the first measure chosen
     for cid in chosen:
         clause = corpus.get(cid)
         rules = corpus.rules_for(cid)
@@ -1159,8 +1160,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
             continue
         steps = _threshold_ladder(rules)
         values = _ladder_values(steps, facts) if steps else []
-        first = cid == next((c for c in chosen if not corpus.get(c).is_final_provision), None)
-        if steps and values and (named.get(cid, 0.0) >= 1.0 or first and named.get(cid, 0.0) > 0 or cid in topic
+        if steps and values and (named.get(cid, 0.0) >= 1.0 or cid == lead and named.get(cid, 0.0) > 0 or cid in topic
                                  or any(r.id in topic_rules for r in steps)):
             calc = calculate_ladder(steps, values)
             out.append(Measure(cid, clause.doc_id, steps[-1], BlockStatus.COUNTED if calc.eligible else BlockStatus.NOT_ELIGIBLE,
@@ -1190,7 +1190,7 @@ def _measures(u, facts: Facts, chosen: list[str], assigned: dict[str, list], nam
         if len(relevant) > 1:
             relevant = _by_level(relevant, u)
             picked = {r.id for r in relevant} if picked else picked
-        primary = cid == next((c for c in chosen if not corpus.get(c).is_final_provision), None) and named.get(cid, 0.0) >= 1.0
+        primary = cid == lead and named.get(cid, 0.0) >= 1.0
         for r in relevant or rules:
             identified = (r.id in carried or r.id in topic_rules or r.id in assigned and not _base_shared(r, engine.corpus)
                           or rule_named(r, u, named, rules, shared, literal)
