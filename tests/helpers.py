@@ -1,5 +1,5 @@
-"""Shared test helpers: a free port, real servers (`chroma run`, PostgreSQL, `policy-assistant serve`),
-hostile .docx files."""
+"""Shared test helpers: the engine over small written policies, a free port, real servers (`chroma run`, PostgreSQL,
+`policy-assistant serve`), hostile .docx files."""
 
 from __future__ import annotations
 
@@ -187,3 +187,21 @@ def docx_bomb(unpacked_bytes: int = 1 << 30) -> bytes:
                 f.write(para)
             f.write(b"</w:t></w:r></w:p></w:body></w:document>")
     return out.getvalue()
+
+
+def written_engine(folder, docs):
+    """The whole engine over small written policies, with the cheap hash embedder (routing is the subject, not the
+    model). ``docs``: (file name, text, document id, clause-id prefix) each, the first document first."""
+    from assistant.bootstrap import open_retriever
+    from assistant.corpus import Corpus
+    from assistant.parser import parse_file
+    from assistant.pipeline import Engine
+    from assistant.settings import load_settings
+
+    parsed = []
+    for name, text, doc_id, prefix in docs:
+        (folder / name).write_text(text, encoding="utf-8")
+        parsed.append(parse_file(folder / name, doc_id=doc_id, id_prefix=prefix))
+    corpus = Corpus.from_documents(parsed)
+    retriever, _ = open_retriever(load_settings(index_dir=folder / "index", embedder="hash"), corpus=corpus, quiet=True)
+    return Engine(corpus, retriever)

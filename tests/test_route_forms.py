@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.corpus import Corpus
 from assistant.pipeline import Engine, ask
 from assistant.route import said_levels
 from assistant.types import BlockStatus
+from tests.helpers import written_engine
 
 POLICY = """# 云溪区支持科技创新平台建设若干措施
 
@@ -24,15 +24,7 @@ POLICY = """# 云溪区支持科技创新平台建设若干措施
 
 def _engine(tmp_path_factory, folder: str, file_name: str, text: str, doc_id: str) -> Engine:
     """The whole engine over one written policy, with the cheap hash embedder (routing is the subject here)."""
-    from assistant.bootstrap import open_retriever
-    from assistant.parser import parse_file
-    from assistant.settings import load_settings
-
-    d = tmp_path_factory.mktemp(folder)
-    (d / file_name).write_text(text, encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(d / file_name, doc_id=doc_id, id_prefix="")])
-    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
-    return Engine(corpus, retriever)
+    return written_engine(tmp_path_factory.mktemp(folder), [(file_name, text, doc_id, "")])
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.corpus import Corpus
-from assistant.pipeline import Engine, ask
+from assistant.pipeline import ask
 from assistant.text import is_common_noun, word_tag
+from tests.helpers import written_engine
 
 TECH = """# 松川市支持软件产业发展若干措施
 
@@ -60,17 +60,8 @@ CULTURE = """# 青岚县促进文化旅游发展若干措施
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    from assistant.bootstrap import open_retriever
-    from assistant.parser import parse_file
-    from assistant.settings import load_settings
-
-    d = tmp_path_factory.mktemp("generic")
-    (d / "tech.md").write_text(TECH, encoding="utf-8")
-    (d / "culture.md").write_text(CULTURE, encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(d / "tech.md", doc_id="tech"),
-                                    parse_file(d / "culture.md", doc_id="culture", id_prefix="culture:")])
-    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
-    return Engine(corpus, retriever)
+    return written_engine(tmp_path_factory.mktemp("generic"), [("tech.md", TECH, "tech", ""),
+                                                               ("culture.md", CULTURE, "culture", "culture:")])
 
 
 def _cited(a) -> list[str]:
@@ -409,15 +400,7 @@ BIO = """# 岚湖市支持生物医药产业发展若干措施
 
 @pytest.fixture(scope="module")
 def bio(tmp_path_factory):
-    from assistant.bootstrap import open_retriever
-    from assistant.parser import parse_file
-    from assistant.settings import load_settings
-
-    d = tmp_path_factory.mktemp("bio")
-    (d / "bio.md").write_text(BIO, encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(d / "bio.md", doc_id="bio")])
-    retriever, _ = open_retriever(load_settings(index_dir=d / "index", embedder="hash"), corpus=corpus, quiet=True)
-    return Engine(corpus, retriever)
+    return written_engine(tmp_path_factory.mktemp("bio"), [("bio.md", BIO, "bio", "")])
 
 
 def test_a_yes_to_a_choice_of_several_picks_none_and_asks_again(engine):
@@ -554,13 +537,7 @@ def test_a_clause_that_pays_only_the_highest_of_what_one_meets_does_not_sum(bio)
 
 
 def test_a_level_the_clause_pays_in_words_not_read_is_sent_to_review_not_refused(tmp_path):
-    from assistant.bootstrap import open_retriever
-    from assistant.parser import parse_file
-    from assistant.settings import load_settings
-
-    (tmp_path / "park.md").write_text("# 岚湖市支持园区发展若干措施\n\n一、支持园区创建。获评国家级医药示范园区的，奖励100万元；"
-                                      "获评省级医药示范园区的，按照国家级标准的50%给予奖励。（责任单位：市发改委）\n", encoding="utf-8")
-    corpus = Corpus.from_documents([parse_file(tmp_path / "park.md", doc_id="park")])
-    retriever, _ = open_retriever(load_settings(index_dir=tmp_path / "index", embedder="hash"), corpus=corpus, quiet=True)
-    a = ask("我们园区新获评省级医药示范园区，奖励多少？", Engine(corpus, retriever))
+    park = ("# 岚湖市支持园区发展若干措施\n\n一、支持园区创建。获评国家级医药示范园区的，奖励100万元；"
+            "获评省级医药示范园区的，按照国家级标准的50%给予奖励。（责任单位：市发改委）\n")
+    a = ask("我们园区新获评省级医药示范园区，奖励多少？", written_engine(tmp_path, [("park.md", park, "park", "")]))
     assert not a.total_yuan and "人工核对" in a.answer and "不符合条件" not in a.answer, a.answer
