@@ -11,7 +11,12 @@ Owns ``evidence(...)`` (what the question and retrieval show) and ``judge(eviden
   words that name something in a document (its terms, low-frequency words, their glossary and
   variant forms), other words the documents use, and words no document uses. **A word that any
   active document uses never counts against a question**; only unknown words do;
-* retrieval: the best dense similarity.
+* retrieval: the best dense similarity;
+* what the question asks about, when a rule can tell it is another matter: the thing it asks the amount
+  or rule of is a noun no document has (堆存费, 税率, 契税); a procedure question's object names no support
+  and holds an everyday noun no document uses (消防验收, 外汇登记); a support named for things no
+  document speaks of (养老机构床位运营补贴) → refuse. A document's own region and the words every
+  question asks with (比例, 上限) are not evidence either way.
 
 ``evidence = strong_weight × strong + common − unknown``. The thresholds in ``CALIBRATED`` come from
 ``eval/calibrate_scope.py`` (fewest false refusals first, then most out-of-scope questions refused, on
@@ -24,7 +29,7 @@ import re
 
 from dataclasses import dataclass, field, replace
 
-from assistant.text import is_common_noun, word_tag, words
+from assistant.text import is_common_noun, names_a_thing, word_tag, words
 
 # Question words that carry no topic (in any policy).
 QUESTION_WORDS = set("""补贴 补助 奖励 支持 资金 政策 企业 公司 申请 多少 怎么 如何 可以 能 有 钱 元 万元 万 请问 一下 条件 标准 规定 措施 相关
@@ -101,6 +106,7 @@ def foreign_places(places, corpus, active_ids: set[str]) -> list:
 
 
 _ABOUT_DOCUMENT = ("dates", "conflicts")
+_ADMIN_INTENTS = ("procedure", "department", "penalty", "payment")
 
 def match_departments_of(question: str, corpus, active_ids: set[str]) -> list[str]:
     """Departments of the documents in force that the question names in full (县农业农村局)."""
@@ -129,8 +135,12 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
 
     asked = [w for w in INTENT_WORDS["dates"] if u.has("dates") and w in u.question]  # "失效" in 哪一年失效 is how it asks
     raw = [w for w in words(u.question) if not any(w in a for a in asked)]
+    # a document's own region ("青山县的养老机构…") says whose policy, not what it is about
+    doc_names = [u.question[m.start:m.end] for m in u.terms if m.term.kind == "region"]
     ws = [w for w in raw if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)
           and not any(w in p for p in place_words)]
+    ws = [w for w in ws if not any(w in n for n in doc_names)] or ws  # "青山县有哪些支持政策": the document itself
+    ws = [w for w in ws if w not in _MEASURE_WORDS and w not in _ATTRIBUTE_WORDS]  # 比例, 上限: how it asks, in any policy
     vocab, named, topical = lexicon.vocabulary, lexicon.distinctive, lexicon.topical
     strong = [w for w in ws if w in topical or (len(w) >= 3 and any(w in t for t in topical))]
     for a, b in zip(raw, raw[1:]):  # "数据"+"交易" → 数据交易额, "打"+"标签": two words that together name a measure
@@ -139,19 +149,23 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     common = [w for w in ws if w not in strong and (w in vocab or w in named)]
     unknown = [w for w in ws if w not in strong and w not in common]
     dense = max((h.dense_sim for h in hits if h.dense_sim is not None), default=0.0)
-    # a document's own region ("青山县的养老机构…") says whose policy, not what it is about
-    doc_names = [u.question[m.start:m.end] for m in u.terms if m.term.kind == "region"]
-    topic = _topic_words(u.question, {w for w in ws if not any(w in n for n in doc_names)})
+    topic = _topic_words(u.question, set(ws))
     ev = Evidence("", "", len(strong), len(common), len(unknown), float(dense),
                   {"strong": strong, "common": common, "unknown": unknown, "unknown_nouns": sum(is_common_noun(w) for w in unknown),
                    # a question that tells its own figures ("去年卖了200万元") asks to compute: not an everyday matter
                    "topic_unknown": [] if any(x.kind == "money" for x in u.stated) else
                    [w for w in topic if w in unknown and is_common_noun(w)],
                    "topic_known": [w for w in topic if w not in unknown],
-                   "foreign_kind": [] if any(x.kind == "money" for x in u.stated) else _foreign_kind(u.question, set(unknown)),
+                   "foreign_kind": [] if any(x.kind == "money" for x in u.stated) else
+                   _foreign_kind(u.question, set(unknown)) or _foreign_support(u.question, set(unknown), corpus, active_ids),
                    "asked_unknown": [w for w in _asked_actions(u.question) if w in unknown and word_tag(w) in _ACTION_TAGS]})
     if ev.features["asked_unknown"]:
         return replace(ev, decided="refuse", reason=f"问题问的是如何{ev.features['asked_unknown'][0]}，现行政策未涉及")
+    head = _foreign_attribute(u, unknown, corpus, active_ids)
+    if head:
+        return replace(ev, decided="refuse", reason=f"问题问的是{head}，现行政策未涉及")
+    if (u.has("procedure") or _ASKS_PROCEDURE.search(u.question)) and _foreign_object(u.question, unknown, lexicon):
+        return replace(ev, decided="refuse", reason="问题问的是其他事项的办理，现行政策只规定其奖补的申报")
     if not ws and any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     # "青岚县这个文旅措施什么时候施行", "青岚县文旅措施的奖励去哪里提交申请": about a document the question names
@@ -166,7 +180,7 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     # whether two awards can both be had (就高不重复) is asked about every policy, in any words ("两边能一起拿吗")
     loose = u.has("conflicts") and not any(u.has(i) for i in ("procedure", "penalty", "payment"))
     if _procedural_in_text(u, hits) and (loose or len(unknown) <= len(strong) + len(common) + 2) \
-            and not _foreign_object(u.question, unknown) and not _foreign_topic(ev, strict=True):
+            and not _foreign_topic(ev, strict=True):
         return Evidence("answer", "问政策的申报、拨付、违规处理或重复享受规定", features=ev.features)
     return ev
 
@@ -200,6 +214,28 @@ def _foreign_kind(question: str, unknown: set[str]) -> list[str]:
     return []
 
 
+_SUPPORT_NOUN = re.compile(r"补贴|补助|奖励|奖金|扶持资金|专项资金|贴息|补偿")
+
+
+def _foreign_support(question: str, unknown: set[str], corpus, active_ids: set[str]) -> list[str]:
+    """A support named by what it is for, in words no document uses: the nouns right before 补贴/奖励…
+    ("养老机构床位运营补贴": 养老 and 床位 are in no document) are at least half unknown, two or more of
+    them, and no document has that name. Such a subsidy is another policy's, not a paraphrase of one here."""
+    for part in re.split(r"[，,。？?！!；;、（）()的]", question):
+        for m in _SUPPORT_NOUN.finditer(part):
+            run = []
+            for w in reversed(words(part[:m.start()])):
+                if not names_a_thing(w) or w in QUESTION_WORDS:
+                    break
+                run.insert(0, w)
+            strange = [w for w in run if w in unknown and is_common_noun(w)]
+            name = "".join(run) + m.group()
+            if len(strange) >= 2 and 2 * len(strange) >= len(run) and not any(
+                    name in c.text for d in corpus.documents if d.id in active_ids for c in d.clauses):
+                return run + [m.group()]
+    return []
+
+
 def _new_topic(u, lexicon) -> bool:
     """A follow-up that brings a subject no document speaks of ("那买新能源汽车有补贴吗？"): judge it afresh."""
     if any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
@@ -209,19 +245,96 @@ def _new_topic(u, lexicon) -> bool:
     return any(w.lower() not in known and is_common_noun(w) for w in ws)  # "后面几年" is not a subject of its own
 
 
-_PROCEDURE_OBJECT = re.compile(r"(?:申请|申领|办理|办|申报)([^，。？！?!\s]{2,14}?)(?:的流程|的程序|的手续|需要|要|流程|怎么|如何|时|$)"
-                               r"|([^，。？！?!\s]{2,14}?)(?:审批|怎么申请|如何申请|怎么办理|如何办理|怎么申报|如何申报)")
+_PROCEDURE_OBJECT = re.compile(
+    r"(?:申请|申领|办理|办|申报|补缴|备案)([^，,。？！?!\s]{2,14}?)(?:的流程|的程序|的手续|需要|要|流程|手续|怎么|如何|时)"
+    r"|(?:办理|办(?!公)|补缴|备案)([^，,。？！?!\s]{2,14}?)(?:吗|[，,。？！?!]|$)"
+    r"|([^，,。？！?!\s]{2,14}?)(?:审批|(?:要|该|应该|应当|需要)?(?:怎么|如何|怎样)(?:申请|办理|申报|办|补缴|备案|报告)"
+    r"|(?:需要|要)(?:准备|带|提交|满足|具备)?(?:哪些|什么)(?:材料|步骤|手续|条件|资料))")
+_ASKS_PROCEDURE = re.compile(r"(?:怎么|如何|怎样|去哪里?|到哪里?|在哪里?)(?:申请|办理|申报|办|补缴|备案|报告)"
+                             r"|(?:哪些|什么)(?:材料|步骤|手续|资料|程序|流程)")
+_ASK_ONLY = re.compile(r"^(?:那|那么|请问|应该|应当|要|该|需要)?(?:怎么|如何|怎样|去哪里?|到哪里?|在哪里?)")
+# words that name the support a policy gives, in every policy: what its own application rules are about
+_SUPPORT = re.compile(r"补贴|补助|奖励|奖补|资金|扶持|支持|资助|贴息|补偿|奖金|券|政策|措施|优惠|兑现|认定|评定|入库")
 
 
-def _foreign_object(question: str, unknown: list[str]) -> bool:
+_ASK_ATTRIBUTE = re.compile(r"(?:现在|目前|一般|通常|大概)?(?:是|要|能|得|需要)?(?:每[月年天亩个件张人次]|一年|一个月)?(?:最低|最高|最多|最少)?"
+                            r"(?:交|收|缴|付|卖|提|缴纳)?(?:多少|几成|几个点)(?:钱|元|块)?(?:一[张件个次])?"
+                            r"|(?:怎么|如何)(?:收费?|算|计算|缴纳|交|收取)|是什么|是几")
+_TRAILING = set("的 是 在 里 中 现在 目前 一般 通常 大概".split())
+
+
+def _asked_attribute(question: str) -> str:
+    """The thing a question asks the amount or rule of ("集装箱在港区码头的堆存费怎么收" → 堆存费;
+    "企业所得税税率是多少" → 税率): the last noun before the asking words, past how it asks (是, 能拨,
+    每个月) and generic measure words (标准, 比例), joined to the word before it when jieba leaves a fragment
+    (堆 + 存费). "" when that is the support itself (补贴是多少, 算力券面额是多少, 能拿多少) or no noun is named."""
+    for part in re.split(r"[，,。？！?!；;、]", question):
+        m = _ASK_ATTRIBUTE.search(part)
+        if not m or m.start() == 0:
+            continue
+        ws = [w for w in words(part[:m.start()]) if not any(ch.isdigit() for ch in w)]
+        if len(ws) >= 2 and (len(ws[-1]) == 1 or not word_tag(ws[-1])) and (len(ws[-2]) == 1 or len(ws[-1]) == 1
+                                                                          or not word_tag(ws[-2])) \
+                and _is_thing(ws[-2] + ws[-1]) and not word_tag(ws[-2] + ws[-1]):
+            ws[-2:] = [ws[-2] + ws[-1]]  # 堆 + 存费
+        while ws and (ws[-1] in _TRAILING or ws[-1] in _MEASURE_WORDS or ws[-1] in _ATTRIBUTE_WORDS
+                      or not (_is_thing(ws[-1]) or ws[-1] in QUESTION_WORDS or _SUPPORT.search(ws[-1]))):
+            ws.pop()  # 是, 标准, 能拨, 每个月: how it asks, not what it asks about
+        if ws and len(ws[-1]) >= 2 and _is_thing(ws[-1]) and not _SUPPORT.search(ws[-1]) and ws[-1] not in QUESTION_WORDS:
+            return ws[-1]
+    return ""
+
+
+_NOUN_ENDS = tuple("费金税率款价证照险")
+
+
+def _is_thing(word: str) -> bool:
+    """A noun jieba knows, or a word it does not know that ends like a charge or a document (堆存费, 契税)."""
+    return bool(word_tag(word)) and names_a_thing(word) or len(word) >= 2 and word.endswith(_NOUN_ENDS)
+
+
+# nouns a question asks the attribute of a thing with, in any policy (面额, 上限)
+_ATTRIBUTE_WORDS = set("面额 额度 力度 最高 最低 上限 下限 比例 标准 价格 单价 多少 数量 总额 具体".split())
+
+
+def _foreign_attribute(u, unknown: list[str], corpus, active_ids: set[str]) -> str:
+    """What the question asks the amount or rule of, when no document in force has that word at all
+    (堆存费, 税率, 评估费): the policies say nothing about it. A question that tells its own figures asks
+    to compute, and one about the policy's dates, procedure or departments is judged by those rules."""
+    if any(x.kind == "money" for x in u.stated) or any(u.has(i) for i in _ABOUT_DOCUMENT + _ADMIN_INTENTS):
+        return ""
+    head = _asked_attribute(u.question)
+    if not head or not names_a_thing(head):
+        return ""
+    texts = (c.article_title + c.text for d in corpus.documents if d.id in active_ids for c in d.clauses)
+    return "" if any(head in t for t in texts) else head
+
+
+def _procedure_objects(question: str) -> list[str]:
+    """What a procedure question asks how to apply for, register or handle ("冷库做消防验收需要准备哪些材料"
+    → 冷库做消防验收; "…需要什么物业管理资质，怎么申请？" → the phrase before the bare 怎么申请)."""
+    out = [next(g for g in m.groups() if g) for m in _PROCEDURE_OBJECT.finditer(question) if any(m.groups())]
+    parts = [p for p in re.split(r"[，,。？！?!；;]", question) if p.strip()]
+    for prev, part in zip(parts, parts[1:]):
+        if _ASK_ONLY.match(part.strip()):
+            out.append(prev)
+    return out
+
+
+def _foreign_object(question: str, unknown: list[str], lexicon=None) -> bool:
     """The thing a procedure question is about is not in the documents ("开餐馆办食品经营许可证需要准备哪些
-    材料", "农村宅基地建房审批要走哪些程序"): most words of that object are words no document uses, so the
-    policy's own application rules do not answer it."""
-    for m in _PROCEDURE_OBJECT.finditer(question):
-        obj = m.group(1) or m.group(2)
-        ws = [w for w in words(obj) if len(w) >= 2 and w not in QUESTION_WORDS]
+    材料", "冷库做消防验收需要准备哪些材料", "个人所得税年度汇算怎么申报"): a policy's application rules
+    answer how to apply for its support. An object that names no support (补贴, 奖励, 认定…) and no measure
+    of a document, with an everyday noun no document uses, is another administrative matter; an object
+    that does name support is foreign only when most of its words are unknown ("出口信用保险的保费补贴")."""
+    for obj in _procedure_objects(question):
+        ws = [w for w in words(obj) if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)]
         strange = [w for w in ws if w in unknown]
         if len(strange) >= 2 and len(strange) >= len(ws) - len(strange):
+            return True
+        names_support = _SUPPORT.search(obj) or (lexicon is not None and any(
+            m.end - m.start >= 3 for m in lexicon.find(obj, kinds=("measure",))))
+        if not names_support and any(is_common_noun(w) for w in strange):
             return True
     return False
 
@@ -291,14 +404,14 @@ def judge(ev: Evidence, th: Thresholds = CALIBRATED) -> str:
 _MEASURE_WORDS = set("比例 金额 额度 上限 下限 比率 收入 期限 时限 年限 数额 总额 费用 成本 标准 幅度 金额 次数 人数 面积 月份 年份 每月 每年".split())
 
 
-def salient_overlap(u, hits, lexicon) -> bool:
+def salient_overlap(u, hits, lexicon, *, by_region: bool = True) -> bool:
     """Some word of the question that says what it is about (not a question word, not a word every
     policy uses) is in the text of a top clause, directly or through the glossary ("失业保险金" is in
     no clause of an industrial policy: "补贴"/"每月" alone do not make it related)."""
     from assistant.lexicon import _GENERIC_TOKENS
 
     texts = "".join(h.clause.article_title + h.clause.text for h in hits[:5])
-    if any(m.term.kind in ("region", "title") for m in u.terms):
+    if any(m.term.kind == "title" or m.term.kind == "region" and by_region for m in u.terms):
         return True  # the question names a document ("在滨湖区…"): it is about that document's measures
     ws = [w for w in words(u.question) if len(w) >= 2 and w not in QUESTION_WORDS and w not in _GENERIC_TOKENS
           and w not in _MEASURE_WORDS and not any(ch.isdigit() for ch in w)]
@@ -313,8 +426,8 @@ def decide(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool = 
     d = judge(ev, thresholds)
     if not ev.decided and not ev.strong and d != "refuse" and not salient_overlap(u, hits, lexicon):
         d = "refuse"  # related only by generic words: say plainly that the policies do not cover it
-    elif not ev.decided and d == "refuse" and ev.common >= 2 and ev.dense >= thresholds.dense_answer \
-            and thresholds.strong_weight * ev.strong + ev.score >= thresholds.maybe_evidence - 2 and salient_overlap(u, hits, lexicon):
+    elif not ev.decided and d == "refuse" and not ev.features.get("foreign_kind") and ev.common >= 2 and ev.dense >= thresholds.dense_answer \
+            and thresholds.strong_weight * ev.strong + ev.score >= thresholds.maybe_evidence - 2 and salient_overlap(u, hits, lexicon, by_region=False):
         d = "maybe"  # the user's own words around two of the documents' words, close to a clause: show what may be related
     reason = ev.reason or {"answer": "问题用到了政策中的用语", "maybe": "证据不足，给出可能相关的条款",
                            "refuse": "问题的用语不在任何现行政策中"}[d]

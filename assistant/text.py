@@ -117,6 +117,17 @@ def is_common_noun(word: str) -> bool:
     return word_tag(word) in _NOUN_TAGS
 
 
+def names_a_thing(word: str) -> bool:
+    """A noun, a noun-like verb (工资, 收费), or a compound jieba does not know (堆存费): what a question can
+    ask the amount of.
+
+    >>> names_a_thing("税率"), names_a_thing("堆存费"), names_a_thing("交")
+    (True, True, False)
+    """
+    tag = word_tag(word)
+    return tag in _NOUN_TAGS or tag == "vn" or not tag
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens for BM25.
 

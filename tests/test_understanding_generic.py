@@ -131,6 +131,11 @@ def test_the_documents_dates_are_still_answered_as_such(engine):
     "农村低保怎么申请？",  # what it asks about is an everyday thing no document speaks of
     "城乡居民医保住院报销比例是多少？",
     "住房公积金贷款最高能贷多少？",  # 贷款 is a policy word, but everyday nouns before it make it another kind of loan
+    "青岚县的养老机构床位运营补贴标准是多少？",  # the document's own region is no evidence that it covers this
+    "旅游饭店做消防验收需要准备哪些材料？",  # how to get another administrative matter done, not the award
+    "营业性演出许可证怎么办理？",
+    "软件企业的企业所得税税率是多少？",  # what it asks the rate of is in no document
+    "旅行社的质量保证金要交多少？",
 ])
 def test_everyday_matters_no_document_speaks_of_are_refused(engine, q):
     a = ask(q, engine)
@@ -141,6 +146,9 @@ def test_everyday_matters_no_document_speaks_of_are_refused(engine, q):
     ("我们酒店新评上四星级旅游饭店了，奖励多少？", "culture:1.1"),
     ("我们是中小企业，租云服务器花了50万元，能补多少？", "2.1"),
     ("如果企业申报时弄虚作假会怎么处理？", None),  # 处理 is how a question asks, not a foreign action
+    ("旅游饭店奖励的标准是多少？", "culture:1.1"),
+    ("青岚县的旅游民宿运营补助标准是多少？", "culture:1.3"),
+    ("安家补贴怎么申请？", None),
 ])
 def test_covered_questions_in_the_users_words_are_not_refused(engine, q, clause):
     a = ask(q, engine)
@@ -541,3 +549,29 @@ def test_a_level_the_clause_pays_in_words_not_read_is_sent_to_review_not_refused
             "获评省级医药示范园区的，按照国家级标准的50%给予奖励。（责任单位：市发改委）\n")
     a = ask("我们园区新获评省级医药示范园区，奖励多少？", written_engine(tmp_path, [("park.md", park, "park", "")]))
     assert not a.total_yuan and "人工核对" in a.answer and "不符合条件" not in a.answer, a.answer
+
+
+def test_what_a_question_asks_the_amount_or_the_procedure_of():
+    from assistant.scope import _asked_attribute, _procedure_objects
+
+    assert _asked_attribute("企业所得税税率是多少？") == "税率"
+    assert _asked_attribute("集装箱在港区码头的堆存费怎么收？") == "堆存费"  # jieba's 堆 + 存费
+    assert _asked_attribute("个人买首套房，契税能减免多少？") == "契税"
+    assert _asked_attribute("景区停车场收费标准是多少？") == "收费"  # past the generic 标准
+    assert _asked_attribute("旅游饭店奖励的标准是多少？") == ""  # the support itself
+    assert _asked_attribute("算力券面额是多少？") == ""
+    assert _asked_attribute("能补多少？") == ""  # nothing named
+    assert "冷库做消防验收" in _procedure_objects("冷库做消防验收需要准备哪些材料？")
+    assert "楼宇运营主体需要什么物业管理资质" in _procedure_objects("楼宇运营主体需要什么物业管理资质，怎么申请？")
+    assert _procedure_objects("奖补资金什么时候发？") == []
+    assert _procedure_objects("错过了申报时间还能补报吗？") == []  # 申报时间 is not a thing applied for
+    assert "护照" in _procedure_objects("出国旅游要办护照，去哪里办？")
+
+
+def test_a_support_named_for_things_no_document_speaks_of_is_another_policys(engine):
+    from assistant.scope import _foreign_support
+
+    active = {"tech", "culture"}
+    assert _foreign_support("养老机构床位运营补贴标准是多少？", {"养老", "床位"}, engine.corpus, active)
+    assert not _foreign_support("旅游饭店运营补助是多少？", set(), engine.corpus, active)
+    assert not _foreign_support("家电以旧换新，消费者买冰箱能补多少？", {"消费者", "冰箱"}, engine.corpus, active)  # no named support
