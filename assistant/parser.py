@@ -761,8 +761,18 @@ def _sentence_items(paragraphs: list[_Line], places: tuple[str, ...]) -> list[_I
                 pending.append(it)
         buf.clear()
 
+    in_table = False  # a table a PDF gave as lines of text ("表 新引进…标准", then its cells)
     for p in paragraphs:
         if p.table is None:
+            before = "".join(buf) or (items[-1].text if items else "")
+            if _TABLE_CAPTION.match(p.text) and _REFERS_TO_TABLE.search(before):
+                flush()
+                in_table = bool(items)
+            elif in_table and "。" in p.text:
+                in_table = False
+            if in_table:
+                items[-1].text += p.text  # belongs to the sentence that points to it, as a docx table does
+                continue
             buf.append(p.text)
             continue
         flush()
@@ -777,6 +787,11 @@ def _sentence_items(paragraphs: list[_Line], places: tuple[str, ...]) -> list[_I
             pending.append(it)
     flush()
     return items
+
+
+# a table's caption line: 表 / 附表 / 表1 and a short title, no sentence
+_TABLE_CAPTION = re.compile(r"^(?:附)?表\s*[0-9０-９一二三四五六七八九十]*[\s:：、．.-]*[^。；;]{2,40}$")
+_REFERS_TO_TABLE = re.compile(r"(?:下|如下|以下|附|见)表")
 
 
 def _split_sentences(body: str) -> list[tuple[str, str]]:

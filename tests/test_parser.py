@@ -123,6 +123,27 @@ def test_tiao_format_in_markdown(tmp_path):
     assert d.effective_from == "2025年3月1日"
 
 
+def test_a_table_given_as_lines_of_text_belongs_to_the_sentence_that_points_to_it(tmp_path):
+    # a text PDF gives a table as a caption line and lines of cells, with no 。 to end a sentence
+    text = """# 某市物流措施
+
+第一条 对新设立的物流企业总部，按照下表标准给予一次性落户奖励。
+表 新引进物流企业落户奖励标准
+类别 条件 奖励标准
+企业总部 实缴注册资本5000万元以上 100万元
+同一企业同时符合上表多项条件的，按照就高原则给予一次奖励。（责任单位：市商务局）
+第二条 表彰先进企业。对获评示范企业的，给予10万元奖励。
+"""
+    p = tmp_path / "logistics.txt"
+    p.write_text(text, encoding="utf-8")
+    d = parse_file(p)
+    first = [c for c in d.clauses if c.id.startswith("1.")]
+    assert [c.id for c in first] == ["1.1", "1.2"]
+    assert "100万元" in first[0].text
+    assert first[1].text.startswith("同一企业同时符合上表")
+    assert [c.text for c in d.clauses if c.id.startswith("2.")][0] == "表彰先进企业。"  # 表彰 is no caption
+
+
 def test_docx_is_parsed_like_text(tmp_path):
     import docx
 
