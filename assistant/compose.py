@@ -154,8 +154,11 @@ def compose(question: str, blocks: list[MeasureBlock], *, lead: list[str], cited
                   total_is_upper_bound=total_ub)
 
 
-def refusal(question: str, pointers: list[str]) -> Answer:
+def refusal(question: str, pointers: list[str], reason: str = "") -> Answer:
+    """The fixed refusal; the nearest measures and why the question was judged out of scope go in the notes."""
     notes = (phrases.REFUSAL_NEAREST + "；".join(pointers) + "（仅供参考）",) if pointers else ()
+    if reason:
+        notes += (phrases.REFUSAL_REASON.format(reason=reason),)
     return Answer(question, phrases.REFUSAL, True, notes=notes, summary=phrases.REFUSAL, scope="refuse")
 
 

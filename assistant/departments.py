@@ -136,6 +136,8 @@ def body_departments(text: str, places: tuple[str, ...] = ()) -> list[str]:
     ['区人才办', '区财政局']
     >>> body_departments("支持武汉产业创新发展研究院建设创新单元，区域算力中心建设。")
     []
+    >>> body_departments("企业总部、区域总部和功能性机构，市商务局审核。")  # 区域 is "regional", 总部 a company's
+    ['市商务局']
     """
     for start, end, _ in reversed(find_notes(text)):
         text = text[:start] + "。" + text[end:]
@@ -146,6 +148,8 @@ def body_departments(text: str, places: tuple[str, ...] = ()) -> list[str]:
         m = prefix.match(text, i)
         if m and _BEFORE.search(text[max(0, i - 2):i]) or (m and i == 0):
             name = _name_at(text, i, m.end())
+            if name and (name.startswith("区域") or name.endswith("总部")):
+                name = None  # 区域总部, 区域算力中心: a region's or a company's, not a government office
             if name:
                 if name not in out:
                     out.append(name)

@@ -776,6 +776,7 @@ def _sentence_items(paragraphs: list[_Line], places: tuple[str, ...]) -> list[_I
             buf.append(p.text)
             continue
         flush()
+        in_table = False  # the caption line was this table's
         caption, rows = _split_caption(p.table)
         rendered = (caption.rstrip("：:") + "：" if caption else "") + render_table(rows)
         if items:

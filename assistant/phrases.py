@@ -2,6 +2,7 @@
 
 REFUSAL = "抱歉，现行收录的政策文件中没有与您的问题相关的条款，无法作答。请咨询相关主管部门或政务服务热线。"
 REFUSAL_NEAREST = "政策中与此相近的措施有："
+REFUSAL_REASON = "判断依据：{reason}。"
 DRAFT_NOTE = "本政策目前为{status}，施行日期（{start}）和有效期（至{end}）尚未确定，最终以正式发布的文件和责任单位的实施细则为准。"
 DRAFT_RELATIVE_NOTE = "本政策目前为{status}，原文规定“{validity}”，具体日期以正式发布的文件为准。"
 PLACEHOLDER_NOTE = "原文的施行日期（{start}）和有效期（至{end}）未填写具体日期，请以正式印发的文件为准。"

@@ -166,7 +166,7 @@ def _answer(q: str, u: Understanding, facts: Facts, engine: Engine, conv: Conver
     hits = [h for h in hits if h.clause.doc_id in active][:12]
     decision = decide(u, hits, engine.lexicon, corpus, active, has_topic=carried and bool(conv.topic))
     if decision.decision == "refuse":
-        answer = refusal(q, _pointers(u, hits, corpus, active))
+        answer = refusal(q, _pointers(u, hits, corpus, active), decision.reason)
     elif decision.decision == "maybe":
         ids = [h.clause.id for h in hits if not h.clause.is_final_provision][:3]
         answer = maybe(q, ids, corpus, _doc_notes(corpus, {corpus.get(c).doc_id for c in ids}))

@@ -634,6 +634,12 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
     if not chosen and ranked:
         chosen.append(ranked[0])
 
+    # "本条所称高级管理人员，是指…" explains an award; asked for an amount or a department, the award is what is asked
+    # (only for the measure the answer leads with: beside others it is context, not the question)
+    first = next((c for c in chosen if not corpus.get(c).is_final_provision), None)
+    paying = _paying_sibling(first, u, corpus) if first and first not in referred else None
+    if paying and paying not in chosen:
+        chosen.insert(chosen.index(first), paying)
     dropped = _contrasted(chosen, u, corpus) - set(referred)
     chosen = [c for c in chosen if c not in dropped]
     r = Route(doc_ids, chosen)
@@ -652,6 +658,23 @@ def route(u, facts: Facts, hits: list[Hit], engine, doc_ids: list[str], topic: t
 _HIGHEST_ONLY = re.compile(r"(?:同时|多个|多项)[^。；]{0,16}(?:按|按照)(?:其中)?(?:最高|就高)(?:标准|档次|层级|等级)?[^。；]{0,8}(?:给予|奖励|执行|补助)"
                            r"|不重复享受|不叠加享受")
 _PER_ITEM_RULE = re.compile(r"同一(?:产品|项目|品种|作品|件|个)")
+
+
+_RESTRICTS = re.compile(r"不得|不予|不再|取消|停止|追回|暂停|收回")
+
+
+def _paying_sibling(cid: str, u, corpus) -> str | None:
+    """An item with no award of its own (a definition, a limit on how many may claim) that retrieval put
+    first, when the question asks for an amount or a department: the one item of the same article that
+    pays. None when the item pays itself, or when no item or several items of the article pay (which of
+    them is asked cannot be told from the explaining item)."""
+    if corpus.rules_for(cid) or not (u.has("amount") or u.has("department")) or _RESTRICTS.search(corpus.get(cid).text):
+        return None  # an item that takes the award away (被降低等级的，3年内不得申报) is not its explanation
+    if any(n.clause_id == cid for n in corpus.non_computable):
+        return None  # an award of its own that could not be read, or a rule for the others: not an explanation
+    paying = [c.id for c in corpus.clauses if c.id != cid and _same_article(corpus, c.id, cid)
+              and not c.is_final_provision and corpus.rules_for(c.id)]
+    return paying[0] if len(paying) == 1 else None
 
 
 def _highest_only(measures: list[Measure], corpus) -> list[Measure]:

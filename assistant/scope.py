@@ -430,6 +430,6 @@ def decide(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool = 
             and thresholds.strong_weight * ev.strong + ev.score >= thresholds.maybe_evidence - 2 and salient_overlap(u, hits, lexicon, by_region=False):
         d = "maybe"  # the user's own words around two of the documents' words, close to a clause: show what may be related
     reason = ev.reason or {"answer": "问题用到了政策中的用语", "maybe": "证据不足，给出可能相关的条款",
-                           "refuse": "问题的用语不在任何现行政策中"}[d]
+                           "refuse": "现行政策中没有与问题所问事项对应的条款"}[d]
     return ScopeDecision(d, reason, {**ev.features, "dense": ev.dense, "strong": ev.strong, "common": ev.common,
                                      "unknown": ev.unknown})

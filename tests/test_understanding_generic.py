@@ -575,3 +575,42 @@ def test_a_support_named_for_things_no_document_speaks_of_is_another_policys(eng
     assert _foreign_support("养老机构床位运营补贴标准是多少？", {"养老", "床位"}, engine.corpus, active)
     assert not _foreign_support("旅游饭店运营补助是多少？", set(), engine.corpus, active)
     assert not _foreign_support("家电以旧换新，消费者买冰箱能补多少？", {"消费者", "冰箱"}, engine.corpus, active)  # no named support
+
+
+HQ = """# 云溪区支持总部经济发展若干措施
+
+一、奖励总部企业高级管理人才。
+
+（一）对总部企业年薪50万元以上、100万元以上的高级管理人员，分别按照每人每年3万元、8万元的标准给予奖励。（责任单位：区委人才办）
+
+（二）本条所称高级管理人员，是指在总部企业担任董事长、总经理、财务负责人等职务的人员。年薪以其上一年度在本区申报缴纳个人所得税的工资薪金所得为准。（责任单位：区税务局）
+
+二、对新引进的总部企业购置自用办公用房的，按每平方米1000元给予一次性购房补贴，最高500万元。（责任单位：区商务局）
+
+三、对新引进的总部企业，按实缴注册资本给予落户奖励：实缴注册资本1亿元以上的，奖励500万元。（责任单位：区商务局）
+"""
+
+
+@pytest.fixture(scope="module")
+def hq(tmp_path_factory):
+    return written_engine(tmp_path_factory.mktemp("hq"), [("hq.md", HQ, "hq", "")])
+
+
+def test_an_item_that_only_explains_an_award_brings_the_award_it_explains(hq, engine):
+    from assistant.route import _paying_sibling
+    from assistant.understand import understand
+
+    asked = understand("高管奖励由哪个部门负责？", hq.lexicon)
+    assert _paying_sibling("1.2", asked, hq.corpus) == "1.1"  # 本条所称高级管理人员… explains 1.1's award
+    assert _paying_sibling("1.2", understand("多少钱？", hq.lexicon), hq.corpus) == "1.1"
+    assert _paying_sibling("1.1", asked, hq.corpus) is None  # it pays itself
+    assert _paying_sibling("1.2", understand("高级管理人员是指哪些人？", hq.lexicon), hq.corpus) is None  # not asked for money
+    # 被降低等级的，3年内不得申报本条奖励: it takes the award away, so it does not bring the award in
+    assert _paying_sibling("culture:2.2", understand("能拿多少？", engine.lexicon), engine.corpus) is None
+
+
+def test_a_refusal_says_why_in_its_notes(engine):
+    a = ask("软件企业的企业所得税税率是多少？", engine)
+    assert a.refused and any(n.startswith("判断依据：问题问的是税率") for n in a.notes), a.notes
+    a = ask("营业性演出许可证怎么办理？", engine)
+    assert a.refused and any("判断依据" in n for n in a.notes), a.notes
