@@ -45,6 +45,13 @@ def _data_file() -> Path | None:
     return path if path.is_file() else None
 
 
+def _names_only_a_place(short: str) -> bool:
+    """A short name that jieba knows as a name or not at all (义乌, 昆山), not an everyday word (合作, 灯塔)."""
+    from assistant.text import word_tag
+
+    return word_tag(short) in ("ns", "nz", "nr", "nrt", "")
+
+
 @lru_cache(maxsize=1)
 def _table() -> tuple[dict[str, tuple[str, str]], re.Pattern | None]:
     """name → (full name, adcode), and one regex over all names, longest first."""
@@ -62,6 +69,8 @@ def _table() -> tuple[dict[str, tuple[str, str]], re.Pattern | None]:
             short = _SUFFIX.sub("", full)
             if upper_level and len(short) >= 2 and short != full:
                 names.setdefault(short, (full, code))
+            elif code[6:] == "0" * 6 and full.endswith("市") and len(full) >= 3 and _names_only_a_place(full[:-1]):
+                names.setdefault(full[:-1], (full, code))  # a county-level city by its short name: 义乌, 昆山
     if not names:
         return names, None
     pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
@@ -73,6 +82,8 @@ def find_places(text: str) -> list[Place]:
 
     >>> [p.full for p in find_places("温州的算力券和珠海市的人才政策")]
     ['温州市', '珠海市']
+    >>> [[p.full for p in find_places(q)] for q in ("义乌的快递进村补贴", "开展合作的企业")]
+    [['义乌市'], []]
     """
     names, pattern = _table()
     if pattern is None:

@@ -251,10 +251,10 @@ _PROCEDURE_OBJECT = re.compile(
     r"|([^，,。？！?!\s]{2,14}?)(?:审批|(?:要|该|应该|应当|需要)?(?:怎么|如何|怎样)(?:申请|办理|申报|办|补缴|备案|报告)"
     r"|(?:需要|要)(?:准备|带|提交|满足|具备)?(?:哪些|什么)(?:材料|步骤|手续|条件|资料))")
 _ASKS_PROCEDURE = re.compile(r"(?:怎么|如何|怎样|去哪里?|到哪里?|在哪里?)(?:申请|办理|申报|办|补缴|备案|报告)"
-                             r"|(?:哪些|什么)(?:材料|步骤|手续|资料|程序|流程)")
+                             r"|(?:哪些|什么)[^，,。？！?!]{0,8}?(?:材料|步骤|手续|资料|程序|流程)")
 _ASK_ONLY = re.compile(r"^(?:那|那么|请问|应该|应当|要|该|需要)?(?:怎么|如何|怎样|去哪里?|到哪里?|在哪里?)")
 # words that name the support a policy gives, in every policy: what its own application rules are about
-_SUPPORT = re.compile(r"补贴|补助|奖励|奖补|资金|扶持|支持|资助|贴息|补偿|奖金|券|政策|措施|优惠|兑现|认定|评定|入库")
+_SUPPORT = re.compile(r"补贴|补助|奖励|奖补|资金|经费|扶持|支持|资助|贴息|补偿|奖金|券|政策|措施|优惠|兑现|认定|评定|入库")
 
 
 _ASK_ATTRIBUTE = re.compile(r"(?:现在|目前|一般|通常|大概)?(?:是|要|能|得|需要)?(?:每[月年天亩个件张人次]|一年|一个月)?(?:最低|最高|最多|最少)?"
@@ -270,7 +270,14 @@ def _asked_attribute(question: str) -> str:
     (堆 + 存费). "" when that is the support itself (补贴是多少, 算力券面额是多少, 能拿多少) or no noun is named."""
     for part in re.split(r"[，,。？！?!；;、]", question):
         m = _ASK_ATTRIBUTE.search(part)
-        if not m or m.start() == 0:
+        if not m:
+            continue
+        after = [w for w in words(part[m.end():]) if _is_thing(w) and len(w) >= 2
+                 and w not in _MEASURE_WORDS and w not in _ATTRIBUTE_WORDS]
+        if after:  # "要交多少旅游服务质量保证金": what follows 多少 is what is asked
+            head = after[-1]
+            return "" if _SUPPORT.search(head) or head in QUESTION_WORDS else head
+        if m.start() == 0:
             continue
         ws = [w for w in words(part[:m.start()]) if not any(ch.isdigit() for ch in w)]
         if len(ws) >= 2 and (len(ws[-1]) == 1 or not word_tag(ws[-1])) and (len(ws[-2]) == 1 or len(ws[-1]) == 1
@@ -334,7 +341,7 @@ def _foreign_object(question: str, unknown: list[str], lexicon=None) -> bool:
             return True
         names_support = _SUPPORT.search(obj) or (lexicon is not None and any(
             m.end - m.start >= 3 for m in lexicon.find(obj, kinds=("measure",))))
-        if not names_support and any(is_common_noun(w) for w in strange):
+        if not names_support and any(is_common_noun(w) or not word_tag(w) for w in strange):
             return True
     return False
 

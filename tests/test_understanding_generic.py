@@ -136,6 +136,8 @@ def test_the_documents_dates_are_still_answered_as_such(engine):
     "营业性演出许可证怎么办理？",
     "软件企业的企业所得税税率是多少？",  # what it asks the rate of is in no document
     "旅行社的质量保证金要交多少？",
+    "义乌的旅游饭店奖励是多少？",  # a county-level city by its short name is another jurisdiction
+    "个人所得税年度汇算怎么申报？",  # 汇算: a word jieba does not know, in no document
 ])
 def test_everyday_matters_no_document_speaks_of_are_refused(engine, q):
     a = ask(q, engine)
@@ -561,6 +563,8 @@ def test_what_a_question_asks_the_amount_or_the_procedure_of():
     assert _asked_attribute("旅游饭店奖励的标准是多少？") == ""  # the support itself
     assert _asked_attribute("算力券面额是多少？") == ""
     assert _asked_attribute("能补多少？") == ""  # nothing named
+    assert _asked_attribute("成立旅行社要交多少旅游服务质量保证金？") == "保证金"  # named after 多少
+    assert _asked_attribute("县里最多能给多少经费支持？") == ""  # the support, after 多少
     assert "冷库做消防验收" in _procedure_objects("冷库做消防验收需要准备哪些材料？")
     assert "楼宇运营主体需要什么物业管理资质" in _procedure_objects("楼宇运营主体需要什么物业管理资质，怎么申请？")
     assert _procedure_objects("奖补资金什么时候发？") == []
