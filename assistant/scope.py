@@ -272,13 +272,8 @@ def _asked_attribute(question: str) -> str:
         m = _ASK_ATTRIBUTE.search(part)
         if not m:
             continue
-        after = [w for w in words(part[m.end():]) if _is_thing(w) and len(w) >= 2
-                 and w not in _MEASURE_WORDS and w not in _ATTRIBUTE_WORDS]
-        if after:  # "要交多少旅游服务质量保证金": what follows 多少 is what is asked
-            head = after[-1]
-            return "" if _SUPPORT.search(head) or head in QUESTION_WORDS else head
-        if m.start() == 0:
-            continue
+        if m.start() == 0 or re.search(r"[\u4e00-\u9fff]{2}", part[m.end():]):
+            continue  # nothing before it, or it goes on (能补多少运费: the user's own word for a cost, not a new matter)
         ws = [w for w in words(part[:m.start()]) if not any(ch.isdigit() for ch in w)]
         if len(ws) >= 2 and (len(ws[-1]) == 1 or not word_tag(ws[-1])) and (len(ws[-2]) == 1 or len(ws[-1]) == 1
                                                                           or not word_tag(ws[-2])) \
