@@ -120,6 +120,13 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     foreign = foreign_places(u.places, corpus, active_ids)
     if foreign and match_departments_of(u.question, corpus, active_ids):
         foreign = []  # "参加了县农业农村局统一组织的上海农展会": a department of a loaded policy; 上海 is where, not whose
+    if foreign and (len(foreign) < len(u.places) or any(m.term.kind == "region" and m.term.doc_id in active_ids for m in u.terms)):
+        # "我们是义乌的企业，在澄川设了分拨中心": a place in force is named too, and the other is in who the user says
+        # they are; "从澄川港运到上海港" still names another place as what it asks about
+        from assistant.route import _IDENTITY
+
+        who = [m.span("who") for m in _IDENTITY.finditer(u.question)]
+        foreign = [p for p in foreign if not any(a <= p.start < b for a, b in who)]
     if foreign:
         return Evidence("refuse", f"问题涉及{foreign[0].full}，现行收录的政策不覆盖该地区", features={"foreign": [p.full for p in foreign]})
     if has_topic and (u.reply or u.stated or len(u.question) <= 8 or (u.follow_up and not _new_topic(u, lexicon))):

@@ -138,6 +138,7 @@ def test_the_documents_dates_are_still_answered_as_such(engine):
     "旅行社的质量保证金要交多少？",
     "义乌的旅游饭店奖励是多少？",  # a county-level city by its short name is another jurisdiction
     "个人所得税年度汇算怎么申报？",  # 汇算: a word jieba does not know, in no document
+    "从青岚县运一箱货到上海，运费大概要多少钱？",  # 上海 is what it asks about, not who the user is
 ])
 def test_everyday_matters_no_document_speaks_of_are_refused(engine, q):
     a = ask(q, engine)
@@ -150,6 +151,7 @@ def test_everyday_matters_no_document_speaks_of_are_refused(engine, q):
     ("如果企业申报时弄虚作假会怎么处理？", None),  # 处理 is how a question asks, not a foreign action
     ("旅游饭店奖励的标准是多少？", "culture:1.1"),
     ("青岚县的旅游民宿运营补助标准是多少？", "culture:1.3"),
+    ("我们是义乌的企业，在青岚县新评上四星级旅游饭店，奖励多少？", "culture:1.1"),  # 义乌 is where the user is from
     ("安家补贴怎么申请？", None),
 ])
 def test_covered_questions_in_the_users_words_are_not_refused(engine, q, clause):
