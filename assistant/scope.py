@@ -173,11 +173,11 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
         return replace(ev, decided="refuse", reason=f"问题问的是{head}，现行政策未涉及")
     if (u.has("procedure") or _ASKS_PROCEDURE.search(u.question)) and _foreign_object(u.question, unknown, lexicon):
         return replace(ev, decided="refuse", reason="问题问的是其他事项的办理，现行政策只规定其奖补的申报")
-    if not ws and any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
+    if not ws and any(u.has(i) for i in _ABOUT_DOCUMENT + _ADMIN_INTENTS):
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
     # "青岚县这个文旅措施什么时候施行", "青岚县文旅措施的奖励去哪里提交申请": about a document the question names
     names_document = any(m.term.kind in ("region", "title") and m.term.doc_id in active_ids for m in u.terms)
-    if names_document and any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")) \
+    if names_document and any(u.has(i) for i in _ABOUT_DOCUMENT + _ADMIN_INTENTS) \
             and not _foreign_topic(ev, strict=True):
         return Evidence("answer", "关于所指政策本身的问题", features=ev.features)
     if any(u.has(i) for i in _ABOUT_DOCUMENT) and not unknown:
@@ -237,15 +237,14 @@ def _foreign_support(question: str, unknown: set[str], corpus, active_ids: set[s
                 run.insert(0, w)
             strange = [w for w in run if w in unknown and is_common_noun(w)]
             name = "".join(run) + m.group()
-            if len(strange) >= 2 and 2 * len(strange) >= len(run) and not any(
-                    name in c.text for d in corpus.documents if d.id in active_ids for c in d.clauses):
+            if len(strange) >= 2 and 2 * len(strange) >= len(run) and not _in_force_has(name, corpus, active_ids):
                 return run + [m.group()]
     return []
 
 
 def _new_topic(u, lexicon) -> bool:
     """A follow-up that brings a subject no document speaks of ("那买新能源汽车有补贴吗？"): judge it afresh."""
-    if any(u.has(i) for i in _ABOUT_DOCUMENT + ("procedure", "department", "penalty", "payment")):
+    if any(u.has(i) for i in _ABOUT_DOCUMENT + _ADMIN_INTENTS):
         return False  # asking about the same policy's dates, procedure or departments
     ws = [w for w in words(u.question) if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)]
     known = lexicon.vocabulary | lexicon.distinctive
@@ -282,8 +281,7 @@ def _asked_attribute(question: str) -> str:
         if m.start() == 0 or re.search(r"[\u4e00-\u9fff]{2}", part[m.end():]):
             continue  # nothing before it, or it goes on (能补多少运费: the user's own word for a cost, not a new matter)
         ws = [w for w in words(part[:m.start()]) if not any(ch.isdigit() for ch in w)]
-        if len(ws) >= 2 and (len(ws[-1]) == 1 or not word_tag(ws[-1])) and (len(ws[-2]) == 1 or len(ws[-1]) == 1
-                                                                          or not word_tag(ws[-2])) \
+        if len(ws) >= 2 and _fragment(ws[-1]) and (_fragment(ws[-2]) or len(ws[-1]) == 1) \
                 and _is_thing(ws[-2] + ws[-1]) and not word_tag(ws[-2] + ws[-1]):
             ws[-2:] = [ws[-2] + ws[-1]]  # 堆 + 存费
         while ws and (ws[-1] in _TRAILING or ws[-1] in _MEASURE_WORDS or ws[-1] in _ATTRIBUTE_WORDS
@@ -295,6 +293,11 @@ def _asked_attribute(question: str) -> str:
 
 
 _NOUN_ENDS = tuple("费金税率款价证照险")
+
+
+def _fragment(word: str) -> bool:
+    """A single character or a word jieba does not know: possibly a piece of a longer word (堆, 存费)."""
+    return len(word) == 1 or not word_tag(word)
 
 
 def _is_thing(word: str) -> bool:
@@ -315,8 +318,13 @@ def _foreign_attribute(u, unknown: list[str], corpus, active_ids: set[str]) -> s
     head = _asked_attribute(u.question)
     if not head or not names_a_thing(head):
         return ""
-    texts = (c.article_title + c.text for d in corpus.documents if d.id in active_ids for c in d.clauses)
-    return "" if any(head in t for t in texts) else head
+    return "" if _in_force_has(head, corpus, active_ids, titles=True) else head
+
+
+def _in_force_has(text: str, corpus, active_ids: set[str], *, titles: bool = False) -> bool:
+    """Whether a clause of a document in force (or, with ``titles``, its article's title) contains ``text``."""
+    return any(text in c.text or titles and text in c.article_title
+               for d in corpus.documents if d.id in active_ids for c in d.clauses)
 
 
 def _procedure_objects(question: str) -> list[str]:
