@@ -242,15 +242,30 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
             line, ids = _dates_line(doc, corpus)
             lead.append(line)
             cited += ids
+            when = _asked_vs_term(q, doc)  # "到2029年还能申报吗": say which side of the term it falls
+            if when:
+                lead.append((phrases.AFTER_EXPIRY if when == "after" else phrases.WITHIN_TERM).format(
+                    title=doc.full_title, start=doc.effective_from, until=doc.effective_until))
     # "奖补资金怎么申报" with several policies in force, none named and no measure's term used: each one's own rules
     active = {d.id for d in corpus.documents if corpus.is_active(d.id)}
+    term_docs: dict[str, set[str]] = {}
+    for m in u.terms:
+        term_docs.setdefault(m.term.text, set()).add(m.term.doc_id)
+    # every word it uses is every document's ("奖补资金怎么申报"); a word only one document has
+    # ("岚川文旅奖补资金", "兑现") leads to that document
     about_any = not carried and not u.clause_refs and not any(m.term.kind in ("region", "title") for m in u.terms) \
-        and (not u.terms or active <= {m.term.doc_id for m in u.terms})
+        and all(active <= ds for ds in term_docs.values())
     for intent, what in (("procedure", "申报程序"), ("payment", "资金拨付方式和时间"), ("penalty", "违规处理办法")):
         if u.has(intent):
             docs = (_active_by_hits(corpus, hits) if about_any else doc_ids)[:3 if about_any else 2]
+            strict = about_any and len(docs) > 1
+            found_in = {d: _clauses_about(intent, d, hits, corpus, q, strict=strict) for d in docs}
+            if strict:
+                # none named: the document whose own clause says more of what was asked comes first
+                # ("奖补资金怎么申报？每年截止到什么时候" → the one with 奖补资金…每年3月31日前), then the best hit
+                docs.sort(key=lambda d: -_coverage(q, [corpus.get(c).text for c in found_in[d][:1]]))
             for d in docs:
-                found = _clauses_about(intent, d, hits, corpus, q, strict=about_any and len(docs) > 1)
+                found = found_in[d]
                 if found:
                     title = f"{corpus.document_of(corpus.get(found[0])).full_title}：" if about_any and len(docs) > 1 else ""
                     lead.extend(f"{title if i == 0 else ''}{corpus.get(c).text} [{c}]" for i, c in enumerate(found[:2]))
@@ -285,7 +300,8 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
         measures = [dataclasses.replace(m, calculation=None, status=BlockStatus.INFO, ask="", options=())
                     if m.status in (BlockStatus.COUNTED, BlockStatus.CONDITIONAL) else m for m in measures]
         if lead:
-            measures = measures[:1] if u.has("department") and not interprets else []
+            # "申报材料交给哪个单位": the procedure clause found names where; a measure's department would not
+            measures = measures[:1] if u.has("department") and not interprets and not u.has("procedure") else []
     if u.has("department") and measures:
         firsts: list = []
         for m in measures:  # one line per clause
@@ -470,6 +486,35 @@ def _about_document_dates(u: Understanding, q: str) -> bool:
     return not any(m.term.kind in ("measure", "base", "subject", "tier", "condition", "variant", "distinctive") for m in u.terms)
 
 
+_ASKED_TIME = re.compile(r"(\d{4})\s*年(?:\s*(\d{1,2})\s*月)?")
+
+
+def _asked_vs_term(question: str, doc) -> str:
+    """Where the time a question asks about ("到2029年还能申报吗", "2028年6月") lies against the document's
+    fixed dates: "after" its end, "within" its term, or "" (no fixed dates, or it straddles one)."""
+    import calendar
+    import datetime as dt
+
+    from assistant.dates import parse_date
+
+    until = parse_date(doc.effective_until or "") if not doc.until_computed else None
+    start_of_term = parse_date(doc.effective_from or "")
+    m = _ASKED_TIME.search(question)
+    if until is None or not m:
+        return ""
+    year = int(m.group(1))
+    try:
+        first = dt.date(year, int(m.group(2) or 1), 1)
+        last = dt.date(year, 12, 31) if not m.group(2) else first.replace(day=calendar.monthrange(year, first.month)[1])
+    except ValueError:
+        return ""
+    if first > until:
+        return "after"
+    if start_of_term is not None and start_of_term <= first and last <= until:
+        return "within"
+    return ""
+
+
 def _active_by_hits(corpus, hits) -> list[str]:
     """Every document in force, the one with the best-ranked hit first."""
     first_hit: dict[str, int] = {}
@@ -514,12 +559,18 @@ def _clauses_about(intent: str, doc_id: str, hits, corpus, question: str = "", s
             if c.id not in rank:
                 continue
         shared = max((len(m) for m in _common_runs(q, c.text)), default=0) if q else 0
-        award = 1 if re.search(r"给予[^，。；]{0,8}(万元|元|%)", c.text) else 0
+        award = 1 if re.search(r"给予[^，。；]{0,8}(万元|元|%)|给予[^，。；]{0,16}最高[\d.]+万?元", c.text) else 0
         if strict and award:
             continue
         score = 2 * len(found) + min(shared, 8) - 3 * award + (2 if c.id in rank and rank[c.id] < 5 else 0)
         scored.append((-score, rank.get(c.id, 99), c.id))
     return [cid for _, _, cid in sorted(scored)][:2]
+
+
+def _coverage(question: str, texts: list[str]) -> int:
+    """How many characters of the question (punctuation and question words aside) the texts share in runs of 2+."""
+    q = re.sub(r"[，。？！、\s]|什么|怎么|多少|哪些|哪个|是否|能否", "", question)
+    return max((sum(len(r) for r in _common_runs(q, t)) for t in texts), default=0)
 
 
 def _common_runs(a: str, b: str) -> list[str]:

@@ -1337,6 +1337,22 @@ def review_conditions(rule: Rule, clause_text: str) -> list[str]:
     return found[:2]
 
 
+# outside the mainland, in every policy's sense of 境内: 香港/澳门/台湾 (adcodes 81, 82, 71) or abroad
+_ABROAD = re.compile(r"境外|海外|国外|港股|港交所|联交所|纳斯达克|纽交所|纽约|伦敦|新加坡|东京|美股|美国|日本|欧洲|德国|英国")
+
+
+def _outside_mainland(rule: Rule, u) -> str:
+    """The award is for something done 境内 ("在境内证券交易所首次公开发行股票并上市") and the user does it
+    outside the mainland: the phrase of the clause that says 境内, else ""."""
+    head = rule.segment.split("给予")[0]
+    m = re.search(r"[^，,。；;：:]*境内[^，,。；;：:]*", head)
+    if not m:
+        return ""
+    abroad = _ABROAD.search(u.question) or any(p.adcode[:2] in ("71", "81", "82") for p in getattr(u, "places", ()))
+    # "3个境外展…2个境内展": the user speaks of both, each part is paid by its own rule
+    return m.group().strip() if abroad and "境内" not in u.question else ""
+
+
 def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) -> Measure:
     corpus = engine.corpus
     clause = corpus.get(rule.clause_id)
@@ -1376,6 +1392,11 @@ def _measure(rule: Rule, u, facts: Facts, amounts: list, named: bool, engine) ->
     if u.first_time is True and renewal and status is not BlockStatus.NOT_ELIGIBLE:
         # "对有效期满后重新通过认定的…给予10万元", while the user tells of a first recognition
         conds.append(Condition(rule.clause_id, renewal.group(), "not_met"))
+        status = BlockStatus.NOT_ELIGIBLE
+    outside = _outside_mainland(rule, u)
+    if outside and status is not BlockStatus.NOT_ELIGIBLE:
+        # "对在境内证券交易所…上市的", while the user lists in 香港联交所 / 纳斯达克
+        conds.append(Condition(rule.clause_id, outside, "not_met"))
         status = BlockStatus.NOT_ELIGIBLE
     for cond, ok in _duration_conditions(rule, clause.text, facts):
         # "流转合同期限5年以上", while the user says "流转合同只签了3年"

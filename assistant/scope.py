@@ -38,7 +38,7 @@ QUESTION_WORDS = set("""补贴 补助 奖励 支持 资金 政策 企业 公司 
 能补 能拿 可以拿 大概 左右 大约 差不多 听说 是不是 对不对 告诉 帮我 麻烦 政府 市里 区里 县里 国家 本地 这边 那边 当地 还有 怎样 有没有
 知道 了解 咨询 看看 查 查询 搞 做 弄 办 多久 几 个 家 一家 一个 现在 目前 最近 已经 刚 刚刚 打算 准备 计划 如果 的 了 吗 呢 吧 啊 最多 最高
 能给 给 多少钱 能领 可以 怎么办 有没有 能不能 哪个 哪里 谁 怎么样 一年 今年度 主要 时候 开始 结束 哪天 几号 哪一年 什么时候 到底
-是否 还是 或者 以及 这个 那个 这项 该项 具体 日期 一天 哪一天 哪天 日子 不能 这种 那种 这样 那样 这是 印发 文件 征求意见稿 正式 起止 几年 试行 暂行 发布 出台 定稿 草案 为止 截至 截止 这份 那份 此项 现在 眼下 如今
+是否 还是 或者 以及 这个 那个 这项 该项 具体 日期 一天 哪一天 哪天 日子 不能 这种 那种 这样 那样 这是 印发 文件 征求意见稿 正式 起止 几年 试行 暂行 发布 出台 定稿 草案 为止 截至 截止 最晚 最迟 最早 这份 那份 此项 现在 眼下 如今
 后果 时间段 环节 影响 途径 渠道 步骤 方式 办法 结果 多长 处理 操作 回事 意思 含义 区别 关系
 说法 照顾 好处 甜头 实惠 帮助 帮忙 优待 待遇""".split())
 
@@ -105,6 +105,22 @@ def foreign_places(places, corpus, active_ids: set[str]) -> list:
     return out
 
 
+def _glued(question: str, ws: list[str], corpus, active_ids: set[str]) -> list[str]:
+    """A one-character noun the tokenizer split off the noun after it ("宅" + "基地" from 宅基地) is part of that
+    word: the pair is one word when no clause in force writes it, so 基地 alone is not evidence ("楼" + the
+    verb "出租" stays two words)."""
+    out: list[str] = []
+    for w in ws:
+        prev = out[-1] if out else ""
+        if len(prev) == 1 and len(w) >= 2 and word_tag(prev) == "n" and is_common_noun(w) and prev + w in question \
+                and not _in_force_has(prev + w, corpus, active_ids):
+            out[-1] = prev + w
+        else:
+            out.append(w)
+    return out
+
+
+_INSTITUTION = re.compile(r"(?:证券|期货)?(?:联合)?交易所|联交所|证券|期货|大学|学院|医院|研究院|研究所|科学院|银行")
 _ABOUT_DOCUMENT = ("dates", "conflicts")
 _ADMIN_INTENTS = ("procedure", "department", "penalty", "payment")
 
@@ -117,7 +133,9 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     """What decides scope for this question, before any threshold."""
     if any("exact" in h.sources for h in hits[:1]) or u.clause_refs and hits:
         return Evidence("answer", "条款编号")
-    foreign = foreign_places(u.places, corpus, active_ids)
+    # "在上海证券交易所上市", "香港联交所", "北京大学": the place names an institution, not whose policy is asked
+    foreign = [p for p in foreign_places(u.places, corpus, active_ids)
+               if not _INSTITUTION.match(u.question, p.start + len(p.name))]
     if foreign and match_departments_of(u.question, corpus, active_ids):
         foreign = []  # "参加了县农业农村局统一组织的上海农展会": a department of a loaded policy; 上海 is where, not whose
     if foreign and (len(foreign) < len(u.places) or any(m.term.kind == "region" and m.term.doc_id in active_ids for m in u.terms)):
@@ -141,7 +159,7 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     from assistant.understand import INTENT_WORDS
 
     asked = [w for w in INTENT_WORDS["dates"] if u.has("dates") and w in u.question]  # "失效" in 哪一年失效 is how it asks
-    raw = [w for w in words(u.question) if not any(w in a for a in asked)]
+    raw = _glued(u.question, [w for w in words(u.question) if not any(w in a for a in asked)], corpus, active_ids)
     # a document's own region ("青山县的养老机构…") says whose policy, not what it is about
     doc_names = [u.question[m.start:m.end] for m in u.terms if m.term.kind == "region"]
     ws = [w for w in raw if len(w) >= 2 and w not in QUESTION_WORDS and not any(ch.isdigit() for ch in w)
@@ -171,7 +189,7 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     head = _foreign_attribute(u, unknown, corpus, active_ids)
     if head:
         return replace(ev, decided="refuse", reason=f"问题问的是{head}，现行政策未涉及")
-    if (u.has("procedure") or _ASKS_PROCEDURE.search(u.question)) and _foreign_object(u.question, unknown, lexicon):
+    if (u.has("procedure") or _ASKS_PROCEDURE.search(u.question)) and _foreign_object(u.question, unknown, lexicon, corpus, active_ids):
         return replace(ev, decided="refuse", reason="问题问的是其他事项的办理，现行政策只规定其奖补的申报")
     if not ws and any(u.has(i) for i in _ABOUT_DOCUMENT + _ADMIN_INTENTS):
         return Evidence("answer", "关于政策本身的问题", features=ev.features)
@@ -232,10 +250,13 @@ def _foreign_support(question: str, unknown: set[str], corpus, active_ids: set[s
         for m in _SUPPORT_NOUN.finditer(part):
             run = []
             for w in reversed(words(part[:m.start()])):
-                if not names_a_thing(w) or w in QUESTION_WORDS:
+                # a verb inside the name ("耕地地力保护补贴") belongs to it; a question word or particle ends it
+                if not (names_a_thing(w) or len(w) >= 2 and word_tag(w) in ("v", "vn")) or w in QUESTION_WORDS:
                     break
                 run.insert(0, w)
-            strange = [w for w in run if w in unknown and is_common_noun(w)]
+            while run and not names_a_thing(run[0]):
+                run.pop(0)  # "申领耕地…补贴": the verb before the name is not part of it
+            strange = [w for w in run if w in unknown and (is_common_noun(w) or not word_tag(w))]
             name = "".join(run) + m.group()
             if len(strange) >= 2 and 2 * len(strange) >= len(run) and not _in_force_has(name, corpus, active_ids):
                 return run + [m.group()]
@@ -338,7 +359,7 @@ def _procedure_objects(question: str) -> list[str]:
     return out
 
 
-def _foreign_object(question: str, unknown: list[str], lexicon=None) -> bool:
+def _foreign_object(question: str, unknown: list[str], lexicon=None, corpus=None, active_ids: set[str] | None = None) -> bool:
     """The thing a procedure question is about is not in the documents ("开餐馆办食品经营许可证需要准备哪些
     材料", "冷库做消防验收需要准备哪些材料", "个人所得税年度汇算怎么申报"): a policy's application rules
     answer how to apply for its support. An object that names no support (补贴, 奖励, 认定…) and no measure
@@ -353,7 +374,30 @@ def _foreign_object(question: str, unknown: list[str], lexicon=None) -> bool:
             m.end - m.start >= 3 for m in lexicon.find(obj, kinds=("measure",))))
         if not names_support and any(is_common_noun(w) or not word_tag(w) for w in strange):
             return True
+        licence = _licence(obj)
+        if corpus is not None and licence and not names_support and not any(
+                re.search(re.escape(licence) + "(?!书)", c.text) for d in corpus.documents if d.id in (active_ids or set())
+                for c in d.clauses):  # 登记证 is not 数据资产登记证书
+            return True  # "需要办道路运输证吗": a licence no document names is another office's matter
     return False
+
+
+_LICENCE = re.compile(r"(?:许可证|执照|牌照|资质|证书|证)$")
+
+
+def _licence(obj: str) -> str:
+    """The licence or certificate a procedure object names, with the nouns before it ("办道路运输证吗" →
+    道路运输证), or ""."""
+    ws = words(re.sub(r"[吗呢吧啊]+$", "", obj))
+    for i in range(len(ws) - 1, -1, -1):
+        if _LICENCE.search(ws[i]):
+            j = i
+            while j > 0 and len(ws[j - 1]) >= 2 and (is_common_noun(ws[j - 1]) or word_tag(ws[j - 1]) in ("v", "vn")) \
+                    and ws[j - 1] not in QUESTION_WORDS:
+                j -= 1
+            name = "".join(ws[j:i + 1])
+            return name if len(name) >= 3 else ""
+    return ""
 
 
 def _procedural_in_text(u, hits) -> bool:

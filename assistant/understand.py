@@ -40,7 +40,8 @@ INTENT_WORDS = {
     "procedure": ("怎么申请", "如何申请", "怎么申报", "如何申报", "怎样申报", "怎样申请", "申报流程", "流程", "要什么材料", "哪些材料", "材料清单", "准备材料", "怎么办理", "去哪", "在哪申请", "申请程序", "申报程序", "程序",
                   "怎么报", "申报时间", "受理时间", "受理窗口", "在哪受理", "哪里受理", "提交", "窗口", "公示", "时间限制", "时限",
                   "申报期限", "多久之内", "多长时间内", "期限内申报", "集中受理", "时间段", "什么时候申报", "何时申报", "申报期",
-                  "申报指南", "认定办法", "怎么认定", "如何认定"),
+                  "申报指南", "认定办法", "怎么认定", "如何认定", "最晚", "最迟", "什么时候交", "截止时间", "交给哪", "交到哪", "报给哪",
+                  "报到哪", "？怎么办", "?怎么办"),
     "payment": ("拨付", "到账", "兑现", "发放", "什么时候给钱", "什么时候发", "多久到", "打款"),
     "penalty": ("骗取", "虚报", "追回", "处罚", "失信", "违规", "弄虚作假", "套取", "黑名单", "退回"),
 }
@@ -133,6 +134,8 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
     """
     q = question.strip()
     intents = [name for name, words in INTENT_WORDS.items() if any(w in q for w in words)]
+    if _STILL_IN_FORCE.search(q) and not {"dates", "amount"} & set(intents):
+        intents.append("dates")  # "到2029年还能按这个政策申报吗": whether the policy is still in force then
     stated = _stated(q)
     if any(s.kind == "money" and s.role == "amount" for s in stated) and "amount" not in intents:
         intents.append("amount")
@@ -151,6 +154,7 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
     )
 
 
+_STILL_IN_FORCE = re.compile(r"\d{4}\s*年[^，。？?]{0,8}?(?:以后|之后|后|起|时)?[^，。？?]{0,3}还(?:能|可以|有效|算数|适用)")
 _ORDINAL = re.compile(r"(?:第([一二三四五六七八九十\d]{1,2})(?:年|期|笔|次|批)|(首期|首笔|头一年|第一笔))")
 _PER_PERIOD = re.compile(r"(每个月|每月|一个月|每年|一年|每一年|年度)")
 _YEARLY = re.compile(r"(第[一二三四五1-5]年|每年|连续[两三四五\d]年|[两三四五\d]年[^，。？]{0,12}分别|逐年|各年)")

@@ -620,3 +620,123 @@ def test_a_refusal_says_why_in_its_notes(engine):
     assert a.refused and any(n.startswith("判断依据：问题问的是税率") for n in a.notes), a.notes
     a = ask("营业性演出许可证怎么办理？", engine)
     assert a.refused and any("判断依据" in n for n in a.notes), a.notes
+
+
+FENG = """# 青枫区支持先进制造业发展若干措施
+
+一、对新认定的市级智能工厂，给予100万元一次性奖励。（责任单位：区经信局）
+
+二、对在境内证券交易所首次公开发行股票并上市的企业，给予300万元奖励。（责任单位：区金融办）
+
+三、奖补资金每年集中受理一次，企业应于每年3月31日前通过“青枫惠企通”平台提交上一年度奖补申报材料，经区经信局初审、区财政局复核后拨付。（责任单位：区经信局、区财政局）
+"""
+
+NANHE = """# 南禾县促进家庭农场发展若干措施
+
+一、对新认定的省级示范家庭农场，给予5万元一次性奖励。（责任单位：县农业农村局）
+
+二、奖补资金的申报主体按照年度申报指南要求向所在乡镇提交申报材料，经县农业农村局审核后兑现。（责任单位：县农业农村局）
+
+三、对农村集体经济组织新建设的规模化种植基地，按每亩100元给予一次性补贴。（责任单位：县农业农村局）
+
+四、对新取得绿色食品证书的家庭农场，给予2万元一次性奖励。（责任单位：县农业农村局）
+"""
+
+
+@pytest.fixture(scope="module")
+def two_procedures(tmp_path_factory):
+    # the farm policy first: without a better reason it would lead every answer about none named
+    return written_engine(tmp_path_factory.mktemp("proc"), [("nanhe.md", NANHE, "nanhe", "nanhe:"), ("feng.md", FENG, "feng", "feng:")])
+
+
+def test_with_no_document_named_the_one_whose_procedure_says_more_of_the_question_leads(two_procedures):
+    from assistant.pipeline import _coverage
+
+    q = "奖补资金怎么申报？每年截止到什么时候？"
+    feng, nanhe = two_procedures.corpus.get("feng:3.1").text, two_procedures.corpus.get("nanhe:2.1").text
+    assert _coverage(q, [feng]) > _coverage(q, [nanhe]) > 0
+    a = ask(q, two_procedures)
+    assert _cited(a)[:1] == ["feng:3.1"] and "nanhe:2.1" in _cited(a), _cited(a)
+    assert not a.calculations
+
+
+@pytest.mark.parametrize("q", ["每年申报材料最晚什么时候交？", "申报材料最迟哪天交"])
+def test_when_to_hand_in_the_application_is_procedure_not_an_amount(two_procedures, q):
+    from assistant.understand import understand
+
+    assert understand(q, two_procedures.lexicon).has("procedure")
+    a = ask(q, two_procedures)
+    assert not a.refused and "feng:3.1" in _cited(a) and not a.calculations and a.total_yuan is None, a.answer
+
+
+def test_a_place_that_names_an_exchange_or_a_university_is_not_a_jurisdiction(two_procedures):
+    a = ask("我们在上海证券交易所首次公开发行股票并上市了，能奖励多少？", two_procedures)
+    assert not a.refused and a.total_yuan == 3_000_000, a.answer
+    a = ask("上海的企业上市能奖励多少？", two_procedures)  # 上海 is whose: another city's award
+    assert a.refused, a.answer
+
+
+def test_an_award_for_listing_in_the_mainland_is_not_paid_for_listing_abroad(two_procedures):
+    for q in ("我们准备去香港联交所上市，区里的上市奖励能给多少？", "公司打算在纳斯达克上市，能拿多少奖励？"):
+        a = ask(q, two_procedures)
+        assert not a.refused and not a.total_yuan and not any(c.amount_yuan for c in a.calculations), a.answer
+        assert "境内" in a.answer and "feng:2.1" in _cited(a), a.answer
+
+
+def test_a_support_named_with_a_verb_inside_its_name_is_still_read_whole(engine):
+    from assistant.scope import _foreign_support
+
+    active = {"tech", "culture"}
+    assert _foreign_support("耕地地力保护补贴今年每亩发多少钱？", {"耕地", "地力"}, engine.corpus, active)
+    assert not _foreign_support("申请旅游饭店提质奖励要多少钱？", set(), engine.corpus, active)
+    assert not _foreign_support("租用云服务器补贴是多少？", set(), engine.corpus, active)
+
+
+def test_a_one_character_noun_split_off_a_word_makes_another_word(two_procedures):
+    from assistant.scope import _glued
+
+    active = {"nanhe", "feng"}
+    assert _glued("农村宅基地可以卖给城里人吗", ["农村", "宅", "基地", "卖", "城里人"], two_procedures.corpus, active) \
+        == ["农村", "宅基地", "卖", "城里人"]
+    assert _glued("种植基地", ["种植", "基地"], two_procedures.corpus, active) == ["种植", "基地"]
+    assert ask("农村宅基地可以卖给城里人吗？", two_procedures).refused
+    a = ask("农村种植基地每亩补贴多少？", two_procedures)
+    assert not a.refused and "nanhe:3.1" in _cited(a), a.answer
+
+
+def test_a_licence_no_document_names_is_another_offices_matter(two_procedures):
+    from assistant.scope import _foreign_object, _licence
+    from assistant.understand import understand
+
+    assert _licence("新能源冷藏车需要办道路运输证吗") == "道路运输证"
+    assert _licence("这个证") == ""
+    assert _licence("犬只登记证") == "登记证"  # a verb inside the licence's name belongs to it
+    assert understand("种植基地需要办取水许可证吗？怎么办？", two_procedures.lexicon).has("procedure")
+    active = {"nanhe", "feng"}
+    assert _foreign_object("种植基地需要办取水许可证吗？怎么办？", [], None, two_procedures.corpus, active)
+    assert _licence("需要办绿色食品证书吗") == "绿色食品证书"  # a licence a document names is not foreign
+    assert not _foreign_object("需要办绿色食品证书吗？怎么办？", [], None, two_procedures.corpus, active)
+    a = ask("种植基地需要办取水许可证吗？怎么办？", two_procedures)
+    assert a.refused and not a.calculations, a.answer
+
+
+@pytest.mark.parametrize("q, said", [("到2029年还能按青岚县这个政策申请吗？", "已在有效期之后"),
+                                     ("2028年6月以后还能按青岚县的措施申报吗？", "在有效期内")])
+def test_whether_a_year_falls_in_the_documents_term_is_said_from_its_own_dates(engine, q, said):
+    from assistant.understand import understand
+
+    assert understand(q, engine.lexicon).has("dates")
+    a = ask(q, engine)
+    assert said in a.answer and "2028年12月31日" in a.answer and not a.calculations, a.answer
+
+
+def test_a_computed_or_straddled_term_says_nothing_of_the_asked_time(engine):
+    from assistant.pipeline import _asked_vs_term
+
+    tech = next(d for d in engine.corpus.documents if d.id == "tech")  # 有效期3年: the end date is computed
+    culture = next(d for d in engine.corpus.documents if d.id == "culture")
+    assert _asked_vs_term("2030年还能申请吗", tech) == ""
+    assert _asked_vs_term("2026年还能申请吗", culture) == ""  # 3月1日 starts inside 2026
+    assert _asked_vs_term("2029年1月还能申请吗", culture) == "after"
+    assert _asked_vs_term("我们2025年拿过奖励，还能再申请吗", culture) == ""
+    assert _asked_vs_term("2027年还能申请吗", culture) == "within"
