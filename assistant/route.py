@@ -1737,6 +1737,12 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
     elif u.instalment and rule.schedule and rule.schedule.per_year and rule.schedule.years:
         kw["years"] = 1  # "第一年土地流转补贴多少" of an award paid each year for 3 years: one year's
     durations = [s for s in facts.stated if s.kind == "duration"]
+    if getattr(u, "this_year", False) and not u.instalment and not u.per_period:
+        # "今年这几项一共能拿多少": this year's payment of an award paid each year (合同10年 is not the years paid)
+        if rule.schedule and rule.schedule.per_year and rule.schedule.years:
+            kw["years"] = 1
+        elif rule.per_unit and rule.per_unit.period == "年":
+            kw["periods"] = 1
     if u.per_period and not u.instalment:  # "第一年租金补贴多少" (租金每月45元): the year asked
         if rule.per_unit and rule.per_unit.period and not durations:
             kw["periods"] = 1

@@ -112,6 +112,7 @@ class Understanding:
     instalment: int | None = None  # "第二年拨付多少" / "首期" → which instalment
     per_period: bool = False  # "每个月补多少" / "一年能贴息多少": the amount for one period, not the total
     yearly: bool = False  # values told year by year ("三年分别是…", "第一年…第二年…", "每年…连续三年")
+    this_year: bool = False  # "今年这几项一共能拿多少": what one year pays, of an award paid each year
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -151,9 +152,12 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
         follow_up=bool(FOLLOW_UP.search(q)) and len(q) <= 40, injection=bool(_INJECTION.search(q)),
         first_time=True if _FIRST_TIME.search(q) else False if _NOT_FIRST.search(q) else None, glossary_terms=glossary_terms,
         instalment=_instalment(q), per_period=bool(_PER_PERIOD.search(q)) and not _TOTAL.search(q), yearly=bool(_YEARLY.search(q)),
+        this_year=bool(_THIS_YEAR_ASK.search(q)),
     )
 
 
+# the year asked about is this one: "今年这几项一共能拿多少", "这些补助当年一共能拿多少" (not "三年一共")
+_THIS_YEAR_ASK = re.compile(r"(今年|当年|本年度?|今年度)[^，。；;？?]{0,8}?(?:一共|合计|总共)?[^，。；;？?]{0,4}(多少|能拿|能领|能补|能给)")
 _STILL_IN_FORCE = re.compile(r"\d{4}\s*年[^，。？?]{0,8}?(?:以后|之后|后|起|时)?[^，。？?]{0,3}还(?:能|可以|有效|算数|适用)")
 _ORDINAL = re.compile(r"(?:第([一二三四五六七八九十\d]{1,2})(?:年|期|笔|次|批)|(首期|首笔|头一年|第一笔))")
 _PER_PERIOD = re.compile(r"(每个月|每月|一个月|每年|一年|每一年|年度)")

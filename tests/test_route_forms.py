@@ -298,6 +298,8 @@ def test_a_ratio_instalment_item_is_a_modifier_of_its_article(forms):
     # one year of an award paid each year, also when the question tells a contract length
     ("我们是新型农业经营主体，新流转集中连片土地300亩，流转合同期限8年，每年补多少？", 30_000),
     ("我们是新型农业经营主体，新流转集中连片土地300亩，流转合同期限8年，第一年补贴多少？", 30_000),
+    # this year's payment: "一共" sums the measures asked about, not the years to come
+    ("我们是新型农业经营主体，今年新流转集中连片土地300亩，流转合同期限8年，今年这项补贴一共能拿多少？", 30_000),
 ])
 def test_the_period_the_question_asks_for(forms, q, total):
     a = ask(q, forms)
