@@ -133,9 +133,11 @@ def evidence(u, hits, lexicon, corpus, active_ids: set[str], *, has_topic: bool 
     """What decides scope for this question, before any threshold."""
     if any("exact" in h.sources for h in hits[:1]) or u.clause_refs and hits:
         return Evidence("answer", "条款编号")
-    # "在上海证券交易所上市", "香港联交所", "北京大学": the place names an institution, not whose policy is asked
+    # "在上海证券交易所上市", "去香港联交所上市": the place names an institution where the user does something, not
+    # whose policy is asked; "上海证券交易所的上市条件" asks about that institution itself
     foreign = [p for p in foreign_places(u.places, corpus, active_ids)
-               if not _INSTITUTION.match(u.question, p.start + len(p.name))]
+               if not (_INSTITUTION.match(u.question, p.start + len(p.name)) and p.start > 0
+                       and u.question[p.start - 1] in "在去到赴于从进")]
     if foreign and match_departments_of(u.question, corpus, active_ids):
         foreign = []  # "参加了县农业农村局统一组织的上海农展会": a department of a loaded policy; 上海 is where, not whose
     if foreign and (len(foreign) < len(u.places) or any(m.term.kind == "region" and m.term.doc_id in active_ids for m in u.terms)):

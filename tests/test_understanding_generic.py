@@ -674,6 +674,8 @@ def test_a_place_that_names_an_exchange_or_a_university_is_not_a_jurisdiction(tw
     assert not a.refused and a.total_yuan == 3_000_000, a.answer
     a = ask("上海的企业上市能奖励多少？", two_procedures)  # 上海 is whose: another city's award
     assert a.refused, a.answer
+    a = ask("上海证券交易所的上市条件是什么？", two_procedures)  # the institution itself is what is asked about
+    assert a.refused, a.answer
 
 
 def test_an_award_for_listing_in_the_mainland_is_not_paid_for_listing_abroad(two_procedures):
