@@ -135,7 +135,7 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
     """
     q = question.strip()
     intents = [name for name, words in INTENT_WORDS.items() if any(w in q for w in words)]
-    if _STILL_IN_FORCE.search(q) and not {"dates", "amount"} & set(intents):
+    if _STILL_IN_FORCE.search(q) and _ABOUT_APPLYING.search(q) and not {"dates", "amount"} & set(intents):
         intents.append("dates")  # "到2029年还能按这个政策申报吗": whether the policy is still in force then
     stated = _stated(q)
     if any(s.kind == "money" and s.role == "amount" for s in stated) and "amount" not in intents:
@@ -158,6 +158,7 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
 
 # the year asked about is this one: "今年这几项一共能拿多少", "这些补助当年一共能拿多少" (not "三年一共")
 _THIS_YEAR_ASK = re.compile(r"(今年|当年|本年度?|今年度)[^，。；;？?]{0,8}?(?:一共|合计|总共)?[^，。；;？?]{0,4}(多少|能拿|能领|能补|能给)")
+_ABOUT_APPLYING = re.compile(r"政策|措施|文件|办法|申报|申请|享受|补贴|补助|奖励|奖补|资助|有效")  # "2030年以后燃油车还能上牌吗" is not
 _STILL_IN_FORCE = re.compile(r"\d{4}\s*年[^，。？?]{0,8}?(?:以后|之后|后|起|时)?[^，。？?]{0,3}还(?:能|可以|有效|算数|适用)")
 _ORDINAL = re.compile(r"(?:第([一二三四五六七八九十\d]{1,2})(?:年|期|笔|次|批)|(首期|首笔|头一年|第一笔))")
 _PER_PERIOD = re.compile(r"(每个月|每月|一个月|每年|一年|每一年|年度)")

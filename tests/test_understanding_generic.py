@@ -742,3 +742,10 @@ def test_a_computed_or_straddled_term_says_nothing_of_the_asked_time(engine):
     assert _asked_vs_term("2029年1月还能申请吗", culture) == "after"
     assert _asked_vs_term("我们2025年拿过奖励，还能再申请吗", culture) == ""
     assert _asked_vs_term("2027年还能申请吗", culture) == "within"
+
+
+def test_a_year_and_still_is_a_question_about_the_policy_only_when_it_speaks_of_applying(engine):
+    from assistant.understand import understand
+
+    assert understand("2029年1月以后还能按这个政策申请吗？", engine.lexicon).has("dates")
+    assert not understand("2030年以后燃油车还能上牌吗？", engine.lexicon).has("dates")
