@@ -300,8 +300,10 @@ def _answer_in_documents(q, u, facts, hits, engine, conv, doc_ids, carried) -> A
         measures = [dataclasses.replace(m, calculation=None, status=BlockStatus.INFO, ask="", options=())
                     if m.status in (BlockStatus.COUNTED, BlockStatus.CONDITIONAL) else m for m in measures]
         if lead:
-            # "申报材料交给哪个单位": the procedure clause found names where; a measure's department would not
-            measures = measures[:1] if u.has("department") and not interprets and not u.has("procedure") else []
+            # "申报材料交给哪个单位": the procedure clause found names where; a measure the question does not name
+            # would only add its own department ("模型券归哪个单位管？想咨询下申报流程" names its measure: kept)
+            keep = u.has("department") and not interprets and (not u.has("procedure") or any(m.named for m in measures[:1]))
+            measures = measures[:1] if keep else []
     if u.has("department") and measures:
         firsts: list = []
         for m in measures:  # one line per clause

@@ -749,3 +749,11 @@ def test_a_year_and_still_is_a_question_about_the_policy_only_when_it_speaks_of_
 
     assert understand("2029年1月以后还能按这个政策申请吗？", engine.lexicon).has("dates")
     assert not understand("2030年以后燃油车还能上牌吗？", engine.lexicon).has("dates")
+
+
+def test_a_department_question_that_also_asks_the_procedure_keeps_the_measure_it_names(engine, two_procedures):
+    a = ask("租用云服务器补贴归哪个部门管？想咨询下申报流程", engine)
+    assert "2.1" in _cited(a)[:3] and "市数据局" in a.answer, a.answer
+    # no measure named: the procedure clause says where the materials go
+    a = ask("奖补的申报材料应该交给哪个单位？", two_procedures)
+    assert "feng:3.1" in _cited(a), a.answer
