@@ -38,42 +38,44 @@ FOLDER = {name: ROOT / "eval" / rnd / name for rnd, names in ROUNDS.items() for 
 
 # metric → minimum, per set: today's measured score minus a margin (measured scores: docs/benchmarks.md)
 GATES = {
-    # round 1 (measured 2026-11-30 at 072b39c: amount 0.961 / 0.917 / 0.797 / 0.766 / 0.853, citation 0.928 / 0.970 / 0.862 / 0.989 / 0.952,
-    # out-of-scope refused 0.857 / 1.000 / 0.857 / 1.000 / 1.000)
-    "w1-talent": {"amount_exact": 0.92, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9,
+    # round 1 (measured 2026-11-30 at 9ecdfe9: amount 0.961 / 0.917 / 0.797 / 0.766 / 0.853, citation 0.940 / 0.970 / 0.872 / 0.989 / 0.952,
+    # out-of-scope refused 0.857 / 1.000 / 1.000 / 1.000 / 1.000)
+    "w1-talent": {"amount_exact": 0.92, "citation_hit@3": 0.90, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9,
                   "out_of_scope_refused": 0.7},
     "w2-manufacturing": {"amount_exact": 0.88, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.95,
                          "lookup": 0.85, "out_of_scope_refused": 0.85},
-    "w3-lowalt": {"amount_exact": 0.76, "citation_hit@3": 0.81, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9,
-                  "out_of_scope_refused": 0.7},
+    "w3-lowalt": {"amount_exact": 0.76, "citation_hit@3": 0.83, "no_false_refusal": 0.97, "right_document": 0.95, "lookup": 0.9,
+                  "out_of_scope_refused": 0.85},
     "w4-sme": {"amount_exact": 0.71, "citation_hit@3": 0.94, "no_false_refusal": 0.97, "right_document": 0.93, "lookup": 0.9,
                "out_of_scope_refused": 0.85},
     "w5-shipped": {"amount_exact": 0.81, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.98,
                    "out_of_scope_refused": 0.95},
-    # round 3 (measured 2026-11-30 at 072b39c: amount 0.739 / 0.815 / 0.735, citation 0.859 / 0.962 / 0.928,
-    # out-of-scope refused 1.000 / 0.833 / 0.923)
+    # round 3 (measured 2026-11-30 at 9ecdfe9: amount 0.739 / 0.815 / 0.735, citation 0.859 / 0.981 / 0.928,
+    # out-of-scope refused 1.000 / 1.000 / 1.000; 农业 meets all four bars of issue 10: citation ≥ 0.95, no false refusal,
+    # every out-of-scope question refused, every answer from the right document)
     # (r3-tech-090 states an amount for a table cell "—" when round 1's documents were loaded before in the same process:
     # the derived lexicon depends on jieba's process-wide dictionary; a follow-up)
     "r3-techinno": {"amount_exact": 0.69, "citation_hit@3": 0.80, "no_false_refusal": 0.97, "right_document": 0.95,
                     "no_unsupported_amount": 0.85, "out_of_scope_refused": 0.92, "lookup": 0.9},
-    "r3-agri": {"amount_exact": 0.76, "citation_hit@3": 0.92, "no_false_refusal": 0.97, "right_document": 0.94,
-                "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.74, "lookup": 0.7},
-    "r3-commerce": {"amount_exact": 0.69, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.93,
-                    "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.84, "lookup": 0.9},
+    "r3-agri": {"amount_exact": 0.76, "citation_hit@3": 0.95, "no_false_refusal": 0.99, "right_document": 0.99,
+                "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.91, "lookup": 0.7},
+    "r3-commerce": {"amount_exact": 0.69, "citation_hit@3": 0.88, "no_false_refusal": 0.97, "right_document": 0.95,
+                    "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.92, "lookup": 0.9},
     # round 4 (blind-first at 7d39bc3: amount 0.347 / 0.467, citation 0.685 / 0.857; measured at the last change:
-    # amount 0.486 / 0.560, citation 0.756 / 0.917, out-of-scope refused 0.743 / 0.806, at 072b39c)
-    "r4-culture": {"amount_exact": 0.44, "citation_hit@3": 0.70, "no_false_refusal": 0.93, "right_document": 0.96,
-                   "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.68, "lookup": 0.9},
+    # amount 0.486 / 0.560, citation 0.764 / 0.917, out-of-scope refused 0.771 / 0.833, at 9ecdfe9)
+    "r4-culture": {"amount_exact": 0.44, "citation_hit@3": 0.71, "no_false_refusal": 0.93, "right_document": 0.96,
+                   "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.71, "lookup": 0.9},
     "r4-biomed": {"amount_exact": 0.51, "citation_hit@3": 0.87, "no_false_refusal": 0.94, "right_document": 0.95,
-                  "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.75, "lookup": 0.85},
+                  "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.77, "lookup": 0.85},
     # round 5 (blind-first at 2a81556: amount 0.333 / 0.312, citation 0.627 / 0.709, out-of-scope refused 0.480 / 0.480;
-    # measured at the last change: amount 0.406 / 0.506, citation 0.686 / 0.778, out-of-scope refused 0.920 / 0.760, at 072b39c)
+    # measured at the last change: amount 0.406 / 0.506, citation 0.686 / 0.778, out-of-scope refused 0.960 / 0.760, at 9ecdfe9)
     "r5-logistics": {"amount_exact": 0.36, "citation_hit@3": 0.64, "no_false_refusal": 0.96, "right_document": 0.96,
-                     "no_unsupported_amount": 0.8, "out_of_scope_refused": 0.84, "lookup": 0.85},
+                     "no_unsupported_amount": 0.8, "out_of_scope_refused": 0.88, "lookup": 0.85},
     "r5-hq": {"amount_exact": 0.45, "citation_hit@3": 0.73, "no_false_refusal": 0.93, "right_document": 0.96,
               "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.68, "lookup": 0.65},
-    # round 2, held out (eval/blind/results/r2-final-072b39c.json: amount 0.569 / 0.404, citation 0.756 / 0.889,
-    # no false refusal 0.978 / 0.933, out-of-scope refused 0.857 / 1.000)
+    # round 2, held out (eval/blind/results/r2-final-9ecdfe9.json: amount 0.569 / 0.404, citation 0.756 / 0.889,
+    # no false refusal 0.978 / 0.933, out-of-scope refused 0.714 / 1.000; 绿色能源 was 0.857 at 072b39c: one out-of-scope
+    # question more is answered since c836993, cause not looked for on the held-out set)
     "r2-greenenergy": {"amount_exact": 0.51, "citation_hit@3": 0.71, "no_false_refusal": 0.95, "right_document": 0.96,
                        "no_unsupported_amount": 0.95, "out_of_scope_refused": 0.71, "lookup": 0.9},
     "r2-digitaltrade": {"amount_exact": 0.36, "citation_hit@3": 0.87, "no_false_refusal": 0.92, "right_document": 0.90,
