@@ -1348,7 +1348,7 @@ def _outside_mainland(rule: Rule, u) -> str:
     m = re.search(r"[^，,。；;：:]*境内[^，,。；;：:]*", head)
     if not m:
         return ""
-    abroad = _ABROAD.search(u.question) or any(p.adcode[:2] in ("71", "81", "82") for p in getattr(u, "places", ()))
+    abroad = _ABROAD.search(u.question) or any(p.adcode[:2] in ("71", "81", "82") for p in u.places)
     # "3个境外展…2个境内展": the user speaks of both, each part is paid by its own rule
     return m.group().strip() if abroad and "境内" not in u.question else ""
 
@@ -1737,7 +1737,7 @@ def _claim_facts(rule: Rule, u, facts: Facts, amounts: list, peers=()) -> dict:
     elif u.instalment and rule.schedule and rule.schedule.per_year and rule.schedule.years:
         kw["years"] = 1  # "第一年土地流转补贴多少" of an award paid each year for 3 years: one year's
     durations = [s for s in facts.stated if s.kind == "duration"]
-    if getattr(u, "this_year", False) and not u.instalment and not u.per_period:
+    if u.this_year and not u.instalment and not u.per_period:
         # "今年这几项一共能拿多少": this year's payment of an award paid each year (合同10年 is not the years paid)
         if rule.schedule and rule.schedule.per_year and rule.schedule.years:
             kw["years"] = 1

@@ -344,9 +344,11 @@ def _foreign_attribute(u, unknown: list[str], corpus, active_ids: set[str]) -> s
     return "" if _in_force_has(head, corpus, active_ids, titles=True) else head
 
 
-def _in_force_has(text: str, corpus, active_ids: set[str], *, titles: bool = False) -> bool:
-    """Whether a clause of a document in force (or, with ``titles``, its article's title) contains ``text``."""
-    return any(text in c.text or titles and text in c.article_title
+def _in_force_has(text: str | re.Pattern, corpus, active_ids: set[str], *, titles: bool = False) -> bool:
+    """Whether a clause of a document in force (or, with ``titles``, its article's title) contains ``text``
+    (a string, or a pattern it matches)."""
+    has = text.search if isinstance(text, re.Pattern) else (lambda t: text in t)
+    return any(has(c.text) or titles and has(c.article_title)
                for d in corpus.documents if d.id in active_ids for c in d.clauses)
 
 
@@ -377,10 +379,9 @@ def _foreign_object(question: str, unknown: list[str], lexicon=None, corpus=None
         if not names_support and any(is_common_noun(w) or not word_tag(w) for w in strange):
             return True
         licence = _licence(obj)
-        if corpus is not None and licence and not names_support and not any(
-                re.search(re.escape(licence) + "(?!书)", c.text) for d in corpus.documents if d.id in (active_ids or set())
-                for c in d.clauses):  # 登记证 is not 数据资产登记证书
-            return True  # "需要办道路运输证吗": a licence no document names is another office's matter
+        if corpus is not None and licence and not names_support \
+                and not _in_force_has(re.compile(re.escape(licence) + "(?!书)"), corpus, active_ids or set()):
+            return True  # "需要办道路运输证吗": a licence no document names (登记证 is not 数据资产登记证书) is another office's
     return False
 
 

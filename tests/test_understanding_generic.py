@@ -757,3 +757,17 @@ def test_a_department_question_that_also_asks_the_procedure_keeps_the_measure_it
     # no measure named: the procedure clause says where the materials go
     a = ask("奖补的申报材料应该交给哪个单位？", two_procedures)
     assert "feng:3.1" in _cited(a), a.answer
+
+
+def test_whether_a_clause_in_force_has_a_text_or_a_pattern(engine):
+    import re
+
+    from assistant.scope import _in_force_has
+
+    active = {"tech", "culture"}
+    assert _in_force_has("云服务器", engine.corpus, active)
+    assert not _in_force_has("云服务器", engine.corpus, {"culture"})  # only documents in force count
+    assert not _in_force_has("中小企业租用云服务器的费用，按实际支出的30%给予补贴，单个企业每年最高20万元。还有", engine.corpus, active)
+    assert _in_force_has(re.compile(r"旅游民宿(?!证)"), engine.corpus, active)
+    assert not _in_force_has(re.compile(r"云服务器(?!的)"), engine.corpus, active)
+    assert _in_force_has("降低企业用云成本", engine.corpus, active, titles=True)
